@@ -1,0 +1,97 @@
+/**
+ * Contracts between the parts of the local Step Functions engine.
+ *
+ * - The interpreter (`local/sfn/asl/`) executes ASL. It is deterministic given its journal: every side
+ *   effect (task invocation, timer, token, UUID, timestamp) goes through `StepContext` so that a resumed
+ *   execution replays what was recorded instead of doing it again.
+ * - The runtime (`local/sfn/runtime/`) supplies the journal store (memory or DynamoDB Local), the clock,
+ *   the resource invoker (Lambda worker threads, DynamoDB, outbox) and the task-token registry.
+ * - The API server (`local/sfn/server/`) speaks AWS JSON 1.0 and calls `EngineApi`.
+ */
+
+/** An ASL runtime error, as Step Functions names them (`States.TaskFailed`, `Lambda.ServiceException`, a custom name). */
+export class StatesError extends Error {
+  override readonly name = 'StatesError';
+  constructor(
+    readonly error: string,
+    override readonly cause?: string,
+  ) {
+    super(`${error}${cause ? `: ${cause}` : ''}`);
+  }
+}
+
+/** Injectable clock: tests move time forward through Waits, timeouts and heartbeats without sleeping. */
+export interface Clock {
+  now(): number; // epoch milliseconds
+  /** Resolves when the clock reaches `epochMs`; rejects with the signal's reason when aborted. */
+  sleepUntil(epochMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** One history event, in AWS's shape (GetExecutionHistory), before the store assigns `id`/`previousEventId`. */
+export interface HistoryEventInput {
+  type: string; // e.g. 'PassStateEntered', 'TaskScheduled', 'MapIterationStarted'
+  timestamp: number; // epoch ms
+  /** The detail object under its AWS key, e.g. { stateEnteredEventDetails: { name, input, ... } }. */
+  details: Record<string, unknown>;
+}
+
+export interface HistoryEvent extends HistoryEventInput {
+  id: number;
+  previousEventId: number;
+}
+
+/** What a completed state instance left behind; replayed verbatim on resume. */
+export interface StepRecord {
+  output: unknown;
+  next: string | null; // null when the state ended its frame (End, Succeed, Fail handled by error)
+  /** Variables assigned by the state (evaluated Assign), applied again on replay. */
+  assigned?: Record<string, unknown>;
+  /** When the state failed its frame: the error it failed with. */
+  failure?: { error: string; cause?: string };
+}
+
+/**
+ * Durable record of one execution's progress. Keys are deterministic paths built by the interpreter,
+ * e.g. `/3` (fourth state of the top frame), `/3/b1/0` (first state of branch 1 of that Parallel),
+ * `/5/i7/2` (third state of iteration 7 of a Map).
+ * `load` is called once on resume; reads are then synchronous from the loaded snapshot.
+ */
+export interface ExecutionJournal {
+  getStep(key: string): StepRecord | undefined;
+  putStep(key: string, record: StepRecord): Promise<void>;
+  /** Values that must not change on replay: task tokens, due times, UUIDs, entered times. */
+  getMemo(key: string): unknown;
+  putMemo(key: string, value: unknown): Promise<void>;
+  /** Idempotent on `eventKey`: an event already recorded under that key is not appended again. */
+  appendEvent(eventKey: string, event: HistoryEventInput): Promise<void>;
+}
+
+/** A Task state's request to the runtime. */
+export interface TaskInvocation {
+  executionArn: string;
+  stateName: string;
+  stepKey: string;
+  resource: string; // the Resource ARN as written, after template resolution
+  /** Effective parameters (Parameters / Arguments evaluated), or the effective input when none. */
+  payload: unknown;
+  /** Set for `.waitForTaskToken`: the token the caller must send back. */
+  taskToken?: string;
+  timeoutAt?: number; // epoch ms, from TimeoutSeconds(Path)
+  heartbeatSeconds?: number;
+  credentials?: unknown;
+  signal: AbortSignal;
+  /** Emits TaskScheduled/TaskStarted/TaskSucceeded… or Lambda* events as AWS would. */
+  emit(event: Omit<HistoryEventInput, 'timestamp'>): Promise<void>;
+  /** Step-scoped memo, e.g. to remember that the Lambda of a waitForTaskToken task was already invoked. */
+  memo<T>(name: string, compute: () => T | Promise<T>): Promise<T>;
+}
+
+/** Runs Task resources. Throws `StatesError` for failures (names as AWS: `States.Timeout`, `Lambda.Unknown`, custom). */
+export interface ResourceInvoker {
+  /** Throws InvalidDefinition-style text when a resource is not supported (checked at CreateStateMachine). */
+  validateResource(resource: string): string | undefined;
+  invoke(task: TaskInvocation): Promise<unknown>;
+}
+
+/** AWS-shaped API of the engine; the HTTP server maps requests and errors onto it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
