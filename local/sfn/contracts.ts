@@ -95,3 +95,34 @@ export interface ResourceInvoker {
 
 /** AWS-shaped API of the engine; the HTTP server maps requests and errors onto it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** The context object's fixed part (`$$` / `$states.context`), set by the runtime when an execution starts. */
+export interface ExecutionContextObject {
+  Execution: { Id: string; Name: string; StartTime: string; RoleArn: string; Input: unknown; RedriveCount: number };
+  StateMachine: { Id: string; Name: string };
+}
+
+/** Everything the interpreter needs to run (or resume) one execution. */
+export interface ExecutionRun {
+  definition: Record<string, unknown>; // the parsed ASL document
+  input: unknown;
+  context: ExecutionContextObject;
+  journal: ExecutionJournal;
+  invoker: ResourceInvoker;
+  clock: Clock;
+  /** Aborted by StopExecution (or engine shutdown): the interpreter stops promptly and rejects with the reason. */
+  signal: AbortSignal;
+}
+
+export type RunOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED'; error: string; cause?: string };
+
+/**
+ * Implemented in `local/sfn/asl/interpreter.ts`:
+ *   export function runExecution(run: ExecutionRun): Promise<RunOutcome>;
+ *   export function validateDefinition(definition: unknown, invoker?: ResourceInvoker): string[]; // [] when valid
+ * The runtime emits ExecutionStarted / ExecutionSucceeded / ExecutionFailed / ExecutionAborted / ExecutionTimedOut;
+ * the interpreter emits every state-level event (StateEntered/Exited, Task*, Lambda*, Map*, Parallel*, Wait*...).
+ */
+export type RunExecution = (run: ExecutionRun) => Promise<RunOutcome>;
