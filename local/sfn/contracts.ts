@@ -98,7 +98,14 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 
 /** The context object's fixed part (`$$` / `$states.context`), set by the runtime when an execution starts. */
 export interface ExecutionContextObject {
-  Execution: { Id: string; Name: string; StartTime: string; RoleArn: string; Input: unknown; RedriveCount: number };
+  Execution: {
+    Id: string;
+    Name: string;
+    StartTime: string;
+    RoleArn: string;
+    Input: unknown;
+    RedriveCount: number;
+  };
   StateMachine: { Id: string; Name: string };
 }
 
