@@ -1,0 +1,84 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface HouseFunctionProps {
+  /** Handler file, relative to the repository root, e.g. `functions/match-sites.ts`. */
+  entry: string;
+  description: string;
+  timeout?: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+/**
+ * The one way this project makes a Lambda function: Node 22 on ARM64, X-Ray tracing, JSON logs into a log
+ * group with a retention, source maps, an esbuild bundle built locally (no Docker) that includes the AWS SDK
+ * so the version we test is the version we ship, and least-privilege grants through `bindTable`.
+ */
+export class HouseFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: HouseFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: `${repoRoot}${props.entry}`,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.memorySize ?? 512,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      projectRoot: repoRoot,
+      depsLockFilePath: `${repoRoot}package-lock.json`,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: id,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        sourceMap: true,
+        minify: true,
+        externalModules: [],
+        forceDockerBundling: false,
+        // ESM bundles of CommonJS dependencies still call require(): give them one.
+        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+      },
+    });
+    Validations.of(this.fn).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AWSLambdaBasicExecutionRole only allows writing this function’s own logs; it is the AWS-maintained least privilege for that.',
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'nodejs22.x is the runtime the project targets and tests; upgrades are deliberate.',
+      },
+    );
+  }
+
+  /** Grants the function the least it needs on a table and passes the table's name as TABLE_NAME. */
+  bindTable(table: ITableV2, access: 'read' | 'write'): this {
+    if (access === 'read') table.grantReadData(this.fn);
+    else table.grantReadWriteData(this.fn);
+    this.fn.addEnvironment('TABLE_NAME', table.tableName);
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The only wildcard is <table ARN>/index/*: the grant covers the indexes of this one table, nothing else.',
+    });
+    return this;
+  }
+}
