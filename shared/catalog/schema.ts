@@ -1,0 +1,343 @@
+/**
+ * The Lào Cai catalog's schemas. They ARE the types: every consumer (matching, the DynamoDB seeder, the
+ * public catalog API) imports `Zone`, `Plot` and `Catalog` from here, so the data file, the loader and the
+ * code can never drift apart. Every string, number and array is bounded because the same schemas guard
+ * data coming back from DynamoDB and from zone managers' updates.
+ */
+import { z } from 'zod';
+
+/** URL-safe slug used for zone, plot and source ids (also DynamoDB key material, hence the limit). */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug (a-z, 0-9, single hyphens)');
+
+export const IsoDateSchema = z.iso.date();
+const text = (max: number) => z.string().min(1).max(max);
+const hectares = z.number().nonnegative().max(100_000);
+const share = z.number().min(0).max(1);
+
+/**
+ * VSIC versions. Decision 27/2018/QĐ-TTg was replaced by Decision 36/2025/QĐ-TTg from 2025-11-15, so a
+ * code means nothing without its version.
+ */
+export const VsicVersionSchema = z.enum(['VSIC2018', 'VSIC2025']);
+export type VsicVersion = z.infer<typeof VsicVersionSchema>;
+
+/** A level-4 VSIC code as used by zones, plots and enquiries. */
+export const VsicCodeSchema = z.strictObject({
+  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  version: VsicVersionSchema,
+});
+export type VsicCode = z.infer<typeof VsicCodeSchema>;
+
+/** One version of the classification with its legal basis and effective dates. */
+export const VsicVersionInfoSchema = z.strictObject({
+  version: VsicVersionSchema,
+  legalBasis: text(120),
+  effectiveFrom: IsoDateSchema,
+  effectiveTo: IsoDateSchema.nullable(),
+  level4Count: z.number().int().positive().max(2000),
+  sourceIds: z.array(IdSchema).max(10),
+});
+
+/** An entry of the VSIC reference list: a code in one version with its Vietnamese name. */
+export const VsicEntrySchema = z.strictObject({
+  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  version: VsicVersionSchema,
+  nameVi: text(300),
+  nameEn: text(300).optional(),
+  /** Decree 08/2022 Appendix II production type this sector usually falls under, if any. */
+  pollutingType: text(200).optional(),
+  sourceIds: z.array(IdSchema).max(10),
+  /** True when no source confirmed this code/name in this version. */
+  unverified: z.boolean(),
+});
+export type VsicEntry = z.infer<typeof VsicEntrySchema>;
+
+/** A VSIC code a zone allows or prioritises, with the reason it is listed. */
+export const ZoneSectorSchema = z.strictObject({
+  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  version: VsicVersionSchema,
+  note: text(300).optional(),
+});
+export type ZoneSector = z.infer<typeof ZoneSectorSchema>;
+
+export const SourceSchema = z.strictObject({
+  id: IdSchema,
+  title: text(300),
+  url: z.url().max(500),
+  publisher: text(120),
+  /** Press and third-party pages are not gazettes; say which this is. */
+  kind: z.enum(['official', 'press', 'third_party']),
+});
+export type Source = z.infer<typeof SourceSchema>;
+
+/** Where sources disagree: the figure the catalog uses, the others, and why. */
+export const FigureChoiceSchema = z.strictObject({
+  field: text(80),
+  chosen: z.union([z.number(), text(200), z.null()]),
+  alternatives: z
+    .array(
+      z.strictObject({
+        value: z.union([z.number(), text(200)]),
+        sourceId: IdSchema,
+        note: text(300).optional(),
+      }),
+    )
+    .max(10),
+  reason: text(1000),
+});
+export type FigureChoice = z.infer<typeof FigureChoiceSchema>;
+
+/**
+ * Post-2025 location. Districts were abolished on 2025-07-01 (two-tier local government), so the current
+ * unit is the commune/ward with its effective date, and the legacy district/commune is kept because
+ * documents filed before the reform cite them.
+ */
+export const LocationSchema = z.strictObject({
+  province: z.literal('Lào Cai'),
+  formerProvince: z.enum(['Lào Cai', 'Yên Bái']),
+  communeOrWard: z.strictObject({
+    /** null when the post-2025 unit is not confirmed by a source (see `verified`). */
+    name: text(80).nullable(),
+    kind: z.enum(['xã', 'phường']).nullable(),
+    effectiveDate: IsoDateSchema,
+    legalBasis: text(200),
+    verified: z.boolean(),
+  }),
+  legacyDistrict: text(80).nullable(),
+  legacyCommune: text(80).nullable(),
+});
+export type Location = z.infer<typeof LocationSchema>;
+
+export const ManagingAuthoritySchema = z.strictObject({
+  name: text(200),
+  legalBasis: text(300),
+  effectiveFrom: IsoDateSchema.nullable(),
+  verified: z.boolean(),
+});
+
+/** Capacities are null where no source gives them; matching treats null as "unknown", never as zero. */
+export const UtilitiesSchema = z.strictObject({
+  power: z.strictObject({
+    description: text(300),
+    capacityKva: z.number().int().nonnegative().max(10_000_000).nullable(),
+    verified: z.boolean(),
+  }),
+  water: z.strictObject({
+    description: text(300),
+    capacityM3PerDay: z.number().int().nonnegative().max(10_000_000).nullable(),
+    verified: z.boolean(),
+  }),
+  wastewater: z.strictObject({
+    /** Whether the zone has (or is building) a central treatment plant; null = unknown. */
+    centralTreatment: z.boolean().nullable(),
+    capacityM3PerDay: z.number().int().nonnegative().max(10_000_000).nullable(),
+    feeVndPerM3: z.number().nonnegative().max(1_000_000).nullable(),
+    description: text(300),
+    verified: z.boolean(),
+  }),
+});
+export type Utilities = z.infer<typeof UtilitiesSchema>;
+
+export const NotableTenantSchema = z.strictObject({
+  name: text(200),
+  sector: ZoneSectorSchema,
+  capacity: text(120).optional(),
+  areaHa: hectares.optional(),
+  sourceIds: z.array(IdSchema).min(1).max(5),
+});
+
+export const ZoneKindSchema = z.enum(['KCN', 'CCN']);
+export const ZoneStatusSchema = z.enum(['operating', 'under_construction', 'planned']);
+
+export const ZoneSchema = z.strictObject({
+  id: IdSchema,
+  name: text(120),
+  nameEn: text(120).optional(),
+  kind: ZoneKindSchema,
+  status: ZoneStatusSchema,
+  /** When an under-construction zone expects its first cleared plots; null for operating/planned. */
+  expectedReadyDate: IsoDateSchema.nullable(),
+  /** A planned cluster whose name no source gives: counted in the plan's 18, not a real name. */
+  placeholder: z.boolean(),
+  location: LocationSchema,
+  plannedAreaHa: hectares.nullable(),
+  industrialLandHa: hectares.nullable(),
+  /** Share of industrial land leased as reported (0..1); the plots reproduce it where both are known. */
+  filledShare: share.nullable(),
+  projects: z.number().int().nonnegative().max(10_000).nullable(),
+  registeredCapitalBnVnd: z.number().nonnegative().max(10_000_000).nullable(),
+  managingAuthority: ManagingAuthoritySchema,
+  sectorFocus: text(400),
+  allowedSectors: z.array(ZoneSectorSchema).max(60),
+  prioritySectors: z.array(ZoneSectorSchema).max(30),
+  utilities: UtilitiesSchema,
+  notableTenants: z.array(NotableTenantSchema).max(20),
+  sourceIds: z.array(IdSchema).max(20),
+  figureChoices: z.array(FigureChoiceSchema).max(20),
+  /** Field paths (e.g. "location.communeOrWard", "industrialLandHa") that no source confirmed. */
+  unverified: z.array(text(80)).max(30),
+  notes: z.array(text(600)).max(10),
+});
+export type Zone = z.infer<typeof ZoneSchema>;
+export type ZoneKind = z.infer<typeof ZoneKindSchema>;
+export type ZoneStatus = z.infer<typeof ZoneStatusSchema>;
+
+export const ClearanceSchema = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('cleared') }),
+  z.strictObject({
+    status: z.literal('compensation_in_progress'),
+    compensationPercent: z.number().min(0).max(100),
+    expectedDate: IsoDateSchema,
+  }),
+  z.strictObject({ status: z.literal('not_started'), expectedDate: IsoDateSchema.optional() }),
+  z.strictObject({ status: z.literal('disputed'), expectedDate: IsoDateSchema.optional() }),
+]);
+export type Clearance = z.infer<typeof ClearanceSchema>;
+
+export const PlotProjectSchema = z.strictObject({
+  investor: text(200),
+  sector: VsicCodeSchema,
+  registeredCapitalBnVnd: z.number().nonnegative().max(1_000_000),
+});
+
+export const PlotStatusSchema = z.enum(['available', 'held', 'allocated']);
+export type PlotStatus = z.infer<typeof PlotStatusSchema>;
+
+/** A plot. Plot-level detail is not public: every plot in the catalog is generated sample data. */
+export const PlotSchema = z
+  .strictObject({
+    id: IdSchema,
+    zoneId: IdSchema,
+    areaHa: z.number().positive().max(5_000),
+    status: PlotStatusSchema,
+    clearance: ClearanceSchema,
+    /** USD per m² for the whole lease term (the way northern-Vietnam market reports quote it). */
+    leasePriceUsdPerM2: z.number().nonnegative().max(10_000),
+    readinessDate: IsoDateSchema,
+    project: PlotProjectSchema.optional(),
+    sample: z.literal(true),
+  })
+  .superRefine((plot, ctx) => {
+    if (plot.status === 'allocated' && !plot.project) {
+      ctx.addIssue({ code: 'custom', path: ['project'], message: 'an allocated plot must name its project' });
+    }
+    if (plot.status !== 'allocated' && plot.project) {
+      ctx.addIssue({ code: 'custom', path: ['project'], message: 'only an allocated plot has a project' });
+    }
+  });
+export type Plot = z.infer<typeof PlotSchema>;
+
+/**
+ * Figures a source reports for a group of zones; `catalogStats` over `zoneIds` must reproduce them
+ * (the unit tests check it), which is how the sample plots stay honest.
+ */
+export const ReportedFigureSchema = z.strictObject({
+  id: IdSchema,
+  description: text(400),
+  sourceIds: z.array(IdSchema).min(1).max(5),
+  zoneIds: z.array(IdSchema).min(1).max(40),
+  claims: z.strictObject({
+    zoneCount: z.number().int().positive().max(100).optional(),
+    operatingCount: z.number().int().nonnegative().max(100).optional(),
+    underConstructionCount: z.number().int().nonnegative().max(100).optional(),
+    fullCount: z.number().int().nonnegative().max(100).optional(),
+    plannedAreaHa: hectares.optional(),
+    plannedAreaHaAtLeast: hectares.optional(),
+    industrialLandHa: hectares.optional(),
+    filledShare: share.optional(),
+    filledShareAtLeast: share.optional(),
+    projects: z.number().int().nonnegative().max(100_000).optional(),
+    registeredCapitalBnVnd: z.number().nonnegative().max(10_000_000).optional(),
+  }),
+});
+export type ReportedFigure = z.infer<typeof ReportedFigureSchema>;
+
+export const CatalogSchema = z
+  .strictObject({
+    version: text(40),
+    dataNotice: text(1000),
+    sampleGeneration: z.strictObject({
+      seed: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(2 ** 32 - 1),
+      generator: text(120),
+      plotsAreSample: z.literal(true),
+    }),
+    sources: z.array(SourceSchema).max(200),
+    vsicVersions: z.array(VsicVersionInfoSchema).min(1).max(5),
+    vsic: z.array(VsicEntrySchema).max(1000),
+    reportedFigures: z.array(ReportedFigureSchema).max(20),
+    zones: z.array(ZoneSchema).min(1).max(500),
+    plots: z.array(PlotSchema).max(200_000),
+  })
+  .superRefine((cat, ctx) => {
+    // Cross-references are checked here so a typo in the data fails at load, with its path.
+    const zoneIds = new Set<string>();
+    cat.zones.forEach((z, i) => {
+      if (zoneIds.has(z.id))
+        ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id ${z.id}` });
+      zoneIds.add(z.id);
+    });
+    const sourceIds = new Set(cat.sources.map((s) => s.id));
+    const vsicKeys = new Set(cat.vsic.map((v) => `${v.version}:${v.code}`));
+    cat.zones.forEach((z, i) => {
+      for (const [field, list] of [
+        ['allowedSectors', z.allowedSectors],
+        ['prioritySectors', z.prioritySectors],
+      ] as const) {
+        list.forEach((s, j) => {
+          if (!vsicKeys.has(`${s.version}:${s.code}`)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['zones', i, field, j, 'code'],
+              message: `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
+            });
+          }
+        });
+      }
+      z.sourceIds.forEach((s, j) => {
+        if (!sourceIds.has(s))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['zones', i, 'sourceIds', j],
+            message: `unknown source ${s}`,
+          });
+      });
+      z.figureChoices.forEach((f, j) =>
+        f.alternatives.forEach((a, k) => {
+          if (!sourceIds.has(a.sourceId)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
+              message: `unknown source ${a.sourceId}`,
+            });
+          }
+        }),
+      );
+    });
+    cat.reportedFigures.forEach((r, i) =>
+      r.zoneIds.forEach((id, j) => {
+        if (!zoneIds.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['reportedFigures', i, 'zoneIds', j],
+            message: `unknown zone ${id}`,
+          });
+      }),
+    );
+    const plotIds = new Set<string>();
+    cat.plots.forEach((p, i) => {
+      if (plotIds.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['plots', i, 'id'], message: `duplicate plot id ${p.id}` });
+      plotIds.add(p.id);
+      if (!zoneIds.has(p.zoneId))
+        ctx.addIssue({ code: 'custom', path: ['plots', i, 'zoneId'], message: `unknown zone ${p.zoneId}` });
+    });
+  });
+export type Catalog = z.infer<typeof CatalogSchema>;
