@@ -278,66 +278,59 @@ export const CatalogSchema = z
   })
   .superRefine((cat, ctx) => {
     // Cross-references are checked here so a typo in the data fails at load, with its path.
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
     const zoneIds = new Set<string>();
-    cat.zones.forEach((z, i) => {
-      if (zoneIds.has(z.id))
-        ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id ${z.id}` });
+    for (const [i, z] of cat.zones.entries()) {
+      if (zoneIds.has(z.id)) issue(['zones', i, 'id'], `duplicate zone id ${z.id}`);
       zoneIds.add(z.id);
-    });
+    }
     const sourceIds = new Set(cat.sources.map((s) => s.id));
     const vsicKeys = new Set(cat.vsic.map((v) => `${v.version}:${v.code}`));
-    cat.zones.forEach((z, i) => {
-      for (const [field, list] of [
-        ['allowedSectors', z.allowedSectors],
-        ['prioritySectors', z.prioritySectors],
-      ] as const) {
-        list.forEach((s, j) => {
+    for (const [i, z] of cat.zones.entries()) {
+      for (const field of ['allowedSectors', 'prioritySectors'] as const) {
+        for (const [j, s] of z[field].entries()) {
           if (!vsicKeys.has(`${s.version}:${s.code}`)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['zones', i, field, j, 'code'],
-              message: `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
-            });
+            issue(
+              ['zones', i, field, j, 'code'],
+              `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
+            );
           }
-        });
+        }
       }
-      z.sourceIds.forEach((s, j) => {
-        if (!sourceIds.has(s))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['zones', i, 'sourceIds', j],
-            message: `unknown source ${s}`,
-          });
-      });
-      z.figureChoices.forEach((f, j) =>
-        f.alternatives.forEach((a, k) => {
+      for (const [j, s] of z.sourceIds.entries()) {
+        if (!sourceIds.has(s)) issue(['zones', i, 'sourceIds', j], `unknown source ${s}`);
+      }
+      for (const [j, f] of z.figureChoices.entries()) {
+        for (const [k, a] of f.alternatives.entries()) {
           if (!sourceIds.has(a.sourceId)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
-              message: `unknown source ${a.sourceId}`,
-            });
+            issue(
+              ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
+              `unknown source ${a.sourceId}`,
+            );
           }
-        }),
-      );
-    });
-    cat.reportedFigures.forEach((r, i) =>
-      r.zoneIds.forEach((id, j) => {
-        if (!zoneIds.has(id))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['reportedFigures', i, 'zoneIds', j],
-            message: `unknown zone ${id}`,
-          });
-      }),
-    );
+        }
+      }
+      for (const [j, t] of z.notableTenants.entries()) {
+        for (const [k, s] of t.sourceIds.entries()) {
+          if (!sourceIds.has(s))
+            issue(['zones', i, 'notableTenants', j, 'sourceIds', k], `unknown source ${s}`);
+        }
+      }
+    }
+    for (const [i, r] of cat.reportedFigures.entries()) {
+      for (const [j, id] of r.zoneIds.entries()) {
+        if (!zoneIds.has(id)) issue(['reportedFigures', i, 'zoneIds', j], `unknown zone ${id}`);
+      }
+      for (const [j, s] of r.sourceIds.entries()) {
+        if (!sourceIds.has(s)) issue(['reportedFigures', i, 'sourceIds', j], `unknown source ${s}`);
+      }
+    }
     const plotIds = new Set<string>();
-    cat.plots.forEach((p, i) => {
-      if (plotIds.has(p.id))
-        ctx.addIssue({ code: 'custom', path: ['plots', i, 'id'], message: `duplicate plot id ${p.id}` });
+    for (const [i, p] of cat.plots.entries()) {
+      if (plotIds.has(p.id)) issue(['plots', i, 'id'], `duplicate plot id ${p.id}`);
       plotIds.add(p.id);
-      if (!zoneIds.has(p.zoneId))
-        ctx.addIssue({ code: 'custom', path: ['plots', i, 'zoneId'], message: `unknown zone ${p.zoneId}` });
-    });
+      if (!zoneIds.has(p.zoneId)) issue(['plots', i, 'zoneId'], `unknown zone ${p.zoneId}`);
+    }
   });
 export type Catalog = z.infer<typeof CatalogSchema>;
