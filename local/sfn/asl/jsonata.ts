@@ -1,28 +1,257 @@
 /**
- * JSONata as Step Functions evaluates it, with its extra functions ($partition, $range, $hash, $random,
- * $uuid, $parse) and its errors (States.QueryEvaluationError).
+ * JSONata as Step Functions evaluates it: the `jsonata` library with `$states` and the workflow variables
+ * bound, Step Functions' extra functions ($partition, $range, $hash, $random with a seed, $uuid, $parse),
+ * and its errors (States.QueryEvaluationError, with AWS's cause texts).
  */
+import { createHash, randomUUID } from 'node:crypto';
+import jsonata from 'jsonata';
+import { queryEvaluationError, StatesError } from './errors.ts';
 import type { IntrinsicSources } from './intrinsics.ts';
 
 export interface JsonataBindings {
   states: { input: unknown; result?: unknown; errorOutput?: unknown; context: unknown };
   variables: Record<string, unknown>;
   sources?: IntrinsicSources;
-  /** The ASL field being evaluated, named in error causes ('Arguments', 'Output', ...). */
+  /** The ASL field being evaluated, named in error causes ('Arguments', 'Output', 'Assign/x', ...). */
   fieldName?: string;
 }
 
+/** A whole-string `{% ... %}` (no leading or trailing spaces: " {% x %} " is a plain string). */
 export function isJsonataTemplate(s: unknown): s is string {
-  return typeof s === 'string' && s.startsWith('{%') && s.endsWith('%}');
+  return typeof s === 'string' && s.length >= 4 && s.startsWith('{%') && s.endsWith('%}');
 }
 
-export async function evaluateJsonata(expression: string, bindings: JsonataBindings): Promise<unknown> {
-  void expression;
-  void bindings;
-  return undefined;
+/** The expression inside `{% ... %}`, trimmed as AWS prints it in causes. */
+export function jsonataExpressionOf(template: string): string {
+  const t = template.startsWith('{%') && template.endsWith('%}') ? template.slice(2, -2) : template;
+  return t.trim();
 }
 
+const compiled = new Map<string, jsonata.Expression>();
+
+function compile(expression: string, field: string): jsonata.Expression {
+  const hit = compiled.get(expression);
+  if (hit) return hit;
+  let expr: jsonata.Expression;
+  try {
+    expr = jsonata(expression);
+  } catch (e) {
+    throw queryEvaluationError(
+      `The JSONata expression '${expression}' specified for the field '${field}' could not be parsed: ${describe(e)}`,
+    );
+  }
+  if (compiled.size > 2000) compiled.clear();
+  compiled.set(expression, expr);
+  return expr;
+}
+
+/** Definition-time check: undefined when the expression parses, otherwise the reason. */
+export function validateJsonata(expression: string): string | undefined {
+  try {
+    jsonata(jsonataExpressionOf(expression));
+    return undefined;
+  } catch (e) {
+    return describe(e);
+  }
+}
+
+function describe(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) {
+    const err = e as { code?: string; message: string };
+    return err.code ? `${err.code}: ${err.message}` : err.message;
+  }
+  return String(e);
+}
+
+/** Raised inside a Step Functions JSONata function; surfaces with the function's own message. */
+class FunctionError extends Error {
+  override readonly name = 'FunctionError';
+}
+
+function isInteger(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v);
+}
+
+const HASHES: Record<string, string> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
+/** Deterministic [0, 1) from a seed, so `$random(seed)` repeats. */
+function seededRandom(seed: number): number {
+  let t = (Math.trunc(seed) + 0x6d2b79f5) | 0;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<string, unknown> {
+  return {
+    partition: (array: unknown, size: unknown) => {
+      if (array === undefined) return undefined;
+      const arr = Array.isArray(array) ? array : [array];
+      if (!isInteger(size) || size <= 0) {
+        throw new FunctionError(
+          `$partition: the chunk size must be a positive integer but was ${JSON.stringify(size)}`,
+        );
+      }
+      const out: unknown[][] = [];
+      for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
+      return out;
+    },
+    range: (start: unknown, end: unknown, step: unknown) => {
+      if (!isInteger(start) || !isInteger(end) || !isInteger(step)) {
+        throw new FunctionError('$range: the start, end and step must be integers');
+      }
+      if (step === 0) throw new FunctionError('$range: the step must not be 0');
+      const count = Math.max(0, Math.floor((end - start) / step) + 1);
+      if (count > 1000)
+        throw new FunctionError(`$range: the range would hold ${count} items; at most 1000 are allowed`);
+      return Array.from({ length: count }, (_, i) => start + i * step);
+    },
+    hash: (value: unknown, algorithm: unknown) => {
+      if (typeof value !== 'string') throw new FunctionError('$hash: the value to hash must be a string');
+      const alg = typeof algorithm === 'string' ? HASHES[algorithm] : undefined;
+      if (!alg) {
+        throw new FunctionError(
+          `$hash: the algorithm ${JSON.stringify(algorithm)} is not supported; use one of ${Object.keys(HASHES).join(', ')}`,
+        );
+      }
+      return createHash(alg).update(value, 'utf8').digest('hex');
+    },
+    random: (seed?: unknown) => {
+      if (seed !== undefined) {
+        if (typeof seed !== 'number') throw new FunctionError('$random: the seed must be a number');
+        return seededRandom(seed);
+      }
+      return (sources?.random ?? Math.random)();
+    },
+    uuid: () => (sources?.uuid ?? randomUUID)(),
+    parse: (text: unknown) => {
+      if (typeof text !== 'string') throw new FunctionError('$parse: the argument must be a string');
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new FunctionError(`$parse: the argument is not valid JSON: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** JSONata's own types, as AWS names them in "Expected 'array', but was 'boolean'". */
+export function jsonataTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/**
+ * Evaluates one expression (with or without the `{% %}` delimiters). A result of nothing (undefined) or
+ * a function is an error, as on AWS; `allowUndefined` lets callers that accept nothing (none do on AWS
+ * today) see it.
+ */
+export async function evaluateJsonata(
+  expression: string,
+  bindings: JsonataBindings,
+  options: { allowUndefined?: boolean } = {},
+): Promise<unknown> {
+  const source = jsonataExpressionOf(expression);
+  const field = bindings.fieldName ?? 'Output';
+  const expr = compile(source, field);
+  const states: Record<string, unknown> = { input: bindings.states.input, context: bindings.states.context };
+  if (bindings.states.result !== undefined) states.result = bindings.states.result;
+  if (bindings.states.errorOutput !== undefined) states.errorOutput = bindings.states.errorOutput;
+  let result: unknown;
+  try {
+    result = await expr.evaluate(undefined, {
+      ...bindings.variables,
+      states,
+      ...stepFunctionsFunctions(bindings.sources),
+    });
+  } catch (e) {
+    if (e instanceof StatesError) throw e;
+    throw queryEvaluationError(
+      `The JSONata expression '${source}' specified for the field '${field}' threw an error during evaluation: ${describe(e)}`,
+    );
+  }
+  if (result === undefined) {
+    if (options.allowUndefined) return undefined;
+    throw queryEvaluationError(
+      `The JSONata expression '${source}' specified for the field '${field}' returned nothing (undefined).`,
+    );
+  }
+  if (typeof result === 'function' || isJsonataFunction(result)) {
+    throw queryEvaluationError(
+      `The JSONata expression '${source}' specified for the field '${field}' returned an unsupported result type.`,
+    );
+  }
+  return toJson(result);
+}
+
+function isJsonataFunction(v: unknown): boolean {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    ((v as { _jsonata_lambda?: boolean })._jsonata_lambda === true ||
+      (v as { _jsonata_function?: boolean })._jsonata_function === true)
+  );
+}
+
+/** Plain JSON: drops JSONata's sequence markers and any function values nested in the result. */
+function toJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toJson).filter((x) => x !== undefined);
+  if (typeof v === 'function' || isJsonataFunction(v)) return undefined;
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const j = toJson(x);
+      if (j !== undefined) out[k] = j;
+    }
+    return out;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  return v;
+}
+
+/**
+ * Walks a JSONata-state field (Arguments, Output, Assign, Items, ...) and evaluates every whole-string
+ * `{% %}`; other values are copied as written. Errors name the nested location as AWS does:
+ * 'Output/result', 'Arguments/list[1]'.
+ */
 export async function resolveJsonataTemplate(value: unknown, bindings: JsonataBindings): Promise<unknown> {
-  void bindings;
+  const field = bindings.fieldName ?? 'Output';
+  if (isJsonataTemplate(value)) return evaluateJsonata(value, { ...bindings, fieldName: field });
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const [i, item] of value.entries()) {
+      out.push(await resolveJsonataTemplate(item, { ...bindings, fieldName: `${field}[${i}]` }));
+    }
+    return out;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, item] of Object.entries(value)) {
+      out[k] = await resolveJsonataTemplate(item, { ...bindings, fieldName: `${field}/${k}` });
+    }
+    return out;
+  }
   return value;
+}
+
+/**
+ * A JSONata field that must produce one type (Items must be an array, ...):
+ * "... returned an unexpected result type. Expected 'array', but was 'boolean' for value: true".
+ */
+export function unexpectedJsonataType(
+  template: string,
+  field: string,
+  expected: string,
+  value: unknown,
+): StatesError {
+  return queryEvaluationError(
+    `The JSONata expression '${jsonataExpressionOf(template)}' specified for the field '${field}' returned an unexpected result type. Expected '${expected}', but was '${jsonataTypeOf(value)}' for value: ${JSON.stringify(value)}`,
+  );
 }

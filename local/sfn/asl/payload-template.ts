@@ -1,27 +1,124 @@
 /**
- * Payload templates of JSONPath states: Parameters, ResultSelector, ItemSelector, Assign.
+ * Payload templates of JSONPath states (Parameters, ResultSelector, ItemSelector, Assign) and the path
+ * fields that read one value (ItemsPath, SecondsPath, CausePath, ...).
+ *
+ * A path reads the state input (`$...`), the context object (`$$...`) or a variable (`$name...`).
  */
-import type { IntrinsicSources } from './intrinsics.ts';
+import { invalidPath, pathNotFound, runtimeError } from './errors.ts';
+import { evaluateIntrinsic, type IntrinsicSources, isIntrinsicCall } from './intrinsics.ts';
+import { normalizePath, type PathResult, readPath } from './jsonpath.ts';
 
-export interface PayloadScope {
+export interface PathScope {
   input: unknown;
   context: unknown;
   variables: Record<string, unknown>;
-  /** The ASL field being evaluated, named in error causes ('Parameters', 'ResultSelector', ...). */
-  fieldName: string;
   sources?: IntrinsicSources;
 }
 
-export function resolvePayloadTemplate(template: unknown, scope: PayloadScope): unknown {
-  void scope;
-  return template;
+export interface PayloadScope extends PathScope {
+  /** The ASL field being evaluated ('Parameters', 'ResultSelector', 'ItemSelector', 'Assign'). */
+  fieldName: string;
 }
 
-/** Reads one path as JSONPath fields do: `$...` from input, `$$...` from context, `$name...` from variables. */
-export function resolvePathIn(
+const VARIABLE = /^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$/s;
+
+/** Where a path reads from, and the `$`-rooted path to read there. */
+export function locatePath(
   path: string,
-  scope: Omit<PayloadScope, 'fieldName'> & { fieldName?: string },
+  scope: PathScope,
+): { source: 'input' | 'context' | 'variable'; data: unknown; path: string; variable?: string } {
+  const p = path.trim();
+  if (p.startsWith('$$')) return { source: 'context', data: scope.context, path: `$${p.slice(2)}` };
+  const v = VARIABLE.exec(p);
+  if (v) {
+    const name = v[1] as string;
+    return { source: 'variable', data: scope.variables[name], path: `$${v[2] ?? ''}`, variable: name };
+  }
+  return { source: 'input', data: scope.input, path: p };
+}
+
+/** Reads a `$`, `$$` or `$var` path; "not found" also when the variable is not assigned. */
+export function readScopedPath(path: string, scope: PathScope): PathResult {
+  const loc = locatePath(path, scope);
+  if (loc.source === 'variable' && !Object.hasOwn(scope.variables, loc.variable as string)) {
+    return { found: false };
+  }
+  return readPath(loc.path, loc.data);
+}
+
+/**
+ * Reads a path for a field that names it in its error: payload keys ('value.$'), CausePath, ErrorPath,
+ * ItemsPath, SecondsPath... Throws States.Runtime with AWS's text when the path has no value.
+ */
+export function resolvePathIn(path: string, scope: PathScope & { fieldName?: string }): unknown {
+  const r = readScopedPath(path, scope);
+  if (r.found) return r.value;
+  const loc = locatePath(path, scope);
+  throw pathNotFound(path, scope.fieldName ?? 'Parameters', loc.data);
+}
+
+/**
+ * A path field that may also hold an intrinsic function (CausePath, ErrorPath, and `.$` values).
+ */
+export function resolvePathOrIntrinsic(
+  expression: string,
+  scope: PathScope & { fieldName: string },
 ): unknown {
-  void path;
-  return scope.input;
+  if (isIntrinsicCall(expression)) {
+    return evaluateIntrinsic(expression, (p) => resolvePathIn(p, scope), scope.sources);
+  }
+  if (!expression.trim().startsWith('$')) {
+    throw runtimeError(
+      `The value for the field '${scope.fieldName}' must be a valid JSONPath or a valid intrinsic function call`,
+    );
+  }
+  return resolvePathIn(expression, scope);
+}
+
+/**
+ * InputPath / OutputPath: null yields {} (AWS passes an empty object), '$' the whole value, and a path
+ * with no value fails with Jayway's "No results for path" text.
+ */
+export function applyInputOutputPath(
+  value: unknown,
+  path: string | null | undefined,
+  scope: Omit<PathScope, 'input'>,
+): unknown {
+  if (path === undefined) return value;
+  if (path === null) return {};
+  const full: PathScope = { ...scope, input: value };
+  const r = readScopedPath(path, full);
+  if (r.found) return r.value;
+  const loc = locatePath(path, full);
+  let normalized = loc.path;
+  try {
+    normalized = normalizePath(loc.path);
+  } catch {
+    // keep the path as written
+  }
+  throw invalidPath(path, normalized);
+}
+
+/**
+ * Resolves a payload template: keys ending in `.$` take a path or intrinsic function call and lose the
+ * suffix; nested objects and arrays recurse; everything else is copied as written.
+ */
+export function resolvePayloadTemplate(template: unknown, scope: PayloadScope): unknown {
+  if (Array.isArray(template)) return template.map((item) => resolvePayloadTemplate(item, scope));
+  if (typeof template !== 'object' || template === null) return template;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(template as Record<string, unknown>)) {
+    if (key.endsWith('.$')) {
+      const name = key.slice(0, -2);
+      if (typeof value !== 'string') {
+        throw runtimeError(
+          `The value for the field '${key}' must be a valid JSONPath or a valid intrinsic function call`,
+        );
+      }
+      out[name] = resolvePathOrIntrinsic(value, { ...scope, fieldName: key });
+    } else {
+      out[key] = resolvePayloadTemplate(value, scope);
+    }
+  }
+  return out;
 }
