@@ -5,7 +5,7 @@
  */
 import { formatPath, requiredErrorMap } from './issues.ts';
 import plotsFile from './plots.generated.json' with { type: 'json' };
-import { type Catalog, CatalogSchema, type Plot, type Zone } from './schema.ts';
+import { type Catalog, CatalogSchema, type Zone } from './schema.ts';
 import vsicFile from './vsic.json' with { type: 'json' };
 import zonesFile from './zones.json' with { type: 'json' };
 

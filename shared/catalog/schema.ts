@@ -67,7 +67,9 @@ export type ZoneSector = z.infer<typeof ZoneSectorSchema>;
 export const SourceSchema = z.strictObject({
   id: IdSchema,
   title: text(300),
-  url: z.url().max(500),
+  /** null for a source held in the repository (the seed article); `reference` then says where. */
+  url: z.url().max(500).nullable(),
+  reference: text(300).optional(),
   publisher: text(120),
   /** Press and third-party pages are not gazettes; say which this is. */
   kind: z.enum(['official', 'press', 'third_party']),
