@@ -1,0 +1,154 @@
+/**
+ * Named errors of the data layer. Each sets `name` so the HTTP error map and the state machine's
+ * Retry/Catch can match them (`States.ErrorEquals: ["PlotUnavailableError"]`), and carries the facts a
+ * caller needs to explain itself (the current holder, the current version, ...).
+ */
+
+/** Base class: every repository error is an instance of it (and keeps its own `name`). */
+export class RepositoryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A key part or a change was malformed (empty id, '#' in an id, a reserved attribute, ...). */
+export class InvalidRepositoryInputError extends RepositoryError {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+  }
+}
+
+export class ZoneNotFoundError extends RepositoryError {
+  constructor(readonly zoneId: string) {
+    super(`zone ${zoneId} does not exist`);
+  }
+}
+
+export class PlotNotFoundError extends RepositoryError {
+  constructor(readonly plotId: string) {
+    super(`plot ${plotId} does not exist`);
+  }
+}
+
+/** The plot cannot be held: it is held by another application, allocated, or otherwise not available. */
+export class PlotUnavailableError extends RepositoryError {
+  constructor(
+    readonly plotId: string,
+    readonly status: string | undefined,
+    /** The application holding or allocated the plot, when one does. */
+    readonly holderApplicationId: string | undefined,
+  ) {
+    super(
+      `plot ${plotId} is not available (status ${status ?? 'unknown'}${
+        holderApplicationId ? `, held by ${holderApplicationId}` : ''
+      })`,
+    );
+  }
+}
+
+/** Allocation was asked for a plot this application does not hold. */
+export class PlotNotHeldError extends RepositoryError {
+  constructor(
+    readonly plotId: string,
+    readonly applicationId: string,
+    readonly status: string | undefined,
+    readonly holderApplicationId: string | undefined,
+  ) {
+    super(
+      `plot ${plotId} is not held by application ${applicationId} (status ${status ?? 'unknown'}${
+        holderApplicationId ? `, holder ${holderApplicationId}` : ''
+      })`,
+    );
+  }
+}
+
+/** One application holds at most one plot at a time: release it before holding another. */
+export class ApplicationHoldsAnotherPlotError extends RepositoryError {
+  constructor(
+    readonly applicationId: string,
+    readonly heldPlotId: string | undefined,
+    readonly allocatedPlotId: string | undefined,
+  ) {
+    super(
+      allocatedPlotId
+        ? `application ${applicationId} already has plot ${allocatedPlotId} allocated`
+        : `application ${applicationId} already holds plot ${heldPlotId}`,
+    );
+  }
+}
+
+export class ApplicationNotFoundError extends RepositoryError {
+  constructor(readonly applicationId: string) {
+    super(`application ${applicationId} does not exist`);
+  }
+}
+
+export class ApplicationExistsError extends RepositoryError {
+  constructor(readonly applicationId: string) {
+    super(`application ${applicationId} already exists`);
+  }
+}
+
+/** Optimistic concurrency: the application changed since the caller read it; nothing was written. */
+export class StaleVersionError extends RepositoryError {
+  constructor(
+    readonly applicationId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+  ) {
+    super(
+      `application ${applicationId} is at version ${actualVersion ?? 'unknown'}, not ${expectedVersion}: re-read and retry`,
+    );
+  }
+}
+
+/** The timeline is append-only: an event with this key already exists and was left untouched. */
+export class TimelineEventExistsError extends RepositoryError {
+  constructor(
+    readonly applicationId: string,
+    readonly eventKey: string,
+  ) {
+    super(`timeline event ${eventKey} of application ${applicationId} already exists`);
+  }
+}
+
+export class TaskNotFoundError extends RepositoryError {
+  constructor(
+    readonly applicationId: string,
+    readonly taskId: string,
+  ) {
+    super(`task ${taskId} of application ${applicationId} does not exist`);
+  }
+}
+
+/** A task's status moved since the caller read it (e.g. it was already decided). */
+export class TaskStatusConflictError extends RepositoryError {
+  constructor(
+    readonly taskId: string,
+    readonly expectedStatus: string,
+    readonly actualStatus: string | undefined,
+  ) {
+    super(`task ${taskId} is ${actualStatus ?? 'missing'}, not ${expectedStatus}`);
+  }
+}
+
+/** Concurrent transactions kept colliding on the same items after every retry: safe to retry later. */
+export class TransactionContentionError extends RepositoryError {
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation}: still conflicting with concurrent transactions after ${attempts} attempts`, options);
+  }
+}
+
+export class InvalidCursorError extends RepositoryError {
+  constructor() {
+    super('cursor: not a cursor returned by this API');
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Plot holds and allocations. Each is ONE TransactWriteItems over the plot and the application, so the
+ * two records can never disagree, and the plot's condition (`status = available`, or already ours, or an
+ * expired hold) means two applications can never hold the same plot: DynamoDB serialises conditional
+ * writes on an item, and of N concurrent holds exactly one finds the plot available.
+ *
+ * Rules: an application holds at most one plot at a time and none once it has an allocation; only the
+ * holder can release (idempotently) or turn the hold into an allocation.
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ApplicationHoldsAnotherPlotError,
+  ApplicationNotFoundError,
+  InvalidRepositoryInputError,
+  PlotNotFoundError,
+  PlotNotHeldError,
+  PlotUnavailableError,
+} from './errors.ts';
+import { checkInstant, keys } from './keys.ts';
+import { type CancellationReason, type Item, type TableContext, withTransactionRetry } from './table.ts';
+
+export interface HoldOptions {
+  /** After this instant another application may take the plot over (the holder keeps it until then). */
+  expiresAt?: string | Date;
+  /**
+   * ClientRequestToken for the transaction: a retry with the same token within 10 minutes is answered
+   * from DynamoDB's idempotency cache instead of running again. Pass something unique to the intent
+   * (e.g. the Step Functions execution and state), never a constant: a later hold/release/hold cycle
+   * reusing a token would be silently skipped.
+   */
+  requestToken?: string;
+}
+
+export interface Hold {
+  plotId: string;
+  applicationId: string;
+  heldAt: string;
+  expiresAt?: string;
+}
+
+export interface Allocation {
+  plotId: string;
+  applicationId: string;
+  allocatedAt: string;
+}
+
+function str(item: Item | undefined, field: string): string | undefined {
+  const value = item?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** DynamoDB's limits for ClientRequestToken: 1 to 36 characters. */
+function checkToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.length < 1 || token.length > 36) {
+    throw new InvalidRepositoryInputError('requestToken', 'must be 1 to 36 characters');
+  }
+  return token;
+}
+
+/** Holds `plotId` for `applicationId`; holding it again refreshes the hold. */
+export async function holdPlot(
+  ctx: TableContext,
+  plotId: string,
+  applicationId: string,
+  options: HoldOptions = {},
+): Promise<Hold> {
+  const plotKey = keys.plot(plotId);
+  const appKey = keys.application(applicationId);
+  const now = ctx.now().toISOString();
+  const expiresAt =
+    options.expiresAt === undefined ? undefined : checkInstant('expiresAt', options.expiresAt);
+  const hold: Hold = expiresAt
+    ? { plotId, applicationId, heldAt: now, expiresAt }
+    : { plotId, applicationId, heldAt: now };
+  const expirySet = expiresAt ? ', holdExpiresAt = :expires' : '';
+  const expiryRemove = expiresAt ? '' : ' REMOVE holdExpiresAt';
+  const plotValues: Item = { ':app': applicationId, ':now': now };
+  if (expiresAt) plotValues[':expires'] = expiresAt;
+  const appValues: Item = { ':plot': plotId, ':now': now };
+  if (expiresAt) appValues[':expires'] = expiresAt;
+
+  const input: TransactWriteCommandInput = {
+    ClientRequestToken: checkToken(options.requestToken),
+    TransactItems: [
+      {
+        Update: {
+          TableName: ctx.tableName,
+          Key: plotKey,
+          UpdateExpression: `SET #status = :held, holderApplicationId = :app, heldAt = :now, gsi3sk = :gsi3sk${expirySet}${expiryRemove}`,
+          ConditionExpression:
+            'attribute_exists(pk) AND (#status = :available OR (#status = :held AND (holderApplicationId = :app OR holdExpiresAt < :now)))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...plotValues,
+            ':held': 'held',
+            ':available': 'available',
+            ':gsi3sk': keys.plotIndexSk('held', plotId),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Update: {
+          TableName: ctx.tableName,
+          Key: appKey,
+          UpdateExpression: `SET heldPlotId = :plot, heldAt = :now${expirySet}${expiryRemove}`,
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(allocatedPlotId) AND (attribute_not_exists(heldPlotId) OR heldPlotId = :plot)',
+          ExpressionAttributeValues: appValues,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ],
+  };
+  return withTransactionRetry(
+    ctx,
+    'holdPlot',
+    async () => {
+      await ctx.doc.send(new TransactWriteCommand(input));
+      return hold;
+    },
+    (reasons) => {
+      throw holdFailure(plotId, applicationId, reasons);
+    },
+  );
+}
+
+function holdFailure(plotId: string, applicationId: string, reasons: CancellationReason[]): Error {
+  const [plot, app] = reasons;
+  if (plot?.code === 'ConditionalCheckFailed') {
+    if (!plot.item) return new PlotNotFoundError(plotId);
+    const status = str(plot.item, 'status');
+    return new PlotUnavailableError(
+      plotId,
+      status,
+      status === 'allocated' ? str(plot.item, 'allocatedTo') : str(plot.item, 'holderApplicationId'),
+    );
+  }
+  if (app?.code === 'ConditionalCheckFailed') {
+    if (!app.item) return new ApplicationNotFoundError(applicationId);
+    return new ApplicationHoldsAnotherPlotError(
+      applicationId,
+      str(app.item, 'heldPlotId'),
+      str(app.item, 'allocatedPlotId'),
+    );
+  }
+  return new Error(`holdPlot ${plotId}: transaction cancelled (${reasons.map((r) => r.code).join(', ')})`);
+}
+
+/**
+ * Releases the plot if `applicationId` holds it and clears the application's hold. Idempotent: releasing
+ * a plot that is not (or no longer) held by this application changes nothing on the plot and returns
+ * false. An application whose expired hold was taken over still gets its own record cleared.
+ */
+export async function releasePlot(
+  ctx: TableContext,
+  plotId: string,
+  applicationId: string,
+): Promise<boolean> {
+  const plotUpdate = {
+    TableName: ctx.tableName,
+    Key: keys.plot(plotId),
+    UpdateExpression:
+      'SET #status = :available, gsi3sk = :gsi3sk REMOVE holderApplicationId, heldAt, holdExpiresAt',
+    ConditionExpression: '#status = :held AND holderApplicationId = :app',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':available': 'available',
+      ':held': 'held',
+      ':app': applicationId,
+      ':gsi3sk': keys.plotIndexSk('available', plotId),
+    },
+  };
+  const appUpdate = {
+    TableName: ctx.tableName,
+    Key: keys.application(applicationId),
+    UpdateExpression: 'REMOVE heldPlotId, heldAt, holdExpiresAt',
+    ConditionExpression: 'heldPlotId = :plot',
+    ExpressionAttributeValues: { ':plot': plotId },
+  };
+  return withTransactionRetry(
+    ctx,
+    'releasePlot',
+    async () => {
+      await ctx.doc.send(
+        new TransactWriteCommand({ TransactItems: [{ Update: plotUpdate }, { Update: appUpdate }] }),
+      );
+      return true;
+    },
+    async (reasons) => {
+      // One side already matched "released": finish the other side alone, still under its condition.
+      const [plot, app] = reasons;
+      const plotHeldByUs = plot?.code === 'None';
+      const appPointsHere = app?.code === 'None';
+      if (plotHeldByUs) {
+        return conditionalUpdate(ctx, plotUpdate);
+      }
+      if (appPointsHere) await conditionalUpdate(ctx, appUpdate);
+      return false;
+    },
+  );
+}
+
+/** An UpdateItem whose failed condition means "someone else already did it": true when it applied. */
+async function conditionalUpdate(ctx: TableContext, input: ConstructorParameters<typeof UpdateCommand>[0]) {
+  try {
+    await ctx.doc.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/**
+ * Turns this application's hold into an allocation (plot status 'allocated', the application records the
+ * plot). Idempotent: allocating a plot already allocated to this application returns that allocation.
+ */
+export async function allocatePlot(
+  ctx: TableContext,
+  plotId: string,
+  applicationId: string,
+  options: { requestToken?: string } = {},
+): Promise<Allocation> {
+  const now = ctx.now().toISOString();
+  const input: TransactWriteCommandInput = {
+    ClientRequestToken: checkToken(options.requestToken),
+    TransactItems: [
+      {
+        Update: {
+          TableName: ctx.tableName,
+          Key: keys.plot(plotId),
+          UpdateExpression:
+            'SET #status = :allocated, allocatedTo = :app, allocatedAt = :now, gsi3sk = :gsi3sk REMOVE holderApplicationId, heldAt, holdExpiresAt',
+          ConditionExpression: '#status = :held AND holderApplicationId = :app',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':allocated': 'allocated',
+            ':held': 'held',
+            ':app': applicationId,
+            ':now': now,
+            ':gsi3sk': keys.plotIndexSk('allocated', plotId),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Update: {
+          TableName: ctx.tableName,
+          Key: keys.application(applicationId),
+          UpdateExpression:
+            'SET allocatedPlotId = :plot, allocatedAt = :now REMOVE heldPlotId, heldAt, holdExpiresAt',
+          ConditionExpression: 'heldPlotId = :plot',
+          ExpressionAttributeValues: { ':plot': plotId, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ],
+  };
+  return withTransactionRetry(
+    ctx,
+    'allocatePlot',
+    async () => {
+      await ctx.doc.send(new TransactWriteCommand(input));
+      return { plotId, applicationId, allocatedAt: now };
+    },
+    (reasons) => {
+      const [plot, app] = reasons;
+      if (plot?.code === 'ConditionalCheckFailed') {
+        if (!plot.item) throw new PlotNotFoundError(plotId);
+        const status = str(plot.item, 'status');
+        if (status === 'allocated' && str(plot.item, 'allocatedTo') === applicationId) {
+          return { plotId, applicationId, allocatedAt: str(plot.item, 'allocatedAt') ?? now };
+        }
+        throw new PlotNotHeldError(
+          plotId,
+          applicationId,
+          status,
+          status === 'allocated' ? str(plot.item, 'allocatedTo') : str(plot.item, 'holderApplicationId'),
+        );
+      }
+      if (app?.code === 'ConditionalCheckFailed' && !app.item)
+        throw new ApplicationNotFoundError(applicationId);
+      // The plot is ours but the application lost track of it: refuse rather than allocate blindly.
+      throw new PlotNotHeldError(plotId, applicationId, 'held', applicationId);
+    },
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * What every part of the repository shares: the injected document client, the table name, the clock,
+ * cursors, and the handling of cancelled transactions.
+ */
+import { type AttributeValue, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { InvalidCursorError, TransactionContentionError } from './errors.ts';
+import { KEY_ATTRIBUTES } from './keys.ts';
+
+export type Item = Record<string, unknown>;
+
+export interface RepositoryOptions {
+  /** The clock; tests pass a fixed one. Defaults to `() => new Date()`. */
+  now?: () => Date;
+  /** How often a transaction that collided with a concurrent one is retried (default 8). */
+  maxTransactionAttempts?: number;
+}
+
+export interface TableContext {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly now: () => Date;
+  readonly maxTransactionAttempts: number;
+}
+
+/** A page of results; pass `cursor` back to get the next page, absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+/**
+ * Accepts either client: a plain DynamoDBClient is wrapped once in a document client that drops
+ * undefined values (optional fields simply do not appear on the item).
+ */
+export function toDocumentClient(client: DynamoDBDocumentClient | DynamoDBClient): DynamoDBDocumentClient {
+  if (client instanceof DynamoDBDocumentClient) return client;
+  if (client instanceof DynamoDBClient) {
+    return DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    });
+  }
+  throw new TypeError('repository: expected a DynamoDBClient or a DynamoDBDocumentClient');
+}
+
+export function createContext(
+  client: DynamoDBDocumentClient | DynamoDBClient,
+  tableName: string,
+  options: RepositoryOptions = {},
+): TableContext {
+  if (!tableName) throw new TypeError('repository: tableName is required');
+  return {
+    doc: toDocumentClient(client),
+    tableName,
+    now: options.now ?? (() => new Date()),
+    maxTransactionAttempts: options.maxTransactionAttempts ?? 8,
+  };
+}
+
+/** The record without its key attributes (pk, sk, gsiNpk, gsiNsk). */
+export function stripKeys<T>(item: Item): T {
+  const copy: Item = { ...item };
+  for (const k of KEY_ATTRIBUTES) delete copy[k];
+  return copy as T;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the named error
+  }
+  throw new InvalidCursorError();
+}
+
+/** One cancellation reason of a TransactWriteItems call, with the item as it was (if returned). */
+export interface CancellationReason {
+  code: string;
+  item?: Item;
+}
+
+const ATTRIBUTE_VALUE_TAGS = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
+
+/** Exceptions are not unmarshalled by the document client: returned items arrive as AttributeValues. */
+export function plainItem(item: unknown): Item | undefined {
+  if (!item || typeof item !== 'object') return undefined;
+  const values = Object.values(item as Record<string, unknown>);
+  const marshalled = values.every(
+    (v) =>
+      v !== null &&
+      typeof v === 'object' &&
+      Object.keys(v).length === 1 &&
+      ATTRIBUTE_VALUE_TAGS.has(Object.keys(v)[0] ?? ''),
+  );
+  return marshalled ? unmarshall(item as Record<string, AttributeValue>) : (item as Item);
+}
+
+export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (
+    !(error instanceof TransactionCanceledException) &&
+    (error as Error)?.name !== 'TransactionCanceledException'
+  ) {
+    return undefined;
+  }
+  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+  return reasons.map((r) => {
+    const item = plainItem(r.Item);
+    return item ? { code: r.Code ?? 'None', item } : { code: r.Code ?? 'None' };
+  });
+}
+
+/** Codes that mean "another writer was busy with these items": retrying can succeed. */
+const TRANSIENT_CODES = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+function isTransient(error: unknown, reasons: CancellationReason[] | undefined): boolean {
+  const name = (error as Error)?.name;
+  if (name === 'TransactionConflictException' || name === 'TransactionInProgressException') return true;
+  if (!reasons) return false;
+  // A condition failure is an answer, not contention: never retry it.
+  if (reasons.some((r) => r.code === 'ConditionalCheckFailed')) return false;
+  return reasons.some((r) => TRANSIENT_CODES.has(r.code));
+}
+
+/**
+ * Runs a transactional write, retrying with jittered exponential backoff while it only collides with
+ * concurrent transactions on the same items (DynamoDB cancels both sides of such a race). A cancellation
+ * for a failed condition is handed to `onCancelled`, which maps it to a named error or a result.
+ */
+export async function withTransactionRetry<T>(
+  ctx: TableContext,
+  operation: string,
+  attempt: () => Promise<T>,
+  onCancelled: (reasons: CancellationReason[]) => T | Promise<T>,
+): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (isTransient(error, reasons)) {
+        if (n >= ctx.maxTransactionAttempts) {
+          throw new TransactionContentionError(operation, n, { cause: error });
+        }
+        const ceiling = Math.min(200, 5 * 2 ** n);
+        await new Promise((r) => setTimeout(r, ceiling / 2 + Math.random() * (ceiling / 2)));
+        continue;
+      }
+      if (reasons) return onCancelled(reasons);
+      throw error;
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      results[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
