@@ -1,0 +1,176 @@
+/**
+ * Execution, frame and step contexts of the interpreter.
+ *
+ * A *frame* is one sequence of states: the top level of the machine, one Parallel branch, or one Map
+ * iteration. Each state instance a frame runs is a *step* with a deterministic key (`/3`, `/3/b1/0`,
+ * `/5/i7/2`): the journal records what a finished step produced, and memoizes what an unfinished one must
+ * not change when it runs again after a crash (task token, due time, entered time, UUIDs).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionJournal, ExecutionRun, HistoryEventInput } from '#local/sfn/contracts.ts';
+import type { IntrinsicSources } from './intrinsics.ts';
+
+export type QueryLanguage = 'JSONPath' | 'JSONata';
+export type StateDef = Record<string, unknown> & { Type?: unknown };
+
+/** A block of states: the machine itself, a Parallel branch or a Map's ItemProcessor. */
+export interface StatesBlock {
+  StartAt: string;
+  States: Record<string, StateDef>;
+}
+
+/** What running one state produced (before it is recorded as a StepRecord). */
+export interface StateOutcome {
+  output: unknown;
+  next: string | null;
+  assigned?: Record<string, unknown>;
+}
+
+/** Raised when the execution (or a sibling branch's failure) aborts a frame: never recorded as a step. */
+export class FrameAborted extends Error {
+  override readonly name = 'FrameAborted';
+  constructor(readonly reason: unknown) {
+    super('frame aborted');
+  }
+}
+
+/** Per-execution state shared by every frame. */
+export interface ExecContext {
+  run: ExecutionRun;
+  journal: ExecutionJournal;
+  queryLanguage: QueryLanguage;
+  region: string;
+  /** Id of the last event appended, so causes can name "entered at the event id #N" as AWS does. */
+  lastEventId: number;
+  runFrame(frame: Frame, block: StatesBlock, input: unknown): Promise<unknown>;
+}
+
+export interface Frame {
+  exec: ExecContext;
+  /** '' for the top level, else the step key of the Parallel/Map plus `/b<i>` or `/i<i>`. */
+  path: string;
+  block: StatesBlock;
+  /** This frame's own variables: a copy of the outer scope's, so inner assignments stay inside. */
+  variables: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+const contextUse = new WeakMap<object, boolean>();
+
+/** Whether a state's definition can observe the context object (so its EnteredTime must be memoized). */
+function usesContext(state: StateDef): boolean {
+  let known = contextUse.get(state);
+  if (known === undefined) {
+    const text = JSON.stringify(state);
+    known = text.includes('$$') || text.includes('states.context');
+    contextUse.set(state, known);
+  }
+  return known;
+}
+
+/** One state instance being executed (not replayed). */
+export class StepContext {
+  /** Retry attempt (0 first); part of event and memo keys so attempts never collide. */
+  attempt = 0;
+  taskToken: string | undefined;
+  readonly enteredEventId: number;
+  readonly enteredTime: string;
+  private ordinal = 0;
+  private pendingMemos: [string, unknown][] = [];
+  private randomOrdinal = 0;
+  readonly queryLanguage: QueryLanguage;
+
+  constructor(
+    readonly frame: Frame,
+    readonly key: string,
+    readonly name: string,
+    readonly state: StateDef,
+  ) {
+    const exec = frame.exec;
+    this.queryLanguage = (state.QueryLanguage as QueryLanguage | undefined) ?? exec.queryLanguage;
+    this.enteredEventId = exec.lastEventId + 1;
+    const memoKey = `${key}:entered`;
+    const remembered = exec.journal.getMemo(memoKey);
+    if (typeof remembered === 'string') {
+      this.enteredTime = remembered;
+    } else {
+      this.enteredTime = new Date(exec.run.clock.now()).toISOString();
+      if (usesContext(state)) this.pendingMemos.push([memoKey, this.enteredTime]);
+    }
+  }
+
+  get exec(): ExecContext {
+    return this.frame.exec;
+  }
+
+  get journal(): ExecutionJournal {
+    return this.frame.exec.journal;
+  }
+
+  get variables(): Record<string, unknown> {
+    return this.frame.variables;
+  }
+
+  /** Key prefix of the current attempt. */
+  get attemptKey(): string {
+    return this.attempt === 0 ? this.key : `${this.key}@${this.attempt}`;
+  }
+
+  /** Appends an event under a deterministic key: re-running an interrupted step does not duplicate it. */
+  async emit(type: string, details: Record<string, unknown> = {}, slot?: string): Promise<void> {
+    const eventKey = `${this.attemptKey}#${slot ?? this.ordinal++}`;
+    await this.appendEvent(eventKey, { type, timestamp: this.exec.run.clock.now(), details });
+  }
+
+  async appendEvent(eventKey: string, event: HistoryEventInput): Promise<void> {
+    this.exec.lastEventId++;
+    await this.journal.appendEvent(eventKey, event);
+  }
+
+  /** A value computed once per step (per attempt when `perAttempt`), even across a crash and resume. */
+  async memo<T>(name: string, compute: () => T | Promise<T>, perAttempt = true): Promise<T> {
+    const memoKey = `${perAttempt ? this.attemptKey : this.key}:${name}`;
+    const remembered = this.journal.getMemo(memoKey);
+    if (remembered !== undefined) return remembered as T;
+    const value = await compute();
+    await this.journal.putMemo(memoKey, value);
+    return value;
+  }
+
+  /** Persists the values memoized synchronously (entered time, UUIDs) before a side effect can see them. */
+  async flushMemos(): Promise<void> {
+    const pending = this.pendingMemos;
+    this.pendingMemos = [];
+    for (const [key, value] of pending) await this.journal.putMemo(key, value);
+  }
+
+  private syncMemo<T>(name: string, compute: () => T): T {
+    const memoKey = `${this.attemptKey}:${name}`;
+    const remembered = this.journal.getMemo(memoKey);
+    if (remembered !== undefined) return remembered as T;
+    const value = compute();
+    this.pendingMemos.push([memoKey, value]);
+    return value;
+  }
+
+  /** States.UUID / States.MathRandom / $uuid / $random, replayed identically after a crash. */
+  readonly sources: IntrinsicSources = {
+    uuid: () => this.syncMemo(`uuid${this.randomOrdinal++}`, () => randomUUID()),
+    random: () => this.syncMemo(`random${this.randomOrdinal++}`, () => Math.random()),
+  };
+
+  /** The context object (`$$` / `$states.context`) as this state sees it. */
+  contextObject(extra: { mapItem?: { Index: number; Value: unknown } } = {}): Record<string, unknown> {
+    const { run } = this.exec;
+    const state: Record<string, unknown> = { Name: this.name, EnteredTime: this.enteredTime };
+    if (this.state.Type === 'Task') state.RetryCount = this.attempt;
+    const context: Record<string, unknown> = {
+      Execution: run.context.Execution,
+      StateMachine: run.context.StateMachine,
+      State: state,
+    };
+    if (this.taskToken !== undefined) context.Task = { Token: this.taskToken };
+    if (extra.mapItem) context.Map = { Item: extra.mapItem };
+    return context;
+  }
+}
