@@ -1,0 +1,291 @@
+/**
+ * Runs Lambda functions from their synthesized assets, each in its own worker threads (warm, reused
+ * serially, more spawned for concurrent invocations), with the template's environment, the function's
+ * timeout and Lambda's response and error shapes. Used by the Step Functions engine and the API gateway.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+export interface LambdaFunctionConfig {
+  functionName: string;
+  /** Folder holding the bundled code (e.g. cdk.out/asset.<hash>). */
+  codeDir: string;
+  /** `file.export`, e.g. `index.handler`. */
+  handler: string;
+  timeoutSeconds: number;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+/** The shape of Lambda's Invoke response (Payload as JSON text). */
+export interface InvokeResult {
+  StatusCode: number;
+  /** JSON text of the function's result or of its error `{errorType, errorMessage, trace}`. */
+  Payload: string;
+  /** 'Unhandled' when the function failed (thrown error, timeout, crash). */
+  FunctionError?: string;
+  ExecutedVersion: string;
+}
+
+/** Lambda's ResourceNotFoundException for an unknown function. */
+export class LambdaFunctionNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundException';
+  constructor(readonly functionName: string) {
+    super(`Function not found: ${functionName}`);
+  }
+}
+
+export interface LambdaRuntimeOptions {
+  region?: string;
+  accountId?: string;
+  /** Added to every function's environment after the template's (endpoint overrides, credentials). */
+  extraEnv?: Record<string, string>;
+  /** Warm workers kept per function; more run concurrently up to this many. */
+  maxWorkersPerFunction?: number;
+}
+
+interface PendingInvocation {
+  resolve(result: InvokeResult): void;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  busy: boolean;
+  current?: { id: string; pending: PendingInvocation; timer: NodeJS.Timeout; requestId: string };
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+const PROJECT_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+
+function errorResult(error: { errorType?: string; errorMessage: string; trace?: string[] }): InvokeResult {
+  return {
+    StatusCode: 200,
+    Payload: JSON.stringify(error),
+    FunctionError: 'Unhandled',
+    ExecutedVersion: '$LATEST',
+  };
+}
+
+class FunctionPool {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly queue: Array<{ event: unknown; pending: PendingInvocation }> = [];
+  private closed = false;
+
+  constructor(
+    readonly config: LambdaFunctionConfig,
+    private readonly env: Record<string, string>,
+    private readonly maxWorkers: number,
+  ) {}
+
+  invoke(event: unknown): Promise<InvokeResult> {
+    return new Promise((resolve) => {
+      this.queue.push({ event, pending: { resolve } });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
+      if (!slot) return;
+      const next = this.queue.shift();
+      if (!next) return;
+      this.dispatch(slot, next.event, next.pending);
+    }
+  }
+
+  private spawn(): WorkerSlot {
+    const worker = new Worker(WORKER_FILE, {
+      workerData: {
+        codeDir: this.config.codeDir,
+        handler: this.config.handler,
+        nodePath: PROJECT_NODE_MODULES,
+      },
+      env: this.env,
+      // Lambda memory is not modelled exactly; the heap limit keeps a runaway function contained.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.config.memorySize ?? 256) },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    const slot: WorkerSlot = { worker, busy: false };
+    worker.on('message', (message: { id: string; payload?: string; error?: Record<string, unknown> }) => {
+      const current = slot.current;
+      if (!current || current.id !== message.id) return;
+      clearTimeout(current.timer);
+      slot.current = undefined;
+      slot.busy = false;
+      current.pending.resolve(
+        message.error
+          ? errorResult(message.error as { errorType: string; errorMessage: string })
+          : { StatusCode: 200, Payload: message.payload ?? 'null', ExecutedVersion: '$LATEST' },
+      );
+      this.pump();
+    });
+    const fail = (errorType: string, errorMessage: string) => {
+      this.remove(slot);
+      const current = slot.current;
+      slot.current = undefined;
+      if (current) {
+        clearTimeout(current.timer);
+        current.pending.resolve(errorResult({ errorType, errorMessage }));
+      }
+      this.pump();
+    };
+    worker.on('error', (err) =>
+      fail('Runtime.UnhandledPromiseRejection', `${err.name}: ${err.message}`.slice(0, 1000)),
+    );
+    worker.on('exit', (code) => {
+      if (slot.current) {
+        fail(
+          'Runtime.ExitError',
+          `RequestId: ${slot.current.requestId} Error: Runtime exited with error: exit status ${code}`,
+        );
+      } else {
+        this.remove(slot);
+      }
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private remove(slot: WorkerSlot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+  }
+
+  private dispatch(slot: WorkerSlot, event: unknown, pending: PendingInvocation): void {
+    const requestId = randomUUID();
+    const timeoutMs = this.config.timeoutSeconds * 1000;
+    const id = requestId;
+    slot.busy = true;
+    // Lambda stops the environment at the timeout; here the worker is terminated and a fresh one spawned later.
+    const timer = setTimeout(() => {
+      if (slot.current?.id !== id) return;
+      slot.current = undefined;
+      this.remove(slot);
+      void slot.worker.terminate();
+      pending.resolve(
+        errorResult({
+          errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`,
+        }),
+      );
+      this.pump();
+    }, timeoutMs);
+    slot.current = { id, pending, timer, requestId };
+    const fn = this.config.functionName;
+    slot.worker.postMessage({
+      id,
+      event,
+      context: {
+        awsRequestId: requestId,
+        functionName: fn,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.env.LOCAL_FUNCTION_ARN,
+        memoryLimitInMB: String(this.config.memorySize ?? 128),
+        logGroupName: `/aws/lambda/${fn}`,
+        logStreamName: `local/${fn}`,
+        deadlineMs: Date.now() + timeoutMs,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      if (slot.current) clearTimeout(slot.current.timer);
+      slot.current?.pending.resolve(
+        errorResult({ errorType: 'Runtime.ExitError', errorMessage: 'local Lambda runtime closed' }),
+      );
+      slot.current = undefined;
+    }
+    for (const item of this.queue.splice(0)) {
+      item.pending.resolve(
+        errorResult({ errorType: 'Runtime.ExitError', errorMessage: 'local Lambda runtime closed' }),
+      );
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/** The local Lambda service: register functions, invoke them by name or ARN. */
+export class LambdaRuntime {
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly region: string;
+  private readonly accountId: string;
+  private extraEnv: Record<string, string>;
+
+  constructor(private readonly options: LambdaRuntimeOptions = {}) {
+    this.region = options.region ?? 'ap-southeast-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.extraEnv = { ...options.extraEnv };
+  }
+
+  /** Adds variables to the environment of functions registered from now on. */
+  setExtraEnv(env: Record<string, string>): void {
+    this.extraEnv = { ...this.extraEnv, ...env };
+  }
+
+  /** Registers (or replaces) a function. */
+  register(config: LambdaFunctionConfig): void {
+    const arn = this.arnOf(config.functionName);
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      TZ: 'UTC',
+      LANG: 'en_US.UTF-8',
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_LAMBDA_FUNCTION_NAME: config.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize ?? 128),
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.functionName}`,
+      ...config.environment,
+      ...this.extraEnv,
+      LOCAL_FUNCTION_ARN: arn,
+    };
+    void this.pools.get(config.functionName)?.close();
+    this.pools.set(
+      config.functionName,
+      new FunctionPool(config, env, Math.max(1, this.options.maxWorkersPerFunction ?? 8)),
+    );
+  }
+
+  has(functionNameOrArn: string): boolean {
+    return this.pools.has(this.nameOf(functionNameOrArn));
+  }
+
+  arnOf(functionName: string): string {
+    return `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`;
+  }
+
+  /** Accepts a name, a full ARN (optionally qualified) or a partial ARN `<account>:function:<name>`. */
+  nameOf(functionNameOrArn: string): string {
+    const m =
+      /^(?:arn:aws[a-z-]*:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([A-Za-z0-9_-]+)(?::[$\w-]+)?$/.exec(
+        functionNameOrArn,
+      );
+    return m?.[1] ?? functionNameOrArn;
+  }
+
+  /** Lambda's synchronous Invoke (RequestResponse). Throws LambdaFunctionNotFoundError for an unknown function. */
+  async invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeResult> {
+    const name = this.nameOf(functionNameOrArn);
+    const pool = this.pools.get(name);
+    if (!pool) throw new LambdaFunctionNotFoundError(functionNameOrArn);
+    return pool.invoke(payload);
+  }
+
+  /** Terminates every worker. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+}

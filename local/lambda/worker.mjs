@@ -1,0 +1,113 @@
+// Runs inside a worker thread: loads one function's bundled handler once and serves invocations
+// serially, like a warm Lambda execution environment. Plain JavaScript so it needs no loader.
+import { createRequire, Module } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { codeDir, handler, nodePath } = workerData;
+
+// Bundles keep `@aws-sdk/*` external (it is in Lambda's runtime); let them resolve from the project.
+if (nodePath) {
+  process.env.NODE_PATH = nodePath;
+  Module._initPaths();
+}
+
+function errorShape(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name || 'Error',
+      errorMessage: err.message,
+      trace: String(err.stack ?? '').split('\n'),
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+let handlerFn;
+async function loadHandler() {
+  if (handlerFn) return handlerFn;
+  const dot = handler.lastIndexOf('.');
+  const modulePath = handler.slice(0, dot);
+  const exportName = handler.slice(dot + 1);
+  const base = join(codeDir, modulePath);
+  const require = createRequire(join(codeDir, 'noop.js'));
+  let mod;
+  for (const ext of ['.js', '.cjs', '.mjs']) {
+    let file;
+    try {
+      file = require.resolve(base + ext);
+    } catch {
+      continue;
+    }
+    mod = ext === '.mjs' ? await import(pathToFileURL(file).href) : require(file);
+    break;
+  }
+  if (!mod) {
+    const err = new Error(`Cannot find module '${modulePath}'`);
+    err.name = 'Runtime.ImportModuleError';
+    throw err;
+  }
+  const fn = mod[exportName] ?? mod.default?.[exportName];
+  if (typeof fn !== 'function') {
+    const err = new Error(`${handler} is undefined or not exported`);
+    err.name = 'Runtime.HandlerNotFound';
+    throw err;
+  }
+  handlerFn = fn;
+  return fn;
+}
+
+function run(fn, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== undefined && err !== null) reject(err);
+      else resolve(result);
+    };
+    let returned;
+    try {
+      returned = fn(event, context, callback);
+    } catch (err) {
+      callback(err);
+      return;
+    }
+    if (returned && typeof returned.then === 'function') {
+      returned.then(
+        (value) => callback(null, value),
+        (err) => callback(err ?? new Error('rejected')),
+      );
+    } else if (fn.length < 3) {
+      // A synchronous handler without a callback parameter: its return value is the result.
+      callback(null, returned);
+    }
+  });
+}
+
+parentPort.on('message', async (message) => {
+  const { id, event, context: ctx } = message;
+  const context = {
+    ...ctx,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, ctx.deadlineMs - Date.now()),
+    done: () => {},
+    succeed: () => {},
+    fail: () => {},
+  };
+  try {
+    const fn = await loadHandler();
+    const result = await run(fn, event, context);
+    let payload;
+    try {
+      payload = JSON.stringify(result === undefined ? null : result);
+    } catch (err) {
+      parentPort.postMessage({ id, error: errorShape(err) });
+      return;
+    }
+    parentPort.postMessage({ id, payload });
+  } catch (err) {
+    parentPort.postMessage({ id, error: errorShape(err) });
+  }
+});

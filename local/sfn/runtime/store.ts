@@ -1,0 +1,243 @@
+/**
+ * Where the engine keeps state machines, executions, their journals (steps, memos, history events),
+ * task tokens and the outbox. Two implementations with one interface: in memory (fast tests, the
+ * in-memory benchmark) and DynamoDB Local (durable across a crash).
+ */
+import type {
+  ExecutionJournal,
+  ExecutionStatus,
+  HistoryEvent,
+  HistoryEventInput,
+  StepRecord,
+} from '../contracts.ts';
+
+export interface StateMachineRecord {
+  stateMachineArn: string;
+  name: string;
+  /** The definition text as given to CreateStateMachine (returned verbatim by DescribeStateMachine). */
+  definition: string;
+  roleArn: string;
+  type: string;
+  creationDate: number; // epoch ms
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  stateMachineName: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** The definition the execution started with (AWS runs an execution on the version it started on). */
+  definition: string;
+  roleArn: string;
+}
+
+export type TokenStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+
+export interface TokenRecord {
+  token: string;
+  executionArn: string;
+  stepKey: string;
+  status: TokenStatus;
+  createdAt: number;
+  /** Epoch ms by which the next heartbeat must arrive (HeartbeatSeconds), if any. */
+  heartbeatDeadline?: number;
+  heartbeatSeconds?: number;
+  /** Epoch ms of the task's TimeoutSeconds, if any. */
+  timeoutAt?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface OutboxEntry {
+  channel: 'events.putEvents' | 'sns.publish';
+  executionArn: string;
+  stateName: string;
+  recordedAt: number;
+  id: string;
+  message: unknown;
+}
+
+/** A journal bound to one execution, also able to list its history in order. */
+export interface StoredJournal extends ExecutionJournal {
+  history(): HistoryEvent[];
+  /** Events recorded so far (the interpreter numbers event ids in its causes from it). */
+  eventCount(): number;
+}
+
+export interface EngineStore {
+  init(): Promise<void>;
+  /** Creates the record; false when a state machine with that ARN already exists. */
+  createStateMachine(record: StateMachineRecord): Promise<boolean>;
+  getStateMachine(arn: string): Promise<StateMachineRecord | undefined>;
+  listStateMachines(): Promise<StateMachineRecord[]>;
+  deleteStateMachine(arn: string): Promise<void>;
+
+  /** Creates the record; false when an execution with that ARN already exists. */
+  createExecution(record: ExecutionRecord): Promise<boolean>;
+  getExecution(arn: string): Promise<ExecutionRecord | undefined>;
+  /** Applies `patch` only while the execution is RUNNING; false when it is not (any more). */
+  finishExecution(arn: string, patch: Partial<ExecutionRecord>): Promise<boolean>;
+  listExecutions(stateMachineArn: string): Promise<ExecutionRecord[]>;
+  listRunningExecutions(): Promise<ExecutionRecord[]>;
+
+  /** Loads everything recorded for the execution (once), then appends. */
+  openJournal(executionArn: string): Promise<StoredJournal>;
+  /** The history as recorded so far, in id order. */
+  readHistory(executionArn: string): Promise<HistoryEvent[]>;
+
+  /** Creates the token record unless one exists; returns the stored record either way. */
+  registerToken(record: TokenRecord): Promise<TokenRecord>;
+  getToken(token: string): Promise<TokenRecord | undefined>;
+  /** Applies `patch` only while the token is WAITING; false otherwise. */
+  updateWaitingToken(token: string, patch: Partial<TokenRecord>): Promise<boolean>;
+
+  recordOutbox(entry: OutboxEntry): Promise<void>;
+  listOutbox(): Promise<OutboxEntry[]>;
+}
+
+const byStartDesc = (a: ExecutionRecord, b: ExecutionRecord) =>
+  b.startDate - a.startDate || b.executionArn.localeCompare(a.executionArn);
+
+/** Journal logic shared by both stores: event ids in order, idempotent event keys. */
+export class JournalState {
+  readonly steps = new Map<string, StepRecord>();
+  readonly memos = new Map<string, unknown>();
+  readonly eventKeys = new Set<string>();
+  readonly events: HistoryEvent[] = [];
+  nextId = 1;
+
+  load(events: Array<{ key: string; event: HistoryEvent }>): void {
+    events.sort((a, b) => a.event.id - b.event.id);
+    for (const { key, event } of events) {
+      this.eventKeys.add(key);
+      this.events.push(event);
+      this.nextId = Math.max(this.nextId, event.id + 1);
+    }
+  }
+
+  /** Returns the event to persist, or undefined when the key was already recorded. */
+  claim(eventKey: string, input: HistoryEventInput): HistoryEvent | undefined {
+    if (this.eventKeys.has(eventKey)) return undefined;
+    this.eventKeys.add(eventKey);
+    const id = this.nextId++;
+    const event: HistoryEvent = { ...input, id, previousEventId: id - 1 };
+    this.events.push(event);
+    return event;
+  }
+}
+
+/** Everything in memory: fast tests and the in-memory benchmark. Nothing survives the process. */
+export class MemoryStore implements EngineStore {
+  private readonly machines = new Map<string, StateMachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly journals = new Map<string, JournalState>();
+  private readonly tokens = new Map<string, TokenRecord>();
+  private readonly outbox: OutboxEntry[] = [];
+
+  async init(): Promise<void> {}
+
+  async createStateMachine(record: StateMachineRecord): Promise<boolean> {
+    if (this.machines.has(record.stateMachineArn)) return false;
+    this.machines.set(record.stateMachineArn, { ...record });
+    return true;
+  }
+  async getStateMachine(arn: string) {
+    const r = this.machines.get(arn);
+    return r && { ...r };
+  }
+  async listStateMachines() {
+    return [...this.machines.values()].map((r) => ({ ...r }));
+  }
+  async deleteStateMachine(arn: string) {
+    this.machines.delete(arn);
+  }
+
+  async createExecution(record: ExecutionRecord): Promise<boolean> {
+    if (this.executions.has(record.executionArn)) return false;
+    this.executions.set(record.executionArn, { ...record });
+    return true;
+  }
+  async getExecution(arn: string) {
+    const r = this.executions.get(arn);
+    return r && { ...r };
+  }
+  async finishExecution(arn: string, patch: Partial<ExecutionRecord>): Promise<boolean> {
+    const r = this.executions.get(arn);
+    if (r?.status !== 'RUNNING') return false;
+    Object.assign(r, patch);
+    return true;
+  }
+  async listExecutions(stateMachineArn: string) {
+    return [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === stateMachineArn)
+      .map((e) => ({ ...e }))
+      .sort(byStartDesc);
+  }
+  async listRunningExecutions() {
+    return [...this.executions.values()].filter((e) => e.status === 'RUNNING').map((e) => ({ ...e }));
+  }
+
+  private journalState(arn: string): JournalState {
+    let state = this.journals.get(arn);
+    if (!state) {
+      state = new JournalState();
+      this.journals.set(arn, state);
+    }
+    return state;
+  }
+
+  async openJournal(executionArn: string): Promise<StoredJournal> {
+    const state = this.journalState(executionArn);
+    return {
+      getStep: (key) => state.steps.get(key),
+      // Copied, as a real store would serialise them: later mutation cannot rewrite history.
+      putStep: async (key, record) => {
+        state.steps.set(key, structuredClone(record));
+      },
+      getMemo: (key) => state.memos.get(key),
+      putMemo: async (key, value) => {
+        state.memos.set(key, structuredClone(value));
+      },
+      appendEvent: async (eventKey, event) => {
+        state.claim(eventKey, structuredClone(event));
+      },
+      history: () => state.events,
+      eventCount: () => state.events.length,
+    };
+  }
+  async readHistory(executionArn: string) {
+    return [...this.journalState(executionArn).events];
+  }
+
+  async registerToken(record: TokenRecord): Promise<TokenRecord> {
+    const existing = this.tokens.get(record.token);
+    if (existing) return { ...existing };
+    this.tokens.set(record.token, { ...record });
+    return { ...record };
+  }
+  async getToken(token: string) {
+    const r = this.tokens.get(token);
+    return r && { ...r };
+  }
+  async updateWaitingToken(token: string, patch: Partial<TokenRecord>): Promise<boolean> {
+    const r = this.tokens.get(token);
+    if (r?.status !== 'WAITING') return false;
+    Object.assign(r, patch);
+    return true;
+  }
+
+  async recordOutbox(entry: OutboxEntry) {
+    this.outbox.push(entry);
+  }
+  async listOutbox() {
+    return [...this.outbox];
+  }
+}

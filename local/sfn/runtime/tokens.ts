@@ -1,0 +1,168 @@
+/**
+ * Task tokens (`.waitForTaskToken`): registered in the store before the task's work is sent, so an
+ * answer that arrives while the engine is down (between a crash and the resume) is kept and read by
+ * the resumed wait. Heartbeat and task timeouts run on the injected clock.
+ */
+import { type Clock, StatesError } from '../contracts.ts';
+import { SfnApiError } from './errors.ts';
+import type { EngineStore, TokenRecord } from './store.ts';
+
+// AWS task tokens are opaque printable text up to 2048 characters; anything else is not a token at all.
+const TOKEN_SHAPE = /^[\x21-\x7e]{1,2048}$/;
+
+export interface WaitOptions {
+  signal: AbortSignal;
+  timeoutAt?: number;
+  heartbeatSeconds?: number;
+}
+
+export class TokenRegistry {
+  private readonly listeners = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly store: EngineStore,
+    private readonly clock: Clock,
+    /** Whether an execution still runs (answers to a stopped execution's tokens are refused). */
+    private readonly isRunning: (executionArn: string) => Promise<boolean>,
+  ) {}
+
+  /** Records the token as WAITING unless it is already known (a resumed wait keeps the stored state). */
+  register(
+    token: string,
+    executionArn: string,
+    stepKey: string,
+    options: { timeoutAt?: number; heartbeatSeconds?: number },
+  ): Promise<TokenRecord> {
+    const now = this.clock.now();
+    return this.store.registerToken({
+      token,
+      executionArn,
+      stepKey,
+      status: 'WAITING',
+      createdAt: now,
+      heartbeatSeconds: options.heartbeatSeconds,
+      heartbeatDeadline:
+        options.heartbeatSeconds !== undefined ? now + options.heartbeatSeconds * 1000 : undefined,
+      timeoutAt: options.timeoutAt,
+    });
+  }
+
+  /** Waits for SendTaskSuccess/Failure; throws StatesError for a failure or a timeout. */
+  async wait(token: string, options: WaitOptions): Promise<unknown> {
+    for (;;) {
+      options.signal.throwIfAborted();
+      const record = await this.store.getToken(token);
+      if (!record) throw new StatesError('States.Runtime', `task token ${token} was never registered`);
+      if (record.status === 'SUCCEEDED') return JSON.parse(record.output ?? 'null');
+      if (record.status === 'FAILED' || record.status === 'TIMED_OUT') {
+        throw new StatesError(record.error ?? 'States.TaskFailed', record.cause);
+      }
+      const expired = await this.expireIfDue(record);
+      if (expired) continue;
+      const deadline = this.deadlineOf(record, options.timeoutAt);
+      await this.sleepOrNotify(token, deadline, options.signal);
+    }
+  }
+
+  private deadlineOf(record: TokenRecord, timeoutAt?: number): number | undefined {
+    const candidates = [record.heartbeatDeadline, record.timeoutAt, timeoutAt].filter(
+      (v): v is number => typeof v === 'number',
+    );
+    return candidates.length > 0 ? Math.min(...candidates) : undefined;
+  }
+
+  /** Marks a WAITING token TIMED_OUT when its heartbeat or task deadline has passed. */
+  private async expireIfDue(record: TokenRecord): Promise<boolean> {
+    const now = this.clock.now();
+    let error: string | undefined;
+    if (record.timeoutAt !== undefined && now >= record.timeoutAt) error = 'States.Timeout';
+    else if (record.heartbeatDeadline !== undefined && now >= record.heartbeatDeadline) {
+      error = 'States.HeartbeatTimeout';
+    }
+    if (!error) return false;
+    await this.store.updateWaitingToken(record.token, { status: 'TIMED_OUT', error });
+    return true;
+  }
+
+  private sleepOrNotify(token: string, deadline: number | undefined, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const local = new AbortController();
+      const listeners = this.listeners.get(token) ?? new Set();
+      this.listeners.set(token, listeners);
+      const done = () => {
+        listeners.delete(wake);
+        if (listeners.size === 0) this.listeners.delete(token);
+        signal.removeEventListener('abort', onAbort);
+        local.abort();
+      };
+      const wake = () => {
+        done();
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(signal.reason);
+      };
+      listeners.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== undefined) {
+        this.clock.sleepUntil(deadline, local.signal).then(wake, () => {});
+      }
+    });
+  }
+
+  private notify(token: string): void {
+    for (const wake of [...(this.listeners.get(token) ?? [])]) wake();
+  }
+
+  /** The record an API call may act on, or the error AWS answers with. */
+  private async open(token: unknown): Promise<TokenRecord> {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new SfnApiError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (!TOKEN_SHAPE.test(token)) throw new SfnApiError('InvalidToken', 'Invalid Token');
+    const record = await this.store.getToken(token);
+    if (!record) throw new SfnApiError('TaskDoesNotExist', 'Task Token does not exist');
+    if (record.status === 'WAITING' && (await this.expireIfDue(record))) {
+      this.notify(token);
+      throw new SfnApiError('TaskTimedOut', 'Task Timed Out');
+    }
+    if (record.status === 'TIMED_OUT') throw new SfnApiError('TaskTimedOut', 'Task Timed Out');
+    if (record.status !== 'WAITING' || !(await this.isRunning(record.executionArn))) {
+      throw new SfnApiError('TaskDoesNotExist', 'Task Token does not exist');
+    }
+    return record;
+  }
+
+  private async settle(token: string, patch: Partial<TokenRecord>): Promise<void> {
+    if (!(await this.store.updateWaitingToken(token, patch))) {
+      const now = await this.store.getToken(token);
+      if (now?.status === 'TIMED_OUT') throw new SfnApiError('TaskTimedOut', 'Task Timed Out');
+      throw new SfnApiError('TaskDoesNotExist', 'Task Token does not exist');
+    }
+    this.notify(token);
+  }
+
+  async sendSuccess(token: unknown, output: string): Promise<void> {
+    const record = await this.open(token);
+    await this.settle(record.token, { status: 'SUCCEEDED', output });
+  }
+
+  async sendFailure(token: unknown, error?: string, cause?: string): Promise<void> {
+    const record = await this.open(token);
+    // AWS reports a failure sent without an error name as States.TaskFailed-less empty error; keep the name empty.
+    await this.settle(record.token, { status: 'FAILED', error: error ?? '', cause: cause ?? '' });
+  }
+
+  async sendHeartbeat(token: unknown): Promise<void> {
+    const record = await this.open(token);
+    if (record.heartbeatSeconds === undefined) return;
+    await this.store.updateWaitingToken(record.token, {
+      heartbeatDeadline: this.clock.now() + record.heartbeatSeconds * 1000,
+    });
+    this.notify(record.token);
+  }
+}

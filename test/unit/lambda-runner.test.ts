@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaFunctionNotFoundError, LambdaRuntime } from '#local/lambda/runtime.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lambda-runner-'));
+const runtime = new LambdaRuntime({ extraEnv: { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' } });
+
+function fn(name: string, source: string, timeoutSeconds = 3, environment: Record<string, string> = {}) {
+  const codeDir = join(dir, name);
+  mkdirSync(codeDir, { recursive: true });
+  writeFileSync(join(codeDir, 'index.js'), source);
+  runtime.register({ functionName: name, codeDir, handler: 'index.handler', timeoutSeconds, environment });
+}
+
+beforeAll(() => {
+  fn(
+    'echo',
+    `exports.handler = async (event, context) => ({ event, env: process.env.GREETING, name: context.functionName,
+      fnEnv: process.env.AWS_LAMBDA_FUNCTION_NAME, region: process.env.AWS_REGION, ddb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+      remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId });`,
+    3,
+    { GREETING: 'xin chào' },
+  );
+  fn(
+    'callback',
+    `exports.handler = (event, context, cb) => { setTimeout(() => cb(null, { doubled: event.n * 2 }), 5); };`,
+  );
+  fn(
+    'custom-error',
+    `class PlotUnavailableError extends Error { constructor(m) { super(m); this.name = 'PlotUnavailableError'; } }
+     exports.handler = async () => { throw new PlotUnavailableError('plot P-7 is held'); };`,
+  );
+  fn('slow', `exports.handler = () => new Promise(() => {});`, 1);
+  fn('counter', `let calls = 0; exports.handler = async () => ({ calls: ++calls });`);
+  fn('exits', `exports.handler = async () => { process.exit(3); };`);
+});
+
+afterAll(async () => {
+  await runtime.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the local Lambda runtime', () => {
+  it('runs an async handler with the template environment and a Lambda-like context', async () => {
+    const result = await runtime.invoke('echo', { a: 1 });
+    expect(result.StatusCode).toBe(200);
+    expect(result.FunctionError).toBeUndefined();
+    const body = JSON.parse(result.Payload);
+    expect(body).toMatchObject({
+      event: { a: 1 },
+      env: 'xin chào',
+      name: 'echo',
+      fnEnv: 'echo',
+      region: 'ap-southeast-1',
+      ddb: 'http://127.0.0.1:1',
+    });
+    expect(body.remaining).toBeGreaterThan(0);
+    expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('accepts a function ARN as well as a name', async () => {
+    const result = await runtime.invoke('arn:aws:lambda:ap-southeast-1:000000000000:function:callback', {
+      n: 21,
+    });
+    expect(JSON.parse(result.Payload)).toEqual({ doubled: 42 });
+  });
+
+  it("reports a thrown error in Lambda's shape with the error's name as errorType", async () => {
+    const result = await runtime.invoke('custom-error', {});
+    expect(result.FunctionError).toBe('Unhandled');
+    const body = JSON.parse(result.Payload);
+    expect(body.errorType).toBe('PlotUnavailableError');
+    expect(body.errorMessage).toBe('plot P-7 is held');
+    expect(Array.isArray(body.trace)).toBe(true);
+  });
+
+  it('stops a function at its timeout and reports it as Lambda does', async () => {
+    const result = await runtime.invoke('slow', {});
+    expect(result.FunctionError).toBe('Unhandled');
+    const body = JSON.parse(result.Payload);
+    expect(body.errorType).toBeUndefined();
+    expect(body.errorMessage).toMatch(/Task timed out after 1\.00 seconds$/);
+  });
+
+  it('keeps a warm worker between serial invocations', async () => {
+    await runtime.invoke('counter', {});
+    const second = await runtime.invoke('counter', {});
+    expect(JSON.parse(second.Payload)).toEqual({ calls: 2 });
+  });
+
+  it('reports a process exit as Runtime.ExitError', async () => {
+    const result = await runtime.invoke('exits', {});
+    expect(JSON.parse(result.Payload).errorType).toBe('Runtime.ExitError');
+  });
+
+  it('refuses an unknown function', async () => {
+    await expect(runtime.invoke('nope', {})).rejects.toBeInstanceOf(LambdaFunctionNotFoundError);
+  });
+});
