@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateIntrinsic, isIntrinsicCall, validateIntrinsic } from '#local/sfn/asl/intrinsics.ts';
+import {
+  evaluateIntrinsic,
+  IntrinsicArgumentError,
+  IntrinsicPathNotFound,
+  isIntrinsicCall,
+  validateIntrinsic,
+} from '#local/sfn/asl/intrinsics.ts';
+import { StatesError } from '#local/sfn/contracts.ts';
 
 const input: Record<string, unknown> = {
   name: 'Arnav',
@@ -100,11 +107,28 @@ describe('array functions', () => {
     expect(run('States.ArrayRange(5, 1, -2)')).toEqual([5, 3, 1]);
   });
 
-  it('refuses ranges over 1000 items, a zero step and an index out of bounds', () => {
-    expect(() => run('States.ArrayRange(0, 1000, 1)')).toThrow(/1000/);
-    expect(() => run('States.ArrayRange(0, 10, 0)')).toThrow(/step/);
-    expect(() => run('States.ArrayGetItem($.list, 5)')).toThrow(/out of bounds/);
-    expect(() => run('States.ArrayPartition($.list, 0)')).toThrow(/greater than 0/);
+  it('refuses ranges over 1000 items, a zero step, an index out of bounds and a chunk size under 1', () => {
+    for (const [expr, fn] of [
+      ['States.ArrayRange(0, 1000, 1)', 'ArrayRange'],
+      ['States.ArrayRange(0, 10, 0)', 'ArrayRange'],
+      ['States.ArrayGetItem($.list, 5)', 'ArrayGetItem'],
+      ['States.ArrayPartition($.list, 0)', 'ArrayPartition'],
+      ['States.ArrayPartition($.list, 0.6)', 'ArrayPartition'],
+    ]) {
+      expect(() => run(expr as string)).toThrow(
+        expect.objectContaining({
+          error: 'States.Runtime',
+          cause: `The function '${expr}' had the following error: Invalid arguments in States.${fn}`,
+        }),
+      );
+    }
+  });
+
+  it('takes the integer part of fractional counts and indexes, as AWS does', () => {
+    expect(run('States.ArrayPartition($.list, 2.6)')).toEqual([[1, 2], [3, 4], [5]]);
+    expect(run('States.ArrayGetItem($.list, 1.9)')).toBe(2);
+    expect(run('States.ArrayRange(1.7, 3.2, 1)')).toEqual([1, 2, 3]);
+    expect(() => run('States.MathRandom(1.4, 1.6)')).toThrow(/Invalid arguments in States.MathRandom/);
   });
 });
 
@@ -125,7 +149,7 @@ describe('encoding, hashing, math, strings, ids', () => {
     ] as const) {
       expect(String(run(`States.Hash('input data', '${alg}')`))).toHaveLength(len);
     }
-    expect(() => run("States.Hash('input data', 'SHA-3')")).toThrow(/not supported/);
+    expect(() => run("States.Hash('input data', 'SHA-3')")).toThrow(/Invalid arguments in States.Hash/);
   });
 
   it('adds after rounding each operand the way Java rounds', () => {
@@ -171,15 +195,37 @@ describe('encoding, hashing, math, strings, ids', () => {
 });
 
 describe('argument checking and syntax', () => {
-  it('names the function and the argument on a type mismatch', () => {
+  it("names the whole expression and the function in AWS's words on a type mismatch", () => {
     expect(() => run("States.ArrayLength('abc')")).toThrow(
       expect.objectContaining({
         error: 'States.Runtime',
-        cause: expect.stringContaining('States.ArrayLength'),
+        cause:
+          "The function 'States.ArrayLength('abc')' had the following error: Invalid arguments in States.ArrayLength",
       }),
     );
-    expect(() => run("States.MathAdd('1', 2)")).toThrow(/first argument must be a number/);
-    expect(() => run('States.ArrayLength($.list, 1)')).toThrow(/expected 1 argument/);
+    expect(() => run("States.MathAdd('1', 2)")).toThrow(/Invalid arguments in States.MathAdd$/);
+    expect(() => run('States.ArrayLength($.list, 1)')).toThrow(/Invalid arguments in States.ArrayLength$/);
+    expect(() => run("States.Format('{} {}', $.name)")).toThrow(
+      /Invalid arguments in States.Format: number of arguments do not match the occurrences of \{\}\./,
+    );
+  });
+
+  it('keeps the reason of a refusal apart from the cause', () => {
+    expect(new IntrinsicArgumentError('Invalid arguments in States.X', 'why').detail).toBe('why');
+    expect(() => evaluateIntrinsic("States.MathAdd('1', 2)", resolve)).toThrow(StatesError);
+  });
+
+  it('reports a path argument with no value the way AWS does', () => {
+    const missing = (p: string) => {
+      throw new IntrinsicPathNotFound(p, { other: 1 });
+    };
+    expect(() => evaluateIntrinsic("States.Format('{}', States.Format('{}', $.nope))", missing)).toThrow(
+      expect.objectContaining({
+        error: 'States.Runtime',
+        cause:
+          "The function 'States.Format('{}', States.Format('{}', $.nope))' had the following error: The JsonPath argument for the field '$.nope' could not be found in the input '{\"other\":1}'",
+      }),
+    );
   });
 
   it('recognises and validates calls', () => {

@@ -84,12 +84,34 @@ describe("Step Functions' JSONata functions", () => {
     expect(await ev('{% $partition([0, 1, 2, 3], 1) %}')).toEqual([[0], [1], [2], [3]]);
   });
 
-  it('$range counts inclusively, upward or downward', async () => {
+  it('$range counts inclusively, upward or downward, truncating fractions', async () => {
     expect(await ev('{% $range(0, 10, 2) %}')).toEqual([0, 2, 4, 6, 8, 10]);
     expect(await ev('{% $range(5, 1, -2) %}')).toEqual([5, 3, 1]);
-    await expect(ev('{% $range(0, 5000, 1) %}')).rejects.toMatchObject({
+    expect(await ev('{% $range(-1.7, 2, 1) %}')).toEqual([-1, 0, 1, 2]);
+  });
+
+  it('$range answers a one-element range as the bare number and refuses more than 360145 elements', async () => {
+    expect(await ev('{% $range(3, 3, 1) %}')).toBe(3);
+    await expect(ev('{% $range(1, 360146, 1) %}')).rejects.toMatchObject({
       error: 'States.QueryEvaluationError',
+      cause: expect.stringContaining('Expression evaluation memory limit exceeded'),
     });
+  });
+
+  it('answers nothing where AWS does, so the field fails', async () => {
+    for (const expr of ['$range(5, 1, 1)', '$partition([], 2)', '$partition([1], 0)', "$hash('a')"]) {
+      await expect(ev(`{% ${expr} %}`)).rejects.toMatchObject({
+        cause: `The JSONata expression '${expr}' specified for the field 'Output' returned nothing (undefined).`,
+      });
+    }
+  });
+
+  it('disables $eval', async () => {
+    await expect(ev("{% $eval('1') %}")).rejects.toMatchObject({ cause: expect.stringContaining('T1006') });
+  });
+
+  it('writes non-finite numbers as strings, as AWS does', async () => {
+    expect(await ev('{% [1/0] %}')).toEqual(['Infinity']);
   });
 
   it('$hash digests with the named algorithm', async () => {

@@ -32,7 +32,8 @@ describe('readPath: definite paths', () => {
 
   it('reports a missing key, an index out of range and a step into a scalar as not found', () => {
     expect(readPath('$.missing', store)).toEqual({ found: false });
-    expect(readPath('$.items[10]', store)).toEqual({ found: false });
+    expect(readPath('$.items[10]', store)).toEqual({ found: false, outOfBounds: true });
+    expect(readPath('$.items[10].key', store)).toEqual({ found: false });
     expect(readPath('$.nested.a.b.key.more', store)).toEqual({ found: false });
   });
 

@@ -79,6 +79,28 @@ describe('resolvePayloadTemplate', () => {
     );
   });
 
+  it('reads an index past the end of an array as null, as AWS does', () => {
+    expect(resolvePayloadTemplate({ 'v.$': '$.items[5]' }, scope({ items: [1, 2] }))).toEqual({ v: null });
+  });
+
+  it('fails an intrinsic whose path argument has no value, naming the whole expression', () => {
+    expect(() =>
+      resolvePayloadTemplate({ 'v.$': "States.Format('{}', $.items[5])" }, scope({ items: [1, 2] })),
+    ).toThrow(
+      expect.objectContaining({
+        error: 'States.Runtime',
+        cause:
+          "The function 'States.Format('{}', $.items[5])' had the following error: The JsonPath argument for the field '$.items[5]' could not be found in the input '{\"items\":[1,2]}'",
+      }),
+    );
+  });
+
+  it('formats an argument that is present but null as null', () => {
+    expect(resolvePayloadTemplate({ 'v.$': "States.Format('{}', $.nul)" }, scope({ nul: null }))).toEqual({
+      v: 'null',
+    });
+  });
+
   it('fails when a variable is not assigned', () => {
     expect(() => resolvePayloadTemplate({ 'v.$': '$nope' }, scope({}))).toThrow(/The JSONPath '\$nope'/);
   });

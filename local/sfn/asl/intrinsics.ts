@@ -6,7 +6,7 @@
  * whose cause names the function and the rule broken.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { runtimeError, type StatesError } from './errors.ts';
+import { runtimeError, StatesError } from './errors.ts';
 import { deepEqual } from './jsonpath.ts';
 
 export interface IntrinsicSources {
@@ -75,8 +75,39 @@ export function validateIntrinsic(expression: string): string | undefined {
 }
 
 /**
- * Evaluates `States.Fn(args...)`. `resolve` reads path arguments (`$.x`, `$$.x`, `$var.x`) and throws the
- * caller's not-found error when a path has no value.
+ * A path argument with no value. The payload-template resolver throws it; AWS reports it as
+ * "The JsonPath argument for the field '$.x' could not be found in the input '{...}'".
+ */
+export class IntrinsicPathNotFound extends Error {
+  override readonly name = 'IntrinsicPathNotFound';
+  constructor(
+    readonly path: string,
+    readonly input: unknown,
+  ) {
+    super(
+      `The JsonPath argument for the field '${path}' could not be found in the input '${JSON.stringify(input) ?? 'null'}'`,
+    );
+  }
+}
+
+/**
+ * An argument a function refuses. AWS's cause says only "Invalid arguments in States.X"; `detail` keeps
+ * the reason for logs and tests.
+ */
+export class IntrinsicArgumentError extends Error {
+  override readonly name = 'IntrinsicArgumentError';
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Evaluates `States.Fn(args...)`. `resolve` reads path arguments (`$.x`, `$$.x`, `$var.x`) and throws
+ * `IntrinsicPathNotFound` when a path has no value. Failures are States.Runtime errors whose cause names
+ * the whole expression as written: "The function 'States.Format('{}', $.nope)' had the following error: ...".
  */
 export function evaluateIntrinsic(
   expression: string,
@@ -89,7 +120,12 @@ export function evaluateIntrinsic(
   } catch (e) {
     throw runtimeError((e as Error).message);
   }
-  return evalArg(call, resolve, sources);
+  try {
+    return evalArg(call, resolve, sources);
+  } catch (e) {
+    if (e instanceof StatesError) throw e;
+    throw runtimeError(`The function '${expression}' had the following error: ${(e as Error).message}`);
+  }
 }
 
 function evalArg(arg: Arg, resolve: (path: string) => unknown, sources: IntrinsicSources): unknown {
@@ -115,8 +151,8 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function fail(fn: string, msg: string): StatesError {
-  return runtimeError(`States.${fn}: ${msg}`);
+function fail(fn: string, detail: string): IntrinsicArgumentError {
+  return new IntrinsicArgumentError(`Invalid arguments in States.${fn}`, detail);
 }
 
 function arity(fn: string, values: unknown[], min: number, max = min): void {
@@ -145,7 +181,9 @@ function expect<T>(fn: string, values: unknown[], i: number, what: string, ok: (
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+// AWS takes the integer part of fractional counts and indexes (ArrayPartition($.a, 2.6) chunks by 2).
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const int = (v: number): number => Math.trunc(v) || 0;
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -181,7 +219,7 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
     case 'ArrayPartition': {
       arity(name, values, 2);
       const arr = expect(name, values, 0, 'an array', isArray);
-      const size = expect(name, values, 1, 'an integer', isInteger);
+      const size = int(expect(name, values, 1, 'a number', isInteger));
       if (size <= 0) throw fail(name, `the chunk size must be greater than 0 but was ${size}`);
       const out: unknown[][] = [];
       for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
@@ -194,9 +232,9 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
     }
     case 'ArrayRange': {
       arity(name, values, 3);
-      const start = expect(name, values, 0, 'an integer', isInteger);
-      const end = expect(name, values, 1, 'an integer', isInteger);
-      const step = expect(name, values, 2, 'an integer', isInteger);
+      const start = int(expect(name, values, 0, 'a number', isInteger));
+      const end = int(expect(name, values, 1, 'a number', isInteger));
+      const step = int(expect(name, values, 2, 'a number', isInteger));
       if (step === 0) throw fail(name, 'the step must not be 0');
       const count = Math.max(0, Math.floor((end - start) / step) + 1);
       if (count > MAX_ARRAY)
@@ -208,7 +246,7 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
     case 'ArrayGetItem': {
       arity(name, values, 2);
       const arr = expect(name, values, 0, 'an array', isArray);
-      const index = expect(name, values, 1, 'an integer', isInteger);
+      const index = int(expect(name, values, 1, 'a number', isInteger));
       if (index < 0 || index >= arr.length) {
         throw fail(name, `the index ${index} is out of bounds for an array of length ${arr.length}`);
       }
@@ -266,11 +304,11 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
     }
     case 'MathRandom': {
       arity(name, values, 2, 3);
-      const start = expect(name, values, 0, 'an integer', isInteger);
-      const end = expect(name, values, 1, 'an integer', isInteger);
-      if (values.length === 3) expect(name, values, 2, 'an integer', isInteger);
+      const start = int(expect(name, values, 0, 'a number', isInteger));
+      const end = int(expect(name, values, 1, 'a number', isInteger));
+      const seed = values.length === 3 ? int(expect(name, values, 2, 'a number', isInteger)) : undefined;
       if (end <= start) throw fail(name, `the end (${end}) must be greater than the start (${start})`);
-      const r = values.length === 3 ? seeded(values[2] as number) : (sources.random ?? Math.random)();
+      const r = seed !== undefined ? seeded(seed) : (sources.random ?? Math.random)();
       return start + Math.floor(r * (end - start));
     }
     case 'MathAdd': {
@@ -341,7 +379,7 @@ function format(template: string, raw: string | undefined, args: unknown[]): str
       i += 1;
     } else if (c === '{' && src[i + 1] === '}') {
       if (next >= args.length) {
-        throw fail('Format', `the template has more placeholders than the ${args.length} values given`);
+        throw formatCountMismatch();
       }
       out += formatValue(args[next]);
       next += 1;
@@ -349,9 +387,16 @@ function format(template: string, raw: string | undefined, args: unknown[]): str
     } else out += c;
   }
   if (next !== args.length) {
-    throw fail('Format', `the template has ${next} placeholders but ${args.length} values were given`);
+    throw formatCountMismatch();
   }
   return out;
+}
+
+function formatCountMismatch(): IntrinsicArgumentError {
+  return new IntrinsicArgumentError(
+    'Invalid arguments in States.Format: number of arguments do not match the occurrences of {}.',
+    'the template has a different number of {} placeholders than values given',
+  );
 }
 
 /** AWS renders objects and arrays in Java's Map/List style: {a=1, b=[x, y]}. */

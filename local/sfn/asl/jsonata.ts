@@ -68,10 +68,6 @@ class FunctionError extends Error {
   override readonly name = 'FunctionError';
 }
 
-function isInteger(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
-}
-
 const HASHES: Record<string, string> = {
   MD5: 'md5',
   'SHA-1': 'sha1',
@@ -88,31 +84,60 @@ function seededRandom(seed: number): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
+/** AWS truncates non-integer arguments of its functions towards zero: $range(-1.7, 2, 1) starts at -1. */
+function toInteger(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : undefined;
+}
+
+/** AWS refuses a $range longer than this with JSONata's memory-limit error. */
+const MAX_RANGE = 360145;
+
+/**
+ * Step Functions' functions. Where AWS answers nothing (a zero chunk size, an empty array, a $range step
+ * that points away from the end, a $hash with no algorithm) they return undefined, so the field fails
+ * with "returned nothing (undefined)" as on AWS.
+ */
 function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<string, unknown> {
   return {
     partition: (array: unknown, size: unknown) => {
       if (array === undefined) return undefined;
       const arr = Array.isArray(array) ? array : [array];
-      if (!isInteger(size) || size <= 0) {
+      const n = toInteger(size);
+      if (size !== undefined && n === undefined) {
         throw new FunctionError(
-          `$partition: the chunk size must be a positive integer but was ${JSON.stringify(size)}`,
+          `$partition: the chunk size must be a number but was ${JSON.stringify(size)}`,
         );
       }
+      if (n === undefined || n <= 0 || arr.length === 0) return undefined;
       const out: unknown[][] = [];
-      for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size));
+      for (let i = 0; i < arr.length; i += n) out.push(arr.slice(i, i + n));
       return out;
     },
     range: (start: unknown, end: unknown, step: unknown) => {
-      if (!isInteger(start) || !isInteger(end) || !isInteger(step)) {
-        throw new FunctionError('$range: the start, end and step must be integers');
+      const [a, b, c] = [toInteger(start), toInteger(end), toInteger(step)];
+      for (const [name, raw, v] of [
+        ['start', start, a],
+        ['end', end, b],
+        ['step', step, c],
+      ] as const) {
+        if (raw !== undefined && v === undefined) {
+          throw new FunctionError(`$range: the ${name} must be a number but was ${JSON.stringify(raw)}`);
+        }
       }
-      if (step === 0) throw new FunctionError('$range: the step must not be 0');
-      const count = Math.max(0, Math.floor((end - start) / step) + 1);
-      if (count > 1000)
-        throw new FunctionError(`$range: the range would hold ${count} items; at most 1000 are allowed`);
-      return Array.from({ length: count }, (_, i) => start + i * step);
+      if (a === undefined || b === undefined || c === undefined || c === 0) return undefined;
+      if ((b - a) * c < 0) return undefined;
+      const count = Math.floor((b - a) / c) + 1;
+      if (count > MAX_RANGE) {
+        throw new FunctionError(
+          'Expression evaluation memory limit exceeded: Check for excessive memory usage',
+        );
+      }
+      // A one-element range is a singleton sequence in JSONata, which AWS answers as the bare number.
+      if (count === 1) return a;
+      return Array.from({ length: count }, (_, i) => a + i * c);
     },
     hash: (value: unknown, algorithm: unknown) => {
+      if (value === undefined || algorithm === undefined) return undefined;
       if (typeof value !== 'string') throw new FunctionError('$hash: the value to hash must be a string');
       const alg = typeof algorithm === 'string' ? HASHES[algorithm] : undefined;
       if (!alg) {
@@ -131,6 +156,7 @@ function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<s
     },
     uuid: () => (sources?.uuid ?? randomUUID)(),
     parse: (text: unknown) => {
+      if (text === undefined) return undefined;
       if (typeof text !== 'string') throw new FunctionError('$parse: the argument must be a string');
       try {
         return JSON.parse(text);
@@ -138,6 +164,8 @@ function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<s
         throw new FunctionError(`$parse: the argument is not valid JSON: ${(e as Error).message}`);
       }
     },
+    // AWS disables $eval ($parse replaces it); calling it fails as a call of a non-function (T1006).
+    eval: undefined,
   };
 }
 
@@ -212,7 +240,8 @@ function toJson(v: unknown): unknown {
     }
     return out;
   }
-  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  // JSON has no non-finite numbers; AWS writes them as JavaScript names them.
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   return v;
 }
 

@@ -7,7 +7,11 @@
  */
 import { StatesError } from './errors.ts';
 
-export type PathResult = { found: true; value: unknown } | { found: false };
+/**
+ * `outOfBounds` marks a definite path that failed only because an index ran past the end of an array
+ * (AWS's payload templates read that as null, unlike a missing key).
+ */
+export type PathResult = { found: true; value: unknown } | { found: false; outOfBounds?: boolean };
 
 type Segment =
   | { kind: 'name'; name: string }
@@ -45,9 +49,14 @@ export function readPath(path: string, data: unknown): PathResult {
   const parsed = parsePath(path.trim());
   if (parsed.definite) {
     let current: unknown = data;
-    for (const seg of parsed.segments) {
+    const last = parsed.segments.length - 1;
+    for (const [i, seg] of parsed.segments.entries()) {
       const next = stepDefinite(seg, current);
-      if (!next.found) return next;
+      if (!next.found) {
+        return i === last && seg.kind === 'index' && Array.isArray(current)
+          ? { found: false, outOfBounds: true }
+          : next;
+      }
       current = next.value;
     }
     return { found: true, value: current };

@@ -5,7 +5,12 @@
  * A path reads the state input (`$...`), the context object (`$$...`) or a variable (`$name...`).
  */
 import { invalidPath, pathNotFound, runtimeError } from './errors.ts';
-import { evaluateIntrinsic, type IntrinsicSources, isIntrinsicCall } from './intrinsics.ts';
+import {
+  evaluateIntrinsic,
+  IntrinsicPathNotFound,
+  type IntrinsicSources,
+  isIntrinsicCall,
+} from './intrinsics.ts';
 import { normalizePath, type PathResult, readPath } from './jsonpath.ts';
 
 export interface PathScope {
@@ -65,7 +70,15 @@ export function resolvePathOrIntrinsic(
   scope: PathScope & { fieldName: string },
 ): unknown {
   if (isIntrinsicCall(expression)) {
-    return evaluateIntrinsic(expression, (p) => resolvePathIn(p, scope), scope.sources);
+    return evaluateIntrinsic(
+      expression,
+      (p) => {
+        const r = readScopedPath(p, scope);
+        if (r.found) return r.value;
+        throw new IntrinsicPathNotFound(p, locatePath(p, scope).data);
+      },
+      scope.sources,
+    );
   }
   if (!expression.trim().startsWith('$')) {
     throw runtimeError(
@@ -115,10 +128,22 @@ export function resolvePayloadTemplate(template: unknown, scope: PayloadScope): 
           `The value for the field '${key}' must be a valid JSONPath or a valid intrinsic function call`,
         );
       }
-      out[name] = resolvePathOrIntrinsic(value, { ...scope, fieldName: key });
+      out[name] = resolveTemplateValue(value, { ...scope, fieldName: key });
     } else {
       out[key] = resolvePayloadTemplate(value, scope);
     }
   }
   return out;
+}
+
+/**
+ * One `.$` value of a payload template. A definite path whose last index runs past the end of an array
+ * gives null here (AWS: `"v.$": "$.items[5]"` on two items succeeds with null), where a missing key fails.
+ */
+function resolveTemplateValue(expression: string, scope: PathScope & { fieldName: string }): unknown {
+  if (!isIntrinsicCall(expression) && expression.trim().startsWith('$')) {
+    const r = readScopedPath(expression, scope);
+    if (!r.found && r.outOfBounds) return null;
+  }
+  return resolvePathOrIntrinsic(expression, scope);
 }
