@@ -1,0 +1,371 @@
+import {
+  type CancellationReason,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ApplicationHoldsAnotherPlotError,
+  ApplicationNotFoundError,
+  InvalidCursorError,
+  InvalidRepositoryInputError,
+  PlotNotFoundError,
+  PlotUnavailableError,
+  Repository,
+  StaleVersionError,
+  TimelineEventExistsError,
+  TransactionContentionError,
+} from '#shared/repository/index.ts';
+import { samplePlot, sampleZone } from '../helpers/dynamodb.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const NOW = new Date('2026-03-01T08:00:00.000Z');
+const repo = () =>
+  new Repository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' })), 'Table', {
+    now: () => NOW,
+  });
+
+function cancelled(reasons: CancellationReason[]) {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons,
+  });
+}
+
+function conditionFailed(item?: Record<string, unknown>) {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item ? { Item: marshall(item) } : {}),
+  });
+}
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('holdPlot', () => {
+  it('writes the plot and the application in one transaction, conditioned on the plot being free', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+
+    const hold = await repo().holdPlot('dpm-001', 'app-1', { expiresAt: '2026-03-08T00:00:00Z' });
+
+    expect(hold).toEqual({
+      plotId: 'dpm-001',
+      applicationId: 'app-1',
+      heldAt: NOW.toISOString(),
+      expiresAt: '2026-03-08T00:00:00.000Z',
+    });
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(1);
+    const [plot, app] = calls[0]?.args[0].input.TransactItems ?? [];
+    expect(plot?.Update).toMatchObject({
+      TableName: 'Table',
+      Key: { pk: 'PLOT#dpm-001', sk: 'PLOT' },
+      ConditionExpression:
+        'attribute_exists(pk) AND (#status = :available OR (#status = :held AND (holderApplicationId = :app OR holdExpiresAt < :now)))',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':app': 'app-1',
+        ':available': 'available',
+        ':gsi3sk': 'STATUS#held#PLOT#dpm-001',
+      }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(plot?.Update?.UpdateExpression).toContain('gsi3sk = :gsi3sk');
+    expect(app?.Update).toMatchObject({
+      Key: { pk: 'APP#app-1', sk: 'APP' },
+      ConditionExpression:
+        'attribute_exists(pk) AND attribute_not_exists(allocatedPlotId) AND (attribute_not_exists(heldPlotId) OR heldPlotId = :plot)',
+    });
+  });
+
+  it('names the current holder when the plot is taken', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      cancelled([
+        {
+          Code: 'ConditionalCheckFailed',
+          Item: marshall({ status: 'held', holderApplicationId: 'app-0' }),
+        },
+        { Code: 'None' },
+      ]),
+    );
+
+    const attempt = repo().holdPlot('dpm-001', 'app-1');
+
+    await expect(attempt).rejects.toBeInstanceOf(PlotUnavailableError);
+    await expect(attempt).rejects.toMatchObject({
+      name: 'PlotUnavailableError',
+      status: 'held',
+      holderApplicationId: 'app-0',
+    });
+  });
+
+  it('tells a missing plot from a taken one, and an application already holding another plot', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
+    await expect(repo().holdPlot('nope', 'app-1')).rejects.toBeInstanceOf(PlotNotFoundError);
+
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled([
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: marshall({ heldPlotId: 'other' }) },
+        ]),
+      );
+    await expect(repo().holdPlot('dpm-001', 'app-1')).rejects.toMatchObject({
+      name: 'ApplicationHoldsAnotherPlotError',
+      heldPlotId: 'other',
+    });
+
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    await expect(repo().holdPlot('dpm-001', 'ghost')).rejects.toBeInstanceOf(ApplicationNotFoundError);
+  });
+
+  it('retries a transaction that only collided with a concurrent one', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }]))
+      .resolves({});
+
+    await expect(repo().holdPlot('dpm-001', 'app-1')).resolves.toMatchObject({ plotId: 'dpm-001' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('gives up with a named, retryable error when contention never ends', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }]));
+    const r = new Repository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'Table', {
+      maxTransactionAttempts: 3,
+    });
+
+    await expect(r.holdPlot('dpm-001', 'app-1')).rejects.toBeInstanceOf(TransactionContentionError);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
+  });
+
+  it('passes a request token through for idempotent retries, and refuses an oversized one', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await repo().holdPlot('dpm-001', 'app-1', { requestToken: 'exec-42-hold' });
+    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.ClientRequestToken).toBe('exec-42-hold');
+    await expect(
+      repo().holdPlot('dpm-001', 'app-1', { requestToken: 'x'.repeat(37) }),
+    ).rejects.toBeInstanceOf(InvalidRepositoryInputError);
+  });
+
+  it("refuses ids that could forge another entity's key, before calling DynamoDB", async () => {
+    await expect(repo().holdPlot('dpm#001', 'app-1')).rejects.toMatchObject({ field: 'plotId' });
+    await expect(repo().holdPlot('dpm-001', '')).rejects.toMatchObject({ field: 'applicationId' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('releasePlot', () => {
+  it('clears only the application side when the plot already moved on', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]))
+      .on(UpdateCommand)
+      .resolves({});
+
+    expect(await repo().releasePlot('dpm-001', 'app-1')).toBe(false);
+    const updates = ddb.commandCalls(UpdateCommand);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'APP#app-1', sk: 'APP' },
+      ConditionExpression: 'heldPlotId = :plot',
+    });
+  });
+
+  it('does nothing when neither side points at the other', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'ConditionalCheckFailed' }]));
+    expect(await repo().releasePlot('dpm-001', 'app-1')).toBe(false);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('allocatePlot', () => {
+  it('returns the existing allocation when asked again', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      cancelled([
+        {
+          Code: 'ConditionalCheckFailed',
+          Item: marshall({
+            status: 'allocated',
+            allocatedTo: 'app-1',
+            allocatedAt: '2026-02-01T00:00:00.000Z',
+          }),
+        },
+        { Code: 'ConditionalCheckFailed' },
+      ]),
+    );
+    await expect(repo().allocatePlot('dpm-001', 'app-1')).resolves.toEqual({
+      plotId: 'dpm-001',
+      applicationId: 'app-1',
+      allocatedAt: '2026-02-01T00:00:00.000Z',
+    });
+  });
+});
+
+describe('updateApplication', () => {
+  it('is conditioned on the expected version and bumps it', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { pk: 'APP#a', sk: 'APP', id: 'a', version: 4 } });
+
+    const updated = await repo().updateApplication('a', 3, { status: 'routed', draft: undefined });
+
+    expect(updated).toEqual({ id: 'a', version: 4 });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      Key: { pk: 'APP#a', sk: 'APP' },
+      ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 3, ':c0': 'routed' }),
+      ExpressionAttributeNames: expect.objectContaining({ '#c0': 'status', '#c1': 'draft' }),
+    });
+    expect(input?.UpdateExpression).toBe(
+      'SET #version = #version + :one, #updatedAt = :now, #c0 = :c0 REMOVE #c1',
+    );
+  });
+
+  it('refuses a stale version with the current one', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed({ pk: 'APP#a', version: 5 }));
+    await expect(repo().updateApplication('a', 3, { status: 'x' })).rejects.toMatchObject({
+      name: 'StaleVersionError',
+      expectedVersion: 3,
+      actualVersion: 5,
+    });
+  });
+
+  it('reads the item when the failure does not carry it, to tell missing from stale', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed()).on(GetCommand).resolves({});
+    await expect(repo().updateApplication('a', 3, { status: 'x' })).rejects.toBeInstanceOf(
+      ApplicationNotFoundError,
+    );
+
+    ddb.on(GetCommand).resolves({ Item: { id: 'a', version: 4 } });
+    await expect(repo().updateApplication('a', 3, { status: 'x' })).rejects.toBeInstanceOf(StaleVersionError);
+  });
+
+  it('refuses changes to fields the repository owns, writing nothing', async () => {
+    for (const field of ['version', 'heldPlotId', 'allocatedPlotId', 'pk', 'gsi1sk', 'investorId']) {
+      await expect(repo().updateApplication('a', 1, { [field]: 'x' })).rejects.toMatchObject({
+        name: 'InvalidRepositoryInputError',
+        field: `changes.${field}`,
+      });
+    }
+    await expect(repo().updateApplication('a', 0, {})).rejects.toMatchObject({ field: 'expectedVersion' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('createApplication and listing', () => {
+  it('creates once, indexed for the investor by creation time', async () => {
+    ddb.on(PutCommand).resolves({});
+    const created = await repo().createApplication({ id: 'a', investorId: 'inv', status: 'submitted' });
+    expect(created).toMatchObject({ version: 1, createdAt: NOW.toISOString() });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'APP#a', sk: 'APP', gsi1pk: 'INVESTOR#inv', gsi1sk: `APP#${NOW.toISOString()}#a` },
+    });
+  });
+
+  it('queries newest first and hands back an opaque cursor', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: { pk: 'APP#a', sk: 'APP' } });
+    const page = await repo().listApplicationsByInvestor('inv', { limit: 1 });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      IndexName: 'gsi1',
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    await repo().listApplicationsByInvestor('inv', { cursor: page.cursor });
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'APP#a',
+      sk: 'APP',
+    });
+    await expect(
+      repo().listApplicationsByInvestor('inv', { cursor: '!!not a cursor' }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
+
+describe('appendTimelineEvent', () => {
+  it('puts the event under a time-ordered key that must not exist yet', async () => {
+    ddb.on(PutCommand).resolves({});
+    await repo().appendTimelineEvent('a', {
+      what: 'plot.held',
+      who: 'system',
+      eventId: 'e1',
+      at: '2026-03-01T09:00:00+07:00',
+    });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      Item: {
+        pk: 'APP#a',
+        sk: 'EVENT#2026-03-01T02:00:00.000Z#e1',
+        what: 'plot.held',
+        at: '2026-03-01T02:00:00.000Z',
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('reports an existing event instead of overwriting it', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    await expect(
+      repo().appendTimelineEvent('a', { what: 'x', who: 'y', eventId: 'e1' }),
+    ).rejects.toBeInstanceOf(TimelineEventExistsError);
+  });
+
+  it('names the field of a malformed event', async () => {
+    await expect(repo().appendTimelineEvent('a', { what: '', who: 'y' })).rejects.toMatchObject({
+      field: 'what',
+    });
+    await expect(
+      repo().appendTimelineEvent('a', { what: 'x', who: 'y', at: 'yesterday' }),
+    ).rejects.toMatchObject({
+      field: 'at',
+    });
+  });
+});
+
+describe('seedCatalog', () => {
+  it('rewrites static fields but only initialises live plot state', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await repo().seedCatalog({ version: 'v1', zones: [sampleZone('z')], plots: [samplePlot('z-p', 'z')] });
+
+    const [zone, plot, meta] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(zone?.Key).toEqual({ pk: 'ZONE#z', sk: 'ZONE' });
+    expect(zone?.UpdateExpression).not.toContain('if_not_exists');
+    expect(plot?.Key).toEqual({ pk: 'PLOT#z-p', sk: 'PLOT' });
+    const names = plot?.ExpressionAttributeNames ?? {};
+    const liveFields = Object.entries(names)
+      .filter(([alias]) => plot?.UpdateExpression?.includes(`${alias} = if_not_exists(${alias}`))
+      .map(([, field]) => field)
+      .sort();
+    expect(liveFields).toEqual(['clearance', 'gsi3sk', 'status']);
+    expect(Object.values(names)).toEqual(
+      expect.arrayContaining(['leasePriceUsdPerM2', 'gsi3pk', 'catalogVersion']),
+    );
+    expect(plot?.ConditionExpression).toBeUndefined();
+    expect(meta?.Key).toEqual({ pk: 'CATALOG', sk: 'META' });
+  });
+});
+
+describe('errors', () => {
+  it('carry their own names', () => {
+    expect(new PlotUnavailableError('p', 'held', 'a').name).toBe('PlotUnavailableError');
+    expect(new StaleVersionError('a', 1, 2).name).toBe('StaleVersionError');
+    expect(new ApplicationHoldsAnotherPlotError('a', 'p', undefined).name).toBe(
+      'ApplicationHoldsAnotherPlotError',
+    );
+  });
+});
