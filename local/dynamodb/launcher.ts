@@ -9,6 +9,8 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The JVM's process id, so a supervisor can stop one left behind by a killed parent. */
+  pid: number | undefined;
   /** Stops the JVM and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -127,6 +129,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

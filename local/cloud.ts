@@ -1,0 +1,111 @@
+/**
+ * The local cloud: the synthesized CDK template, run on one machine.
+ * 1. synthesize the CDK app (the single definition of tables, functions and workflows);
+ * 2. start DynamoDB Local with its data on disk and create the template's tables;
+ * 3. seed the Lào Cai catalog (idempotent);
+ * 4. start the Step Functions engine with the template's state machines and Lambdas, resuming executions;
+ * 5. open the HTTP API, whose `GET /health` answers once all of the above is up.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { buildApp, STACK_NAME } from '#infra/app.ts';
+import type { LocalConfig } from './config.ts';
+import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from './dynamodb/launcher.ts';
+import { seedLocal } from './dynamodb/seed.ts';
+import { createTablesFromTemplate } from './dynamodb/tables.ts';
+import { type LocalGateway, startGateway } from './gateway/server.ts';
+import { type StepFunctionsService, startStepFunctions } from './sfn/index.ts';
+
+export interface LocalCloud {
+  config: LocalConfig;
+  dynamodb: DynamoDbLocal;
+  stepFunctions: StepFunctionsService;
+  gateway: LocalGateway;
+  tableNames: Record<string, string>;
+  close(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+/** Logical ID of the application table in the template (the DataTable construct's TableV2). */
+function appTableName(tableNames: Record<string, string>): string {
+  const entry = Object.entries(tableNames).find(([logicalId]) => logicalId.startsWith('Data'));
+  if (!entry)
+    throw new Error(`the template has no application table (tables: ${Object.keys(tableNames).join(', ')})`);
+  return entry[1];
+}
+
+/** A JVM left behind by a process that was killed outright is stopped before a new one takes its port. */
+function stopStaleJvm(pidFile: string, log: Log): void {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pid > 0) {
+      process.kill(pid, 'SIGKILL');
+      log(`stopped DynamoDB Local left running by an earlier start (pid ${pid})`);
+    }
+  } catch {
+    // No pid file, or that process is gone: nothing to stop.
+  }
+}
+
+export async function startLocalCloud(config: LocalConfig, log: Log = console.log): Promise<LocalCloud> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const outdir = join(config.dataDir, 'cdk.out');
+  const started = Date.now();
+
+  const assembly = buildApp(outdir).app.synth();
+  const templatePath = assembly.getStackByName(STACK_NAME).templateFullPath;
+  log(`synthesized ${STACK_NAME} (${Date.now() - started} ms)`);
+
+  const pidFile = join(config.dataDir, 'dynamodb.pid');
+  stopStaleJvm(pidFile, log);
+  const dynamodb = await startDynamoDbLocal({
+    port: config.dynamodbPort,
+    dataDir: join(config.dataDir, 'dynamodb'),
+  });
+  if (dynamodb.pid) writeFileSync(pidFile, String(dynamodb.pid));
+  const client = localDynamoDbClient(dynamodb.endpoint);
+  const cleanup: Array<() => Promise<void>> = [
+    async () => {
+      await dynamodb.stop();
+      rmSync(pidFile, { force: true });
+    },
+    async () => client.destroy(),
+  ];
+  const closeAll = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    log(`DynamoDB Local on ${dynamodb.endpoint} (data in ${join(config.dataDir, 'dynamodb')})`);
+    const tableNames = await createTablesFromTemplate(client, templatePath);
+    const tableName = appTableName(tableNames);
+    const meta = await seedLocal(client, tableName);
+    log(`seeded catalog ${meta.version} into ${tableName}`);
+
+    const stepFunctions = await startStepFunctions({
+      port: config.sfnPort,
+      dynamodbEndpoint: dynamodb.endpoint,
+      template: { templatePath, assetsDir: outdir, tableNames },
+    });
+    cleanup.push(() => stepFunctions.close());
+    log(
+      `Step Functions API on ${stepFunctions.endpoint}: ${Object.keys(stepFunctions.stateMachines).length} state machine(s), ${stepFunctions.resumed} execution(s) resumed`,
+    );
+
+    const gateway = await startGateway(config.httpPort, async () => {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return {
+        dynamodb: { endpoint: dynamodb.endpoint, tables: tableNames },
+        stepFunctions: { endpoint: stepFunctions.endpoint, stateMachines: stepFunctions.stateMachines },
+        catalog: { version: meta.version },
+      };
+    });
+    cleanup.push(() => gateway.close());
+    log(`HTTP API on ${gateway.url} (GET /health); ready in ${Date.now() - started} ms`);
+    return { config, dynamodb, stepFunctions, gateway, tableNames, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * `npm start`: the local cloud in the foreground. Ctrl-C (SIGINT) or SIGTERM stops every part and its
+ * child processes, then exits.
+ */
+import { startLocalCloud } from './cloud.ts';
+import { readLocalConfig } from './config.ts';
+
+const config = readLocalConfig(process.env);
+const cloud = await startLocalCloud(config).catch((error: unknown) => {
+  console.error(`local cloud failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping the local cloud`);
+  await cloud.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

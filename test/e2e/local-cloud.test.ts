@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, localDynamoDbClient } from '#local/dynamodb/launcher.ts';
+import { loadCatalog } from '#shared/catalog/index.ts';
+import { Repository } from '#shared/repository/index.ts';
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `npm start`'s entry point exactly as a newcomer would, with its own ports and data folder. */
+function startCloud(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForHealth(
+  url: string,
+  started: Started,
+  timeoutMs = 240_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (started.child.exitCode !== null) throw new Error(`local cloud exited early:\n${started.output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return (await res.json()) as Record<string, unknown>;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no /health answer in time:\n${started.output()}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (the local cloud)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'local-cloud-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('comes up seeded, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
+    const [port, sfnPort, dynamodbPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      PORT: String(port),
+      SFN_PORT: String(sfnPort),
+      DYNAMODB_PORT: String(dynamodbPort),
+      DATA_DIR: dataDir,
+    };
+
+    // First start: tables from the template, catalog seeded.
+    const first = startCloud(env);
+    const health = await waitForHealth(`http://127.0.0.1:${port}/health`, first);
+    expect(health.status).toBe('ok');
+    const tables = (health.dynamodb as { tables: Record<string, string> }).tables;
+    const tableName = Object.values(tables)[0] as string;
+    const jvmPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    expect(isAlive(jvmPid)).toBe(true);
+
+    const client = localDynamoDbClient(`http://127.0.0.1:${dynamodbPort}`);
+    const repo = new Repository(client, tableName);
+    const catalog = loadCatalog();
+    expect((await repo.listZones()).length).toBe(catalog.zones.length);
+    const plot = catalog.plots.find((p) => p.status === 'available');
+    if (!plot) throw new Error('the catalog has no available plot');
+    await repo.createApplication({ id: 'app-e2e-1', investorId: 'inv-e2e', status: 'matching' });
+    await repo.holdPlot(plot.id, 'app-e2e-1');
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isAlive(jvmPid)).toBe(false);
+    const health404 = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+    expect(health404).toBeUndefined();
+
+    // Second start on the same data: re-seeding keeps the hold made before the restart.
+    const second = startCloud(env);
+    await waitForHealth(`http://127.0.0.1:${port}/health`, second);
+    const after = await repo.getPlot(plot.id, { consistent: true });
+    expect(after?.status).toBe('held');
+    expect(after?.holderApplicationId).toBe('app-e2e-1');
+    client.destroy();
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 600_000);
+});
