@@ -122,7 +122,8 @@ export const EnquirySchema = z
   .superRefine(
     (e, ctx) => {
       // Runs even when other fields failed (`when`), so the investor sees every problem at once; hence
-      // the defensive reads: fields may be missing or of the wrong type here.
+      // the defensive reads: fields may be missing or of the wrong type here (even `e` itself).
+      if (e === null || typeof e !== 'object') return;
       const inv = (e as Partial<typeof e>).investor as Partial<typeof e.investor> | undefined;
       if (inv && typeof inv === 'object') {
         const hasCode = inv.enterpriseCode !== undefined;

@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { renderPlotsFile } from '#shared/catalog/generate-plots.ts';
+import {
+  CatalogValidationError,
+  catalogStats,
+  loadCatalog,
+  parseCatalog,
+  rawCatalog,
+  statsForZones,
+} from '#shared/catalog/index.ts';
+import { generatePlots, mulberry32, splitExact } from '#shared/catalog/plots.ts';
+
+const catalog = loadCatalog();
+const zone = (id: string) => {
+  const z = catalog.zones.find((x) => x.id === id);
+  if (!z) throw new Error(`no zone ${id}`);
+  return z;
+};
+const THREE_KCN = ['kcn-dong-pho-moi', 'kcn-tang-loong', 'kcn-bac-duyen-hai'];
+
+describe('loading the catalog', () => {
+  it('loads, validates and caches the catalog', () => {
+    expect(catalog.zones.length).toBeGreaterThanOrEqual(30);
+    expect(catalog.plots.length).toBeGreaterThan(100);
+    expect(loadCatalog()).toBe(catalog);
+  });
+
+  it('names the path of a missing field in a malformed zone', () => {
+    const raw = structuredClone(rawCatalog()) as { zones: { utilities: Record<string, unknown> }[] };
+    delete raw.zones[3]?.utilities.power;
+    expect(() => parseCatalog(raw)).toThrow(CatalogValidationError);
+    expect(() => parseCatalog(raw)).toThrow(/zones\[3\]\.utilities\.power: Required/);
+  });
+
+  it('names the path of a wrong enum value', () => {
+    const raw = structuredClone(rawCatalog()) as { zones: { status: string }[] };
+    (raw.zones[1] as { status: string }).status = 'abandoned';
+    expect(() => parseCatalog(raw)).toThrow(/zones\[1\]\.status: Invalid option/);
+  });
+
+  it('names the path of a broken cross-reference once the shapes are right', () => {
+    const raw = structuredClone(rawCatalog()) as { plots: { zoneId: string }[] };
+    (raw.plots[5] as { zoneId: string }).zoneId = 'kcn-nowhere';
+    try {
+      parseCatalog(raw);
+      expect.unreachable('the catalog should be rejected');
+    } catch (err) {
+      expect(err).toBeInstanceOf(CatalogValidationError);
+      expect((err as CatalogValidationError).issues).toEqual(['plots[5].zoneId: unknown zone kcn-nowhere']);
+    }
+  });
+
+  it('rejects a sector code missing from the VSIC reference list', () => {
+    const raw = structuredClone(rawCatalog()) as {
+      zones: { allowedSectors: { code: string; version: string }[] }[];
+    };
+    raw.zones[0]?.allowedSectors.push({ code: '9999', version: 'VSIC2018' });
+    expect(() => parseCatalog(raw)).toThrow(/zones\[0\]\.allowedSectors\[\d+\]\.code: VSIC 9999/);
+  });
+
+  it('refuses an allocated plot without its project', () => {
+    const raw = structuredClone(rawCatalog()) as { plots: { status: string; project?: unknown }[] };
+    const i = raw.plots.findIndex((p) => p.status === 'allocated');
+    delete raw.plots[i]?.project;
+    expect(() => parseCatalog(raw)).toThrow(
+      new RegExp(`plots\\[${i}\\]\\.project: an allocated plot must name its project`),
+    );
+  });
+});
+
+describe('the catalog reproduces the reported figures', () => {
+  it.each(catalog.reportedFigures.map((r) => [r.id, r] as const))('matches %s', (_id, figure) => {
+    const s = statsForZones(catalog, figure.zoneIds);
+    const c = figure.claims;
+    if (c.zoneCount !== undefined) expect(s.zoneCount).toBe(c.zoneCount);
+    if (c.operatingCount !== undefined) expect(s.operatingCount).toBe(c.operatingCount);
+    if (c.underConstructionCount !== undefined)
+      expect(s.underConstructionCount).toBe(c.underConstructionCount);
+    if (c.fullCount !== undefined) expect(s.fullCount).toBe(c.fullCount);
+    if (c.plannedAreaHa !== undefined) expect(s.plannedAreaHa).toBe(c.plannedAreaHa);
+    if (c.plannedAreaHaAtLeast !== undefined) expect(s.plannedAreaHa).toBeGreaterThan(c.plannedAreaHaAtLeast);
+    if (c.industrialLandHa !== undefined) expect(s.industrialLandHa).toBe(c.industrialLandHa);
+    if (c.filledShare !== undefined)
+      expect(Math.round((s.filledShare ?? 0) * 1000) / 1000).toBe(c.filledShare);
+    if (c.filledShareAtLeast !== undefined) expect(s.filledShare).toBeGreaterThan(c.filledShareAtLeast);
+    if (c.projects !== undefined) expect(s.projects).toBe(c.projects);
+    if (c.registeredCapitalBnVnd !== undefined)
+      expect(s.registeredCapitalBnVnd).toBe(c.registeredCapitalBnVnd);
+  });
+
+  it('has the article figures for the three operating KCN of former Lào Cai', () => {
+    const s = statsForZones(catalog, THREE_KCN);
+    expect(s).toMatchObject({
+      zoneCount: 3,
+      operatingCount: 3,
+      plannedAreaHa: 1285,
+      industrialLandHa: 868.68,
+    });
+    expect(s.allocatedHa).toBe(661.93);
+    expect((s.filledShare ?? 0) * 100).toBeCloseTo(76.2, 1);
+    expect(s.projects).toBe(161);
+    expect(s.registeredCapitalBnVnd).toBe(25_600);
+  });
+
+  it('plans 18 clusters of 231.81 ha, Đông Phố Mới, Bắc Duyên Hải and Sơn Mãn full, Phố Ràng and Khánh Yên Thượng under construction', () => {
+    const ccn = catalog.zones.filter((z) => z.kind === 'CCN' && z.location.formerProvince === 'Lào Cai');
+    expect(ccn).toHaveLength(18);
+    const stats = catalogStats({ zones: ccn, plots: catalog.plots }).zones;
+    expect(
+      stats
+        .filter((s) => s.filledShare === 1)
+        .map((s) => s.zoneId)
+        .sort(),
+    ).toEqual(['ccn-bac-duyen-hai', 'ccn-dong-pho-moi', 'ccn-son-man']);
+    expect(
+      ccn
+        .filter((z) => z.status === 'under_construction')
+        .map((z) => z.id)
+        .sort(),
+    ).toEqual(['ccn-khanh-yen-thuong', 'ccn-pho-rang']);
+    const totalCenti = ccn.reduce((a, z) => a + Math.round((z.plannedAreaHa ?? 0) * 100), 0);
+    expect(totalCenti).toBe(23_181);
+    // Clusters no source names are marked as placeholders, not passed off as real.
+    for (const z of ccn.filter((x) => x.placeholder)) expect(z.name).toMatch(/placeholder/);
+  });
+
+  it('says which figure it uses where sources disagree', () => {
+    const choice = (id: string, field: string) => zone(id).figureChoices.find((f) => f.field === field);
+    expect(choice('kcn-tang-loong', 'plannedAreaHa')).toMatchObject({ chosen: 1100 });
+    expect(choice('kcn-tang-loong', 'plannedAreaHa')?.alternatives.map((a) => a.value)).toContain(914);
+    expect(choice('kcn-bac-duyen-hai', 'plannedAreaHa')).toMatchObject({ chosen: 85 });
+    expect(choice('kcn-ban-qua', 'plannedAreaHa')?.alternatives.map((a) => a.value)).toContain(76);
+    expect(zone('kcn-tang-loong').unverified).toContain('location.communeOrWard');
+  });
+
+  it('lists deep mineral processing and metallurgy as Tằng Loỏng priorities, with their VSIC version', () => {
+    const codes = zone('kcn-tang-loong').prioritySectors.map((s) => `${s.version}:${s.code}`);
+    for (const c of ['0710', '0722', '2410', '2420', '2011', '2012'])
+      expect(codes).toContain(`VSIC2018:${c}`);
+  });
+
+  it('carries both VSIC versions with their legal basis and dates', () => {
+    expect(catalog.vsicVersions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ version: 'VSIC2018', legalBasis: 'Decision 27/2018/QĐ-TTg' }),
+        expect.objectContaining({
+          version: 'VSIC2025',
+          legalBasis: 'Decision 36/2025/QĐ-TTg',
+          effectiveFrom: '2025-11-15',
+        }),
+      ]),
+    );
+  });
+
+  it('gives every zone its post-2025 unit with the reform date, or says it is unverified', () => {
+    for (const z of catalog.zones) {
+      expect(z.location.communeOrWard.effectiveDate).toBe('2025-07-01');
+      if (z.location.communeOrWard.name === null) expect(z.location.communeOrWard.verified).toBe(false);
+    }
+  });
+});
+
+describe('sample plots', () => {
+  it('are marked as sample data', () => {
+    expect(catalog.sampleGeneration.plotsAreSample).toBe(true);
+    expect(catalog.dataNotice).toMatch(/SAMPLE DATA/);
+    expect(catalog.plots.every((p) => p.sample === true)).toBe(true);
+  });
+
+  it('are exactly what the generator produces from the committed seed (the file is not stale)', () => {
+    const committed = readFileSync(
+      new URL('../../shared/catalog/plots.generated.json', import.meta.url),
+      'utf8',
+    );
+    expect(renderPlotsFile(catalog.sampleGeneration.seed)).toBe(committed);
+  });
+
+  it('cover exactly the industrial land of each zone that publishes it', () => {
+    for (const s of catalogStats(catalog).zones) {
+      const z = zone(s.zoneId);
+      if (z.industrialLandHa !== null && z.status !== 'planned')
+        expect(s.plotAreaHa).toBe(z.industrialLandHa);
+    }
+  });
+
+  it('keep the reported aggregates whatever the seed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seed) => {
+        const plots = generatePlots(catalog.zones, seed);
+        const s = statsForZones({ zones: catalog.zones, plots }, THREE_KCN);
+        return s.allocatedHa === 661.93 && s.projects === 161 && s.registeredCapitalBnVnd === 25_600;
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('splits totals exactly, with every part at least the minimum', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.array(fc.double({ min: 0.01, max: 100, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        (total, weights) => {
+          const parts = splitExact(total, weights, 5);
+          const min = Math.min(5, Math.floor(total / weights.length));
+          return parts.reduce((a, b) => a + b, 0) === total && parts.every((p) => p >= min);
+        },
+      ),
+    );
+  });
+
+  it('draws the same numbers from the same seed', () => {
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const xs = Array.from({ length: 5 }, () => a());
+    expect(Array.from({ length: 5 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
