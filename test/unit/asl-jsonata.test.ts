@@ -137,6 +137,36 @@ describe("Step Functions' JSONata functions", () => {
   });
 });
 
+describe('validateJsonata (CreateStateMachine checks)', () => {
+  it('accepts expressions that start from $states, variables or literals', () => {
+    for (const e of [
+      '{% $states.input.items[value > 3].name %}',
+      '{% $states.input^(name) %}',
+      "{% $states.input{ 'k': v } %}",
+      '{% $x := 1 %}',
+      '{% $states.input ~> $count() %}',
+      '{% $states.input.items[$ > 3] %}',
+    ]) {
+      expect(validateJsonata(e)).toBeUndefined();
+    }
+  });
+
+  it('refuses a reference to the absent context item, as AWS does', () => {
+    expect(validateJsonata('{% phone %}')).toBe(
+      "UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level is not supported.",
+    );
+    expect(validateJsonata('{% $map($states.input.a, function($x){ b }) %}')).toMatch(/Reference to 'b'/);
+    expect(validateJsonata('{% {"a": x} %}')).toMatch(/Reference to 'x'/);
+    expect(validateJsonata('{% $$ %}')).toBe(
+      "UNSUPPORTED_JSONATA_EXPRESSION: Reference to '$$' is not supported.",
+    );
+  });
+
+  it('refuses an expression that does not parse', () => {
+    expect(validateJsonata('{% a[1,2) %}')).toMatch(/^INVALID_JSONATA_EXPRESSION: /);
+  });
+});
+
 describe('resolveJsonataTemplate', () => {
   it('evaluates every whole-string expression and copies everything else', async () => {
     const template = {

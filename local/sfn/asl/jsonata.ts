@@ -45,13 +45,105 @@ function compile(expression: string, field: string): jsonata.Expression {
   return expr;
 }
 
-/** Definition-time check: undefined when the expression parses, otherwise the reason. */
+/**
+ * Definition-time check, as CreateStateMachine does on AWS: undefined when the expression is accepted,
+ * otherwise AWS's reason, e.g. "UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level is
+ * not supported." (an expression runs with no context item: the input is `$states.input`) or
+ * "INVALID_JSONATA_EXPRESSION: <the parser's message>".
+ */
 export function validateJsonata(expression: string): string | undefined {
+  let ast: Node;
   try {
-    jsonata(jsonataExpressionOf(expression));
-    return undefined;
+    ast = jsonata(jsonataExpressionOf(expression)).ast() as Node;
   } catch (e) {
-    return describe(e);
+    return `INVALID_JSONATA_EXPRESSION: ${describe(e)}`;
+  }
+  const problem = topLevelReference(ast, true);
+  return problem ? `UNSUPPORTED_JSONATA_EXPRESSION: ${problem}` : undefined;
+}
+
+// jsonata's typings omit some node types its parser produces ('path', 'sort', 'bind', 'apply', ...).
+type Node = Omit<jsonata.ExprNode, 'type'> & {
+  type: string;
+  expr?: Node;
+  body?: Node;
+  condition?: Node;
+  then?: Node;
+  else?: Node;
+  expression?: Node;
+  group?: { lhs: [Node, Node][] };
+  update?: Node;
+  delete?: Node;
+  pattern?: Node;
+  terms?: { expression: Node }[];
+};
+
+/**
+ * Finds a reference to the (absent) context item outside any path that establishes one: a bare field
+ * name, `$`, `*` or `**` at the top level, or `$$` anywhere. Later steps of a path, predicates, sort terms
+ * and groupings are relative to the path, so names there are fine.
+ */
+function topLevelReference(node: Node | undefined, top: boolean): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const all = (nodes: (Node | undefined)[], atTop: boolean): string | undefined => {
+    for (const n of nodes) {
+      const r = topLevelReference(n, atTop);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  switch (node.type) {
+    case 'variable':
+      if (node.value === '$') return "Reference to '$$' is not supported.";
+      return top && node.value === '' ? "Reference to '$' at the top level is not supported." : undefined;
+    case 'name':
+    case 'wildcard':
+    case 'descendant':
+    case 'parent':
+      return top
+        ? `Reference to '${String(node.value ?? '')}' at the top level is not supported.`
+        : undefined;
+    case 'path': {
+      const steps = (node.steps ?? []) as Node[];
+      const [first, ...rest] = steps;
+      const stages = steps.flatMap((s) => ((s.stages ?? []) as Node[]).map((st) => st.expr));
+      const groups = (node.group?.lhs ?? []).flat();
+      return (
+        topLevelReference(first, top) ??
+        all(rest, false) ??
+        all(stages, false) ??
+        all(groups, false) ??
+        all(
+          ((first?.stages ?? []) as Node[]).map((st) => st.expr),
+          false,
+        )
+      );
+    }
+    case 'sort':
+      return all(
+        (node.terms ?? []).map((t) => t.expression),
+        false,
+      );
+    case 'transform':
+      return all([node.pattern, node.update, node.delete], false);
+    default: {
+      const children: (Node | undefined)[] = [
+        node.lhs as Node | undefined,
+        node.rhs as Node | undefined,
+        node.expression,
+        node.body,
+        node.condition,
+        node.then,
+        node.else,
+        node.procedure as Node | undefined,
+        ...((node.arguments ?? []) as Node[]),
+        ...((node.expressions ?? []) as Node[]),
+      ];
+      if (Array.isArray(node.lhs)) {
+        children.splice(0, 1, ...(node.lhs as unknown as Node[][]).flat());
+      }
+      return all(children, top);
+    }
   }
 }
 
