@@ -320,6 +320,44 @@ describe('Catch', () => {
     expect(types).toContain('ParallelStateFailed');
     expect(types).not.toContain('WaitStateExited');
   });
+  it('gives Catch an empty Cause when the failure named none', async () => {
+    const result = await run({
+      definition: {
+        StartAt: 'P',
+        States: {
+          P: {
+            Type: 'Parallel',
+            Branches: [{ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'NoCause' } } }],
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.err', Next: 'Done' }],
+            End: true,
+          },
+          Done: { Type: 'Succeed' },
+        },
+      },
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { err: { Error: 'NoCause', Cause: '' } } });
+  });
+});
+
+describe('JSONPath Assign', () => {
+  it('reads the raw task result, before ResultSelector', async () => {
+    const invoker = new FakeInvoker({ f: () => ({ Payload: { id: 42 }, StatusCode: 200 }) });
+    const result = await run({
+      invoker,
+      definition: {
+        StartAt: 'T',
+        States: {
+          T: lambda('f', {
+            ResultSelector: { 'selected.$': '$.Payload.id' },
+            Assign: { 'status.$': '$.StatusCode' },
+            Next: 'Show',
+          }),
+          Show: { Type: 'Pass', Parameters: { 'status.$': '$status', 'in.$': '$' }, End: true },
+        },
+      },
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { status: 200, in: { selected: 42 } } });
+  });
 });
 
 describe('Task timeouts and heartbeats', () => {

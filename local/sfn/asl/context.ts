@@ -163,7 +163,9 @@ export class StepContext {
   contextObject(extra: { mapItem?: { Index: number; Value: unknown } } = {}): Record<string, unknown> {
     const { run } = this.exec;
     const state: Record<string, unknown> = { Name: this.name, EnteredTime: this.enteredTime };
-    if (this.state.Type === 'Task') state.RetryCount = this.attempt;
+    if (this.state.Type === 'Task' || this.state.Type === 'Parallel' || this.state.Type === 'Map') {
+      state.RetryCount = this.attempt;
+    }
     const context: Record<string, unknown> = {
       Execution: run.context.Execution,
       StateMachine: run.context.StateMachine,

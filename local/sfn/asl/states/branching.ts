@@ -52,8 +52,8 @@ async function finishResult(step: StepContext, rawInput: unknown, result: unknow
     const { output, assigned } = await jsonataFinish(step, { input: rawInput, result }, result);
     return { output, next: nextOf(step), assigned };
   }
-  const { selected, output } = jsonPathResult(step, rawInput, result);
-  return { output, next: nextOf(step), assigned: jsonPathAssign(step, step.state.Assign, selected) };
+  const { output } = jsonPathResult(step, rawInput, result);
+  return { output, next: nextOf(step), assigned: jsonPathAssign(step, step.state.Assign, result) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

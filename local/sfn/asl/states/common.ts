@@ -26,11 +26,9 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new FrameAborted(signal.reason);
 }
 
-/** The error object Catch hands on: `{ Error, Cause }`. */
+/** The error object Catch hands on: `{ Error, Cause }`, empty strings when the failure named none (as AWS). */
 export function errorOutput(error: StatesError): Record<string, unknown> {
-  const out: Record<string, unknown> = { Error: error.error };
-  if (error.cause !== undefined) out.Cause = error.cause;
-  return out;
+  return { Error: error.error ?? '', Cause: error.cause ?? '' };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -78,7 +76,7 @@ export function jsonPathResult(
   return { selected, output: jsonPathOutput(step, withResult) };
 }
 
-/** JSONPath Assign: `$` is the state's result (or its effective input when it has none). */
+/** JSONPath Assign: `$` is the state's raw result, before ResultSelector (its effective input when it has none). */
 export function jsonPathAssign(
   step: StepContext,
   assign: unknown,

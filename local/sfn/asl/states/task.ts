@@ -99,8 +99,8 @@ async function taskAttempt(step: StepContext, rawInput: unknown): Promise<StateO
     const { output, assigned } = await jsonataFinish(step, { input: rawInput, result }, result);
     return { output, next: nextOf(step), assigned };
   }
-  const { selected, output } = jsonPathResult(step, rawInput, result);
-  const assigned = jsonPathAssign(step, state.Assign, selected);
+  const { output } = jsonPathResult(step, rawInput, result);
+  const assigned = jsonPathAssign(step, state.Assign, result);
   return { output, next: nextOf(step), assigned };
 }
 
@@ -151,40 +151,42 @@ async function invoke(step: StepContext, spec: InvokeSpec): Promise<unknown> {
 
   const controller = new AbortController();
   const timerController = new AbortController();
-  const onFrameAbort = () => controller.abort(frameSignal.reason);
-  frameSignal.addEventListener('abort', onFrameAbort, { once: true });
+  // One listener both aborts the invocation and ends the race when the execution is stopped.
+  let stop: (reason: unknown) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => undefined);
+  const onFrameAbort = () => {
+    controller.abort(frameSignal.reason);
+    stop(new FrameAborted(frameSignal.reason));
+  };
+  if (frameSignal.aborted) onFrameAbort();
+  else frameSignal.addEventListener('abort', onFrameAbort, { once: true });
   let invokerEvents = 0;
-  const racers: Promise<unknown>[] = [];
   try {
-    const invocation = run.invoker.invoke({
-      executionArn: run.context.Execution.Id,
-      stateName: step.name,
-      stepKey: step.attemptKey,
-      resource: spec.resourceArn,
-      payload: spec.payload,
-      taskToken: step.taskToken,
-      timeoutAt: spec.timeoutAt,
-      heartbeatSeconds: spec.heartbeatSeconds,
-      credentials: spec.credentials,
-      signal: controller.signal,
-      emit: (event) => step.emit(event.type, event.details, `invoker${invokerEvents++}`),
-      memo: (name, compute) => step.memo(`invoker:${name}`, compute),
-    });
-    racers.push(invocation);
+    const invocation = (async () =>
+      run.invoker.invoke({
+        executionArn: run.context.Execution.Id,
+        stateName: step.name,
+        stepKey: step.attemptKey,
+        resource: spec.resourceArn,
+        payload: spec.payload,
+        taskToken: step.taskToken,
+        timeoutAt: spec.timeoutAt,
+        heartbeatSeconds: spec.heartbeatSeconds,
+        credentials: spec.credentials,
+        signal: controller.signal,
+        emit: (event) => step.emit(event.type, event.details, `invoker${invokerEvents++}`),
+        memo: (name, compute) => step.memo(`invoker:${name}`, compute),
+      }))();
+    invocation.catch(() => undefined);
+    const racers: Promise<unknown>[] = [invocation, stopped];
     if (spec.timeoutAt !== undefined) {
       const timer = run.clock.sleepUntil(spec.timeoutAt, timerController.signal).then(() => TIMED_OUT);
       timer.catch(() => undefined);
       racers.push(timer);
     }
-    racers.push(
-      new Promise((_, reject) => {
-        if (frameSignal.aborted) reject(new FrameAborted(frameSignal.reason));
-        frameSignal.addEventListener('abort', () => reject(new FrameAborted(frameSignal.reason)), {
-          once: true,
-        });
-      }),
-    );
-    invocation.catch(() => undefined);
     const winner = await Promise.race(racers);
     if (winner === TIMED_OUT) {
       controller.abort(new StatesError('States.Timeout'));
