@@ -1,0 +1,254 @@
+/**
+ * Durability: a real engine process (local/sfn/runtime/serve-cli.ts) runs the fixture's crash machine and
+ * is SIGKILLed while a Lambda task runs, in a Wait, inside Parallel and Map branches and while waiting for
+ * a task token, then restarted on the same DynamoDB Local (a JVM of this test process, which survives).
+ * Every time the execution resumes; at the end it has completed, finished tasks ran once (the Lambdas
+ * count their invocations in DynamoDB), the Wait fired when due, and the token issued before the crashes
+ * is still the one that completes the task.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DynamoDbLocal,
+  freePort,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from '#local/dynamodb/launcher.ts';
+import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
+import { startStepFunctions } from '#local/sfn/index.ts';
+import { RealClock } from '#local/sfn/runtime/clock.ts';
+import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
+import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
+import { synthFixture } from '../fixtures/cdk-sfn/app.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const outdir = mkdtempSync(join(tmpdir(), 'sfn-crash-'));
+let ddb: DynamoDbLocal;
+let client: DynamoDBClient;
+let sfn: SFNClient;
+let port: number;
+let env: Record<string, string>;
+let tableName: string;
+let engine: ChildProcess | undefined;
+let crashMachine: string;
+
+async function startEngine(): Promise<{ resumed: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  engine = child;
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((l) => l.startsWith('{"endpoint"'));
+      if (line) {
+        child.stdout?.off('data', onData);
+        resolve(JSON.parse(line) as { resumed: number });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before serving:\n${output}`)));
+  });
+}
+
+async function killEngine(): Promise<void> {
+  const child = engine;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function calls(key: string): Promise<number> {
+  const out = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { pk: { S: `calls#${key}` } } }),
+  );
+  return Number(out.Item?.calls?.N ?? '0');
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function history(executionArn: string): Promise<HistoryEvent[]> {
+  const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+  return out.events ?? [];
+}
+
+beforeAll(async () => {
+  const synthesized = synthFixture(outdir);
+  ddb = await startDynamoDbLocal();
+  client = localDynamoDbClient(ddb.endpoint);
+  const tableNames = await createTablesFromTemplate(client, synthesized.templatePath);
+  tableName = Object.values(tableNames)[0] as string;
+  port = await freePort();
+  env = {
+    SFN_PORT: String(port),
+    DYNAMODB_ENDPOINT: ddb.endpoint,
+    TEMPLATE_PATH: synthesized.templatePath,
+    ASSETS_DIR: synthesized.assetsDir,
+    TABLE_NAMES: JSON.stringify(tableNames),
+  };
+  sfn = new SFNClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'ap-southeast-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  crashMachine = 'arn:aws:states:ap-southeast-1:000000000000:stateMachine:fixture-crash';
+});
+
+afterAll(async () => {
+  await killEngine();
+  sfn?.destroy();
+  client?.destroy();
+  await ddb?.stop();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('an engine process killed at any moment', () => {
+  it('resumes the execution after every kill and completes it without re-running finished tasks', async () => {
+    await startEngine();
+    const id = 'crash-1';
+    const items = [`${id}-m1`, `${id}-m2`, `${id}-m3`];
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: crashMachine,
+        name: id,
+        input: JSON.stringify({ id, sleepMs: 1500, items }),
+      }),
+    );
+    const arn = executionArn as string;
+
+    // 1. While a Lambda task runs.
+    await until('the slow task to start', async () => (await calls(`${id}-slow`)) >= 1);
+    await killEngine();
+    expect((await startEngine()).resumed).toBe(1);
+
+    // 2. In a Wait (the slow task has finished by then).
+    await until('the Wait state', async () => (await history(arn)).at(-1)?.type === 'WaitStateEntered');
+    await killEngine();
+    await startEngine();
+
+    // 3. Inside a Parallel branch, while its task runs.
+    await until('branch A to start', async () => (await calls(`${id}-branch-a`)) >= 1);
+    await killEngine();
+    await startEngine();
+
+    // 4. Inside a Map iteration, while its task runs.
+    await until('the first Map iteration to start', async () => (await calls(items[0] as string)) >= 1);
+    await killEngine();
+    await startEngine();
+
+    // 5. While waiting for the task token.
+    const token = await until('the task token', async () => {
+      const item = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: `token#${id}` } } }),
+      );
+      return item.Item?.token?.S;
+    });
+    await killEngine();
+    expect((await startEngine()).resumed).toBe(1);
+
+    // The token issued before the crash completes the task after it.
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
+    const done = await until<DescribeExecutionCommandOutput>('the execution to end', async () => {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    expect(done.status).toBe('SUCCEEDED');
+
+    // Tasks killed in flight ran again; every task that had finished ran exactly once.
+    expect(await calls(`${id}-slow`)).toBe(2);
+    expect(await calls(`${id}-branch-a`)).toBe(2);
+    expect(await calls(`${id}-branch-b`)).toBe(1);
+    expect(await calls(items[0] as string)).toBe(2);
+    expect(await calls(items[1] as string)).toBeLessThanOrEqual(2);
+    expect(await calls(items[2] as string)).toBe(1);
+    expect(await calls(`${id}-after`)).toBe(1);
+
+    // The Wait was entered once and fired no earlier than due, though the engine was down when it was.
+    const events = await history(arn);
+    const pauseEntered = events.filter(
+      (e) => e.type === 'WaitStateEntered' && e.stateEnteredEventDetails?.name === 'Pause',
+    );
+    const pauseExited = events.find(
+      (e) => e.type === 'WaitStateExited' && e.stateExitedEventDetails?.name === 'Pause',
+    );
+    expect(pauseEntered).toHaveLength(1);
+    const waited = (pauseExited?.timestamp?.getTime() ?? 0) - (pauseEntered[0]?.timestamp?.getTime() ?? 0);
+    expect(waited).toBeGreaterThanOrEqual(2000);
+    // One history, ids in order, no duplicated events.
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'ExecutionSucceeded')).toHaveLength(1);
+  }, 180_000);
+
+  it('keeps a token answer sent before the engine resumes the execution', async () => {
+    await killEngine();
+    // An engine in this process plays the part of the crashed one: close() leaves executions RUNNING.
+    const first = await startStepFunctions({
+      port: 0,
+      dynamodbEndpoint: ddb.endpoint,
+      template: {
+        templatePath: env.TEMPLATE_PATH as string,
+        assetsDir: env.ASSETS_DIR as string,
+        tableNames: JSON.parse(env.TABLE_NAMES as string),
+      },
+    });
+    const id = 'crash-2';
+    const { executionArn } = await first.engine.startExecution({
+      stateMachineArn: crashMachine,
+      name: id,
+      input: JSON.stringify({ id, sleepMs: 0, items: [] }),
+    });
+    const token = await until('the task token', async () => {
+      const item = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: `token#${id}` } } }),
+      );
+      return item.Item?.token?.S;
+    });
+    await first.close();
+    // Answered while no engine drives the execution: the outcome is persisted with the token.
+    const store = new DynamoStore(client);
+    const registry = new TokenRegistry(
+      store,
+      new RealClock(),
+      async (arn) => (await store.getExecution(arn))?.status === 'RUNNING',
+    );
+    await registry.sendSuccess(token, '{"approved":"while down"}');
+    await startEngine();
+    const done = await until<DescribeExecutionCommandOutput>('the execution to end', async () => {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output as string).approval).toEqual({ approved: 'while down' });
+  }, 120_000);
+});
