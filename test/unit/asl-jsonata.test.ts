@@ -70,6 +70,15 @@ describe('evaluateJsonata', () => {
     expect(validateJsonata('{% 1 + 2 %}')).toBeUndefined();
   });
 
+  it('stops runaway recursion with a States.QueryEvaluationError', async () => {
+    await expect(
+      ev('{% ($f := function($n){ $n > 0 ? 1 + $f($n-1) : 0 }; $f(5000)) %}'),
+    ).rejects.toMatchObject({
+      error: 'States.QueryEvaluationError',
+      cause: expect.stringContaining('D1011'),
+    });
+  });
+
   it('returns plain JSON (no JSONata sequence markers)', async () => {
     const result = await ev('{% $states.input.items.name %}', { items: [{ name: 'a' }, { name: 'b' }] });
     expect(result).toEqual(['a', 'b']);

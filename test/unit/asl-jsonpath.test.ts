@@ -64,6 +64,8 @@ describe('readPath: indefinite paths yield arrays', () => {
 
   it('scans deeply with ..', () => {
     expect(readPath('$..key', store)).toEqual({ found: true, value: [0, 1, 2, 'deep'] });
+    expect(readPath('$..[?(@.price > 10)].key', store)).toEqual({ found: true, value: [1, 2] });
+    expect(readPath('$..[0]', { a: [1, 2], b: { c: ['x'] } })).toEqual({ found: true, value: [1, 'x'] });
   });
 
   it('filters with comparisons, existence, regexes and boolean operators', () => {

@@ -144,3 +144,14 @@ describe('InputPath and OutputPath', () => {
     );
   });
 });
+
+describe('malformed paths that slip past validation', () => {
+  it('fail the state with States.Runtime instead of crashing the engine', () => {
+    expect(() => resolvePayloadTemplate({ 'v.$': '$.a[' }, scope({}))).toThrow(
+      expect.objectContaining({
+        error: 'States.Runtime',
+        cause: expect.stringContaining("Invalid JSONPath '$.a['"),
+      }),
+    );
+  });
+});

@@ -28,13 +28,16 @@ export function jsonataExpressionOf(template: string): string {
 }
 
 const compiled = new Map<string, jsonata.Expression>();
+const EVALUATION_TIMEOUT_MS = 5000;
+const MAX_EVALUATION_DEPTH = 500;
 
 function compile(expression: string, field: string): jsonata.Expression {
   const hit = compiled.get(expression);
   if (hit) return hit;
   let expr: jsonata.Expression;
   try {
-    expr = jsonata(expression);
+    // AWS bounds evaluation time; without a bound a runaway expression would stall the engine.
+    expr = jsonata(expression, { timeout: EVALUATION_TIMEOUT_MS, stack: MAX_EVALUATION_DEPTH });
   } catch (e) {
     throw queryEvaluationError(
       `The JSONata expression '${expression}' specified for the field '${field}' could not be parsed: ${describe(e)}`,

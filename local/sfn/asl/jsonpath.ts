@@ -168,6 +168,19 @@ function stepAll(seg: Segment, node: unknown, root: unknown): unknown[] {
     }
     case 'deep': {
       const out: unknown[] = [];
+      if (seg.then.kind === 'filter') {
+        // Every descendant is tested once (an object in an array must not match twice).
+        const predicate = seg.then.predicate;
+        const visitAll = (n: unknown): void => {
+          const children = Array.isArray(n) ? n : isObject(n) ? Object.values(n) : [];
+          for (const c of children) {
+            if (truthy(evalFilter(predicate, c, root))) out.push(c);
+            visitAll(c);
+          }
+        };
+        visitAll(node);
+        return out;
+      }
       const visit = (n: unknown): void => {
         out.push(...stepAll(seg.then, n, root));
         if (Array.isArray(n)) for (const c of n) visit(c);
@@ -205,7 +218,12 @@ export function writeResultPath(
 ): unknown {
   if (resultPath === null) return input;
   if (resultPath === undefined || resultPath.trim() === '$') return result;
-  const parsed = parsePath(resultPath.trim());
+  let parsed: ParsedPath;
+  try {
+    parsed = parsePath(resultPath.trim());
+  } catch (e) {
+    throw new StatesError('States.Runtime', (e as Error).message);
+  }
   if (!parsed.definite) {
     throw new StatesError(
       'States.ResultPathMatchFailure',

@@ -11,7 +11,7 @@ import {
   type IntrinsicSources,
   isIntrinsicCall,
 } from './intrinsics.ts';
-import { normalizePath, type PathResult, readPath } from './jsonpath.ts';
+import { JsonPathSyntaxError, normalizePath, type PathResult, readPath } from './jsonpath.ts';
 
 export interface PathScope {
   input: unknown;
@@ -48,7 +48,13 @@ export function readScopedPath(path: string, scope: PathScope): PathResult {
   if (loc.source === 'variable' && !Object.hasOwn(scope.variables, loc.variable as string)) {
     return { found: false };
   }
-  return readPath(loc.path, loc.data);
+  try {
+    return readPath(loc.path, loc.data);
+  } catch (e) {
+    // Definition validation refuses malformed paths; one that slips through fails the state, not the engine.
+    if (e instanceof JsonPathSyntaxError) throw runtimeError(e.message);
+    throw e;
+  }
 }
 
 /**
