@@ -721,6 +721,25 @@ describe('validateDefinition', () => {
     expect(problems[0]).toContain('arn:aws:states:::sqs:sendMessage');
   });
 
+  it('refuses malformed paths and template values in JSONPath states', () => {
+    const problems = validateDefinition({
+      StartAt: 'A',
+      States: {
+        A: {
+          Type: 'Pass',
+          InputPath: 'no-dollar',
+          ResultPath: '$.items[*]',
+          Parameters: { 'ok.$': '$$.Execution.Id', 'var.$': '$myVar.field', 'bad.$': 'States.Nope(' },
+          End: true,
+        },
+      },
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems.some((p) => p.endsWith('/States/A/InputPath'))).toBe(true);
+    expect(problems.some((p) => p.endsWith('/States/A/ResultPath'))).toBe(true);
+    expect(problems.some((p) => p.includes("'bad.$'") && p.endsWith('/States/A/Parameters/bad.$'))).toBe(true);
+  });
+
   it('requires States.ALL to be alone and in the last retrier', () => {
     const problems = validateDefinition({
       StartAt: 'T',

@@ -3,6 +3,8 @@
  * `<CODE>: <what> at <JSON pointer>`, so the API can answer InvalidDefinition with the reason.
  */
 import type { ResourceInvoker } from '#local/sfn/contracts.ts';
+import { isIntrinsicCall, validateIntrinsic } from './intrinsics.ts';
+import { isReferencePath, isValidPath } from './jsonpath.ts';
 
 const STATE_TYPES = new Set(['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map']);
 
@@ -137,6 +139,8 @@ function validateState(name: string, state: Obj, pointer: string, names: Set<str
       );
     }
   }
+
+  if (language === 'JSONPath') validateJsonPathFields(state, pointer, problems);
 
   const addTarget = (target: unknown, at: string) => {
     if (typeof target !== 'string') return;
@@ -344,4 +348,78 @@ function validateRetry(retriers: unknown[], pointer: string, problems: string[])
       problems.push(`SCHEMA_VALIDATION_FAILED: JitterStrategy must be FULL or NONE at ${at}/JitterStrategy`);
     }
   });
+}
+
+/** A path as JSONPath fields take it: `$...` over the input, `$$...` over the context, `$name...` a variable. */
+function isValidScopedPath(path: string): boolean {
+  if (path.startsWith('$$')) return isValidPath(`$${path.slice(2)}`);
+  const variable = /^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(path);
+  if (variable) return isValidPath(`$${variable[2] ?? ''}`);
+  return isValidPath(path);
+}
+
+const PATH_FIELDS = [
+  'InputPath',
+  'OutputPath',
+  'ItemsPath',
+  'SecondsPath',
+  'TimestampPath',
+  'TimeoutSecondsPath',
+  'HeartbeatSecondsPath',
+  'MaxConcurrencyPath',
+  'ToleratedFailureCountPath',
+  'ToleratedFailurePercentagePath',
+];
+
+const TEMPLATE_FIELDS = ['Parameters', 'ResultSelector', 'ItemSelector', 'Assign', 'Credentials'];
+
+function validateJsonPathFields(state: Obj, pointer: string, problems: string[]): void {
+  for (const field of PATH_FIELDS) {
+    const value = state[field];
+    if (typeof value === 'string' && !isValidScopedPath(value)) {
+      problems.push(
+        `INVALID_JSON_PATH: The value for the field '${field}' must be a valid JSONPath at ${pointer}/${field}`,
+      );
+    }
+  }
+  for (const field of ['ErrorPath', 'CausePath']) {
+    const value = state[field];
+    if (typeof value === 'string' && !isValidScopedPath(value) && !isIntrinsicCall(value)) {
+      problems.push(
+        `INVALID_JSON_PATH: The value for the field '${field}' must be a valid JSONPath or a valid intrinsic function call at ${pointer}/${field}`,
+      );
+    }
+  }
+  const resultPath = state.ResultPath;
+  if (typeof resultPath === 'string' && !isReferencePath(resultPath)) {
+    problems.push(
+      `INVALID_JSON_PATH: The value for the field 'ResultPath' must be a valid reference path at ${pointer}/ResultPath`,
+    );
+  }
+  for (const field of TEMPLATE_FIELDS) validateTemplate(state[field], `${pointer}/${field}`, problems);
+}
+
+/** Keys ending in `.$` must hold a path or an intrinsic function call. */
+function validateTemplate(template: unknown, pointer: string, problems: string[]): void {
+  if (Array.isArray(template)) {
+    template.forEach((item, i) => {
+      validateTemplate(item, `${pointer}[${i}]`, problems);
+    });
+    return;
+  }
+  if (!isObj(template)) return;
+  for (const [key, value] of Object.entries(template)) {
+    if (!key.endsWith('.$')) {
+      validateTemplate(value, `${pointer}/${key}`, problems);
+      continue;
+    }
+    const valid =
+      typeof value === 'string' &&
+      (isIntrinsicCall(value) ? validateIntrinsic(value) === undefined : isValidScopedPath(value.trim()));
+    if (!valid) {
+      problems.push(
+        `SCHEMA_VALIDATION_FAILED: The value for the field '${key}' must be a valid JSONPath or a valid intrinsic function call at ${pointer}/${key}`,
+      );
+    }
+  }
 }
