@@ -145,21 +145,39 @@ export function placeKey(name: string): string {
     .trim();
 }
 
-interface PreparedPlot {
-  plot: Plot;
-  readyDay: number;
-  /** Day clearance is expected to finish; -Infinity when cleared, +Infinity when unknown. */
-  clearanceDay: number;
-}
+/** Clearance states as small integers for the typed arrays of the hot loop. */
+const CLEARED = 0;
+const COMPENSATION = 1;
+const NOT_STARTED = 2;
+const DISPUTED = 3;
+const CLEARANCE_CODE = {
+  cleared: CLEARED,
+  compensation_in_progress: COMPENSATION,
+  not_started: NOT_STARTED,
+  disputed: DISPUTED,
+};
 
+/**
+ * A zone's plots as columns (struct of arrays). The hot loop reads only these contiguous typed arrays, so
+ * at 100,000 plots it streams through memory instead of chasing one object (and its clearance object) per
+ * plot; the Plot objects are touched only for the few plots that are shown.
+ */
 interface PreparedZone {
   zone: Zone;
-  plots: PreparedPlot[];
+  plots: Plot[];
+  area: Float64Array;
+  available: Uint8Array;
+  clearance: Uint8Array;
+  /** Day clearance is expected to finish; -Infinity when cleared, +Infinity when unknown. */
+  clearanceDay: Float64Array;
+  compensationPercent: Float64Array;
+  readyDay: Float64Array;
+  price: Float64Array;
   sectorCodes: Set<string>;
   priorityCodes: Set<string>;
   communeKeys: Set<string>;
   districtKey: string | null;
-  readyDay: number | null;
+  readyDayOfZone: number | null;
 }
 
 /** A catalog indexed for matching. Build once per catalog (matchSites caches it per catalog object). */
@@ -170,38 +188,54 @@ export interface PreparedCatalog {
 const prepared = new WeakMap<object, PreparedCatalog>();
 
 /**
- * Groups plots by zone and precomputes day numbers and lookup sets: O(zones + plots). Plots of unknown
- * zones are ignored (the catalog schema already rejects them).
+ * Groups plots by zone into columns and precomputes day numbers and lookup sets: O(zones + plots).
+ * Plots of unknown zones are ignored (the catalog schema already rejects them).
  */
 export function prepareCatalog(catalog: Pick<Catalog, 'zones' | 'plots'>): PreparedCatalog {
   const hit = prepared.get(catalog);
   if (hit) return hit;
-  const zones: PreparedZone[] = catalog.zones.map((zone) => ({
-    zone,
-    plots: [],
-    sectorCodes: new Set(zone.allowedSectors.map((s) => s.code)),
-    priorityCodes: new Set(zone.prioritySectors.map((s) => s.code)),
-    communeKeys: new Set(
-      [zone.location.communeOrWard.name, ...(zone.location.legacyCommune?.split(';') ?? [])]
-        .filter((n): n is string => !!n && n.trim() !== '')
-        .map(placeKey),
-    ),
-    districtKey: zone.location.legacyDistrict ? placeKey(zone.location.legacyDistrict) : null,
-    readyDay: zone.expectedReadyDate ? dayOf(zone.expectedReadyDate) : null,
-  }));
-  const byId = new Map(zones.map((z) => [z.zone.id, z]));
-  for (const plot of catalog.plots) {
-    const z = byId.get(plot.zoneId);
-    if (!z) continue;
-    const c = plot.clearance;
-    const clearanceDay =
-      c.status === 'cleared'
-        ? Number.NEGATIVE_INFINITY
-        : 'expectedDate' in c && c.expectedDate
-          ? dayOf(c.expectedDate)
-          : Number.POSITIVE_INFINITY;
-    z.plots.push({ plot, readyDay: dayOf(plot.readinessDate), clearanceDay });
-  }
+  const byZone = new Map<string, Plot[]>(catalog.zones.map((z) => [z.id, []]));
+  for (const plot of catalog.plots) byZone.get(plot.zoneId)?.push(plot);
+  const zones: PreparedZone[] = catalog.zones.map((zone) => {
+    const plots = byZone.get(zone.id) ?? [];
+    const n = plots.length;
+    const pz: PreparedZone = {
+      zone,
+      plots,
+      area: new Float64Array(n),
+      available: new Uint8Array(n),
+      clearance: new Uint8Array(n),
+      clearanceDay: new Float64Array(n),
+      compensationPercent: new Float64Array(n),
+      readyDay: new Float64Array(n),
+      price: new Float64Array(n),
+      sectorCodes: new Set(zone.allowedSectors.map((s) => s.code)),
+      priorityCodes: new Set(zone.prioritySectors.map((s) => s.code)),
+      communeKeys: new Set(
+        [zone.location.communeOrWard.name, ...(zone.location.legacyCommune?.split(';') ?? [])]
+          .filter((x): x is string => !!x && x.trim() !== '')
+          .map(placeKey),
+      ),
+      districtKey: zone.location.legacyDistrict ? placeKey(zone.location.legacyDistrict) : null,
+      readyDayOfZone: zone.expectedReadyDate ? dayOf(zone.expectedReadyDate) : null,
+    };
+    plots.forEach((plot, j) => {
+      const c = plot.clearance;
+      pz.area[j] = plot.areaHa;
+      pz.available[j] = plot.status === 'available' ? 1 : 0;
+      pz.clearance[j] = CLEARANCE_CODE[c.status];
+      pz.clearanceDay[j] =
+        c.status === 'cleared'
+          ? Number.NEGATIVE_INFINITY
+          : 'expectedDate' in c && c.expectedDate
+            ? dayOf(c.expectedDate)
+            : Number.POSITIVE_INFINITY;
+      pz.compensationPercent[j] = c.status === 'compensation_in_progress' ? c.compensationPercent : 0;
+      pz.readyDay[j] = dayOf(plot.readinessDate);
+      pz.price[j] = plot.leasePriceUsdPerM2;
+    });
+    return pz;
+  });
   const result: PreparedCatalog = { zones };
   prepared.set(catalog, result);
   return result;
@@ -230,7 +264,10 @@ function evaluateZone(pz: PreparedZone, e: Enquiry, startDay: number, wastewater
       code: 'ZONE_PLANNED',
       message: `${zone.name} is only planned: it has no land to lease yet`,
     });
-  } else if (zone.status === 'under_construction' && (pz.readyDay === null || pz.readyDay > startDay)) {
+  } else if (
+    zone.status === 'under_construction' &&
+    (pz.readyDayOfZone === null || pz.readyDayOfZone > startDay)
+  ) {
     reasons.push({
       code: 'ZONE_NOT_READY_IN_TIME',
       message: `${zone.name} is under construction and expects to be ready ${zone.expectedReadyDate ?? 'at an unknown date'}, after the desired start ${e.desiredStartDate}`,
@@ -328,13 +365,32 @@ function evaluateZone(pz: PreparedZone, e: Enquiry, startDay: number, wastewater
 
 interface Ranked {
   score: number;
-  id: string;
-  build: () => Omit<Candidate, 'rank'>;
+  pz: PreparedZone;
+  j: number;
+  ze: ZoneEval;
 }
 
+interface Near {
+  fails: number;
+  gap: number;
+  pz: PreparedZone;
+  j: number;
+  ze: ZoneEval;
+}
+
+const idOf = (r: { pz: PreparedZone; j: number }) => (r.pz.plots[r.j] as Plot).id;
+
 /** Better first: higher score, then lower plot id (byte order, not locale: stable everywhere). */
-const before = (a: { score: number; id: string }, b: { score: number; id: string }) =>
-  a.score !== b.score ? a.score > b.score : a.id < b.id;
+function before(score: number, pz: PreparedZone, j: number, b: Ranked): boolean {
+  return score !== b.score ? score > b.score : (pz.plots[j] as Plot).id < idOf(b);
+}
+
+/** Closer first: fewer failed filters, then smaller gap, then lower plot id. */
+function nearBefore(fails: number, gap: number, pz: PreparedZone, j: number, b: Near): boolean {
+  if (fails !== b.fails) return fails < b.fails;
+  if (gap !== b.gap) return gap < b.gap;
+  return (pz.plots[j] as Plot).id < idOf(b);
+}
 
 /**
  * Ranks the catalog's plots for an enquiry. Hard filters: zone operating (or under construction and ready
@@ -360,100 +416,102 @@ export function matchSites(
     enquiry.utilitiesNeeded.wastewaterM3PerDay,
     enquiry.environmentalSelfDeclaration.wastewaterM3PerDay,
   );
+  const ctx: ScoreContext = { want, maxArea, w, scale };
 
   const top: Ranked[] = [];
   let totalEligible = 0;
   const excludedZones: ZoneExclusion[] = [];
-  // Near misses: fewest failed filters, then smallest gap, then id.
-  const near: { fails: number; gap: number; id: string; pp: PreparedPlot; pz: PreparedZone; ze: ZoneEval }[] =
-    [];
+  const near: Near[] = [];
 
   for (const pz of prep.zones) {
     const ze = evaluateZone(pz, enquiry, startDay, wastewaterNeed);
-    const counts: PlotCounts = { total: pz.plots.length, eligible: 0, byReason: {} };
     const zoneFails = ze.reasons.length;
-    for (const pp of pz.plots) {
-      const p = pp.plot;
+    const n = pz.plots.length;
+    // Per-reason plot counts of this zone (locals, not an object: this is the hot loop).
+    let r0 = 0;
+    let r1 = 0;
+    let r2 = 0;
+    let r3 = 0;
+    let r4 = 0;
+    let r5 = 0;
+    let eligible = 0;
+    const { area, available, clearance, clearanceDay, readyDay } = pz;
+    for (let j = 0; j < n; j++) {
       // Plot-level failures as a bit set: cheap to count for every plot, expanded to text only if shown.
       let bits = 0;
       let gap = zoneFails;
-      if (p.status !== 'available') {
+      const a = area[j] as number;
+      if (available[j] === 0) {
         bits |= 1;
         gap += 1;
+        r0++;
       }
-      if (p.areaHa < want) {
+      if (a < want) {
         bits |= 2;
-        gap += (want - p.areaHa) / want;
-      } else if (p.areaHa > maxArea) {
+        gap += (want - a) / want;
+        r1++;
+      } else if (a > maxArea) {
         bits |= 4;
-        gap += (p.areaHa - maxArea) / maxArea;
+        gap += (a - maxArea) / maxArea;
+        r2++;
       }
-      if (p.clearance.status === 'disputed') {
+      const cd = clearanceDay[j] as number;
+      if (clearance[j] === DISPUTED) {
         bits |= 8;
         gap += 1;
-      } else if (pp.clearanceDay > startDay) {
+        r3++;
+      } else if (cd > startDay) {
         bits |= 16;
-        gap += Number.isFinite(pp.clearanceDay) ? (pp.clearanceDay - startDay) / 365 : 1;
+        gap += cd === Number.POSITIVE_INFINITY ? 1 : (cd - startDay) / 365;
+        r4++;
       }
-      if (pp.readyDay > startDay) {
+      const rd = readyDay[j] as number;
+      if (rd > startDay) {
         bits |= 32;
-        gap += (pp.readyDay - startDay) / 365;
-      }
-      if (bits !== 0) {
-        if (bits & 1) counts.byReason.PLOT_NOT_AVAILABLE = (counts.byReason.PLOT_NOT_AVAILABLE ?? 0) + 1;
-        if (bits & 2) counts.byReason.PLOT_TOO_SMALL = (counts.byReason.PLOT_TOO_SMALL ?? 0) + 1;
-        if (bits & 4) counts.byReason.PLOT_TOO_LARGE = (counts.byReason.PLOT_TOO_LARGE ?? 0) + 1;
-        if (bits & 8) counts.byReason.CLEARANCE_DISPUTED = (counts.byReason.CLEARANCE_DISPUTED ?? 0) + 1;
-        if (bits & 16)
-          counts.byReason.CLEARANCE_NOT_DONE_IN_TIME = (counts.byReason.CLEARANCE_NOT_DONE_IN_TIME ?? 0) + 1;
-        if (bits & 32)
-          counts.byReason.PLOT_NOT_READY_IN_TIME = (counts.byReason.PLOT_NOT_READY_IN_TIME ?? 0) + 1;
+        gap += (rd - startDay) / 365;
+        r5++;
       }
       if (bits === 0 && zoneFails === 0) {
-        counts.eligible++;
-        totalEligible++;
-        const score = scorePlot(pp, ze, want, maxArea, w, scale);
-        if (
-          limit > 0 &&
-          (top.length < limit || before({ score: score.total, id: p.id }, top[top.length - 1] as Ranked))
-        ) {
-          const entry: Ranked = {
-            score: score.total,
-            id: p.id,
-            build: () => buildCandidate(pp, pz, ze, score),
-          };
+        eligible++;
+        const score = scoreTotal(pz, j, ze, ctx);
+        if (limit > 0 && (top.length < limit || before(score, pz, j, top[top.length - 1] as Ranked))) {
           let i = top.length;
-          while (i > 0 && before(entry, top[i - 1] as Ranked)) i--;
-          top.splice(i, 0, entry);
+          while (i > 0 && before(score, pz, j, top[i - 1] as Ranked)) i--;
+          top.splice(i, 0, { score, pz, j, ze });
           if (top.length > limit) top.pop();
         }
       } else if (closestN > 0) {
         let fails = zoneFails;
         for (let b = bits; b; b &= b - 1) fails++;
         const last = near[near.length - 1];
-        if (near.length < closestN || (last && nearBefore(fails, gap, p.id, last))) {
+        if (near.length < closestN || (last && nearBefore(fails, gap, pz, j, last))) {
           let i = near.length;
-          while (i > 0 && nearBefore(fails, gap, p.id, near[i - 1] as (typeof near)[number])) i--;
-          near.splice(i, 0, { fails, gap, id: p.id, pp, pz, ze });
+          while (i > 0 && nearBefore(fails, gap, pz, j, near[i - 1] as Near)) i--;
+          near.splice(i, 0, { fails, gap, pz, j, ze });
           if (near.length > closestN) near.pop();
         }
       }
     }
-    if (counts.eligible === 0) {
+    totalEligible += eligible;
+    if (eligible === 0) {
+      const counts: PlotCounts = { total: n, eligible: 0, byReason: {} };
+      [r0, r1, r2, r3, r4, r5].forEach((c, k) => {
+        if (c > 0) counts.byReason[PLOT_REASON_ORDER[k] as PlotReasonCode] = c;
+      });
       const reasons = [...ze.reasons];
-      if (pz.plots.length === 0 && pz.zone.status !== 'planned') {
+      if (n === 0 && pz.zone.status !== 'planned') {
         reasons.push({ code: 'NO_PLOTS', message: `${pz.zone.name} has no plots in the catalog` });
       } else if (reasons.length === 0) {
         reasons.push({
           code: 'NO_SUITABLE_PLOT',
-          message: `none of ${pz.zone.name}'s ${pz.plots.length} plots passes: ${describeCounts(counts, want, maxArea, enquiry.desiredStartDate)}`,
+          message: `none of ${pz.zone.name}'s ${n} plots passes: ${describeCounts(counts, want, maxArea, enquiry.desiredStartDate)}`,
         });
       }
       excludedZones.push({ zoneId: pz.zone.id, zoneName: pz.zone.name, reasons, plotCounts: counts });
     }
   }
   excludedZones.sort((a, b) => (a.zoneId < b.zoneId ? -1 : a.zoneId > b.zoneId ? 1 : 0));
-  const candidates = top.map((t, i) => ({ rank: i + 1, ...t.build() }));
+  const candidates = top.map((t, i) => ({ rank: i + 1, ...buildCandidate(t, ctx) }));
   const explanation =
     candidates.length > 0
       ? null
@@ -461,91 +519,101 @@ export function matchSites(
           summary:
             near.length === 0
               ? 'No zone in the catalog has plots to offer.'
-              : summarise(near[0] as (typeof near)[number], enquiry),
-          closest: near.map((n) => ({
-            plotId: n.pp.plot.id,
-            zoneId: n.pz.zone.id,
-            zoneName: n.pz.zone.name,
-            areaHa: n.pp.plot.areaHa,
-            readinessDate: n.pp.plot.readinessDate,
-            failed: [...n.ze.reasons, ...plotReasons(n.pp, enquiry, want, maxArea, startDay)],
-          })),
+              : summarise(near[0] as Near, enquiry),
+          closest: near.map((x) => {
+            const plot = x.pz.plots[x.j] as Plot;
+            return {
+              plotId: plot.id,
+              zoneId: x.pz.zone.id,
+              zoneName: x.pz.zone.name,
+              areaHa: plot.areaHa,
+              readinessDate: plot.readinessDate,
+              failed: [...x.ze.reasons, ...plotReasons(x.pz, x.j, enquiry, want, maxArea, startDay)],
+            };
+          }),
         };
   return { candidates, totalEligible, excludedZones, explanation };
 }
 
-function nearBefore(
-  fails: number,
-  gap: number,
-  id: string,
-  other: { fails: number; gap: number; id: string },
-): boolean {
-  if (fails !== other.fails) return fails < other.fails;
-  if (gap !== other.gap) return gap < other.gap;
-  return id < other.id;
+const PLOT_REASON_ORDER: PlotReasonCode[] = [
+  'PLOT_NOT_AVAILABLE',
+  'PLOT_TOO_SMALL',
+  'PLOT_TOO_LARGE',
+  'CLEARANCE_DISPUTED',
+  'CLEARANCE_NOT_DONE_IN_TIME',
+  'PLOT_NOT_READY_IN_TIME',
+];
+
+interface ScoreContext {
+  want: number;
+  maxArea: number;
+  w: Record<ScoreComponent['name'], number>;
+  scale: number;
 }
 
-function scorePlot(
-  pp: PreparedPlot,
-  ze: ZoneEval,
-  want: number,
-  maxArea: number,
-  w: Record<ScoreComponent['name'], number>,
-  scale: number,
-): { total: number; parts: ScoreComponent[] } {
-  const p = pp.plot;
+const COMPONENTS: ScoreComponent['name'][] = [
+  'sectorPriority',
+  'clearanceReadiness',
+  'locationPreference',
+  'kindPreference',
+  'areaFit',
+  'price',
+  'utilitiesCertainty',
+];
+
+/** The seven component values (0..1), in COMPONENTS order; numbers only, no strings, for the hot loop. */
+function componentValues(pz: PreparedZone, j: number, ze: ZoneEval, ctx: ScoreContext, out: number[]): void {
+  const c = pz.clearance[j];
+  const a = pz.area[j] as number;
+  const price = pz.price[j] as number;
+  out[0] = ze.priority ? 1 : 0.4;
+  out[1] =
+    c === CLEARED ? 1 : c === COMPENSATION ? 0.3 + 0.6 * ((pz.compensationPercent[j] as number) / 100) : 0.1;
+  out[2] = ze.locationValue;
+  out[3] = ze.kindValue;
+  out[4] = ctx.maxArea > ctx.want ? 1 - (a - ctx.want) / (ctx.maxArea - ctx.want) : 1;
+  out[5] = Math.min(1, Math.max(0, (PRICE_BAND.worst - price) / (PRICE_BAND.worst - PRICE_BAND.best)));
+  out[6] = ze.utilitiesValue;
+}
+
+const scratch: number[] = [0, 0, 0, 0, 0, 0, 0];
+
+/** The score as the breakdown shows it: the sum of each component's rounded points. */
+function scoreTotal(pz: PreparedZone, j: number, ze: ZoneEval, ctx: ScoreContext): number {
+  componentValues(pz, j, ze, ctx, scratch);
+  let total = 0;
+  for (let k = 0; k < 7; k++)
+    total += round2(ctx.w[COMPONENTS[k] as ScoreComponent['name']] * ctx.scale * (scratch[k] as number));
+  return round2(total);
+}
+
+function buildCandidate(r: Ranked, ctx: ScoreContext): Omit<Candidate, 'rank'> {
+  const { pz, j, ze } = r;
+  const p = pz.plots[j] as Plot;
+  const values: number[] = [];
+  componentValues(pz, j, ze, ctx, values);
   const c = p.clearance;
-  const clearance =
-    c.status === 'cleared'
-      ? 1
-      : c.status === 'compensation_in_progress'
-        ? 0.3 + 0.6 * (c.compensationPercent / 100)
-        : 0.1;
-  const areaFit = maxArea > want ? 1 - (p.areaHa - want) / (maxArea - want) : 1;
-  const price = Math.min(
-    1,
-    Math.max(0, (PRICE_BAND.worst - p.leasePriceUsdPerM2) / (PRICE_BAND.worst - PRICE_BAND.best)),
-  );
-  const part = (name: ScoreComponent['name'], value: number, note: string): ScoreComponent => ({
-    name,
-    weight: round2(w[name] * scale),
-    value: round2(value),
-    points: round2(w[name] * scale * value),
-    note,
-  });
-  const parts = [
-    part(
-      'sectorPriority',
-      ze.priority ? 1 : 0.4,
-      ze.priority ? 'a priority sector of the zone' : 'allowed, not a priority sector',
-    ),
-    part(
-      'clearanceReadiness',
-      clearance,
+  const notesByComponent: Record<ScoreComponent['name'], string> = {
+    sectorPriority: ze.priority ? 'a priority sector of the zone' : 'allowed, not a priority sector',
+    clearanceReadiness:
       c.status === 'cleared'
         ? 'land cleared'
         : c.status === 'compensation_in_progress'
           ? `compensation ${c.compensationPercent}% done, expected ${c.expectedDate}`
-          : `clearance not started, expected ${c.expectedDate ?? 'unknown'}`,
-    ),
-    part('locationPreference', ze.locationValue, ze.locationNote),
-    part('kindPreference', ze.kindValue, ze.kindNote),
-    part('areaFit', areaFit, `${fmtHa(p.areaHa)} for ${fmtHa(want)} asked`),
-    part('price', price, `USD ${p.leasePriceUsdPerM2}/m² per lease term`),
-    part('utilitiesCertainty', ze.utilitiesValue, ze.utilitiesNote),
-  ];
-  // Summing the rounded points keeps the total equal to what the breakdown shows.
-  const total = round2(parts.reduce((a, b) => a + b.points, 0));
-  return { total, parts };
-}
-
-function buildCandidate(
-  pp: PreparedPlot,
-  pz: PreparedZone,
-  ze: ZoneEval,
-  score: { total: number; parts: ScoreComponent[] },
-): Omit<Candidate, 'rank'> {
-  const p = pp.plot;
+          : `clearance not started, expected ${'expectedDate' in c ? (c.expectedDate ?? 'unknown') : 'unknown'}`,
+    locationPreference: ze.locationNote,
+    kindPreference: ze.kindNote,
+    areaFit: `${fmtHa(p.areaHa)} for ${fmtHa(ctx.want)} asked`,
+    price: `USD ${p.leasePriceUsdPerM2}/m² per lease term`,
+    utilitiesCertainty: ze.utilitiesNote,
+  };
+  const breakdown: ScoreComponent[] = COMPONENTS.map((name, k) => ({
+    name,
+    weight: round2(ctx.w[name] * ctx.scale),
+    value: round2(values[k] as number),
+    points: round2(ctx.w[name] * ctx.scale * (values[k] as number)),
+    note: notesByComponent[name],
+  }));
   const notes: string[] = [];
   if (ze.versionNote) notes.push(ze.versionNote);
   if (p.sample) notes.push('sample plot: plot-level data is generated, not published');
@@ -558,20 +626,21 @@ function buildCandidate(
     leasePriceUsdPerM2: p.leasePriceUsdPerM2,
     clearance: p.clearance,
     readinessDate: p.readinessDate,
-    score: score.total,
-    breakdown: score.parts,
+    score: r.score,
+    breakdown,
     notes,
   };
 }
 
 function plotReasons(
-  pp: PreparedPlot,
+  pz: PreparedZone,
+  j: number,
   e: Enquiry,
   want: number,
   maxArea: number,
   startDay: number,
 ): Reason<PlotReasonCode>[] {
-  const p = pp.plot;
+  const p = pz.plots[j] as Plot;
   const out: Reason<PlotReasonCode>[] = [];
   if (p.status !== 'available')
     out.push({ code: 'PLOT_NOT_AVAILABLE', message: `plot ${p.id} is ${p.status}` });
@@ -588,7 +657,7 @@ function plotReasons(
   const c = p.clearance;
   if (c.status === 'disputed')
     out.push({ code: 'CLEARANCE_DISPUTED', message: `land clearance of plot ${p.id} is disputed` });
-  else if (pp.clearanceDay > startDay) {
+  else if ((pz.clearanceDay[j] as number) > startDay) {
     out.push({
       code: 'CLEARANCE_NOT_DONE_IN_TIME',
       message:
@@ -597,7 +666,7 @@ function plotReasons(
           : `clearance of plot ${p.id} has not started and has no expected date`,
     });
   }
-  if (pp.readyDay > startDay)
+  if ((pz.readyDay[j] as number) > startDay)
     out.push({
       code: 'PLOT_NOT_READY_IN_TIME',
       message: `plot ${p.id} is ready ${p.readinessDate}, after the desired start ${e.desiredStartDate}`,
@@ -617,9 +686,7 @@ function describeCounts(c: PlotCounts, want: number, maxArea: number, start: str
   return parts.join(', ');
 }
 
-function summarise(
-  n: { pp: PreparedPlot; pz: PreparedZone; ze: ZoneEval; fails: number },
-  e: Enquiry,
-): string {
-  return `No plot passes every hard filter. Closest: plot ${n.pp.plot.id} in ${n.pz.zone.name} (${fmtHa(n.pp.plot.areaHa)}), which fails ${n.fails} filter(s) for a ${fmtHa(e.landAreaHa)} ${e.project.vsic.code} project starting ${e.desiredStartDate}.`;
+function summarise(n: Near, e: Enquiry): string {
+  const plot = n.pz.plots[n.j] as Plot;
+  return `No plot passes every hard filter. Closest: plot ${plot.id} in ${n.pz.zone.name} (${fmtHa(plot.areaHa)}), which fails ${n.fails} filter(s) for a ${fmtHa(e.landAreaHa)} ${e.project.vsic.code} project starting ${e.desiredStartDate}.`;
 }
