@@ -3,7 +3,18 @@
  * (shared/catalog); on the table a plot also carries live state (status, clearance, the holder or the
  * allocation) that the workflow and zone managers change.
  */
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Catalog, Clearance, Plot, PlotStatus, Zone } from '#shared/catalog/schema.ts';
 import { PlotNotFoundError } from './errors.ts';
 import { checkId, INDEX, keys } from './keys.ts';
@@ -47,8 +58,8 @@ export interface Occupancy {
 const PLOT_LIVE_FIELDS = new Set(['status', 'clearance']);
 
 /**
- * One UpdateItem per entry: static fields are (re)written from the catalog, live fields only
- * initialised. Running it twice leaves the same item; a new catalog version refreshes static fields.
+ * The refresh of an existing entry: static fields are rewritten from the catalog, live fields only
+ * initialised if somehow absent (`if_not_exists`). Running it twice leaves the same item.
  */
 function seedUpdate(ctx: TableContext, key: Item, staticFields: Item, liveDefaults: Item): UpdateCommand {
   const names: Record<string, string> = {};
@@ -77,45 +88,116 @@ function seedUpdate(ctx: TableContext, key: Item, staticFields: Item, liveDefaul
   });
 }
 
-export function zoneSeedCommand(ctx: TableContext, zone: Zone, version: string): UpdateCommand {
-  return seedUpdate(
-    ctx,
-    keys.zone(zone.id),
-    { ...zone, ...keys.zoneIndex(zone.id), catalogVersion: version },
-    {},
-  );
+interface SeedEntry {
+  key: { pk: string; sk: string };
+  /** The whole item for a first write. */
+  item: Item;
+  /** The refresh for an item written by an older catalog version. */
+  update: () => UpdateCommand;
 }
 
-export function plotSeedCommand(ctx: TableContext, plot: Plot, version: string): UpdateCommand {
+function zoneEntry(ctx: TableContext, zone: Zone, version: string): SeedEntry {
+  const key = keys.zone(zone.id);
+  const fields: Item = { ...zone, ...keys.zoneIndex(zone.id), catalogVersion: version };
+  return { key, item: { ...fields, ...key }, update: () => seedUpdate(ctx, key, fields, {}) };
+}
+
+function plotEntry(ctx: TableContext, plot: Plot, version: string): SeedEntry {
+  const key = keys.plot(plot.id);
   const staticFields: Item = { catalogVersion: version, gsi3pk: keys.plotIndexPk(plot.zoneId) };
   for (const [field, value] of Object.entries(plot)) {
     if (!PLOT_LIVE_FIELDS.has(field)) staticFields[field] = value;
   }
-  return seedUpdate(ctx, keys.plot(plot.id), staticFields, {
+  const live: Item = {
     status: plot.status,
     clearance: plot.clearance,
     // The status lives in the index sort key too, so it is initialised with the status, never after.
     gsi3sk: keys.plotIndexSk(plot.status, plot.id),
+  };
+  return {
+    key,
+    item: { ...staticFields, ...live, ...key },
+    update: () => seedUpdate(ctx, key, staticFields, live),
+  };
+}
+
+async function backoff(attempt: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+}
+
+/** The catalogVersion of each existing key (BatchGetItem, 100 keys a call, unprocessed keys retried). */
+async function storedVersions(ctx: TableContext, entries: SeedEntry[]): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
+  for (let i = 0; i < entries.length; i += 100) {
+    let request: BatchGetCommandInput['RequestItems'] | undefined = {
+      [ctx.tableName]: {
+        Keys: entries.slice(i, i + 100).map((e) => e.key),
+        ProjectionExpression: 'pk, catalogVersion',
+        ConsistentRead: true,
+      },
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const out: BatchGetCommandOutput = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[ctx.tableName] ?? []) {
+        versions.set(String(item.pk), String(item.catalogVersion ?? ''));
+      }
+      request = out.UnprocessedKeys;
+    }
+  }
+  return versions;
+}
+
+/** Puts new items 25 a call (BatchWriteItem), retrying unprocessed ones. */
+async function putAll(ctx: TableContext, items: Item[], concurrency: number): Promise<void> {
+  const chunks: Item[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  await mapLimit(chunks, concurrency, async (chunk) => {
+    let request: BatchWriteCommandInput['RequestItems'] | undefined = {
+      [ctx.tableName]: chunk.map((Item) => ({ PutRequest: { Item } })),
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const out: BatchWriteCommandOutput = await ctx.doc.send(
+        new BatchWriteCommand({ RequestItems: request }),
+      );
+      request = out.UnprocessedItems;
+    }
   });
 }
 
 /**
- * Writes the catalog idempotently (see `seedUpdate`). Plots dropped from a newer catalog are left on the
- * table: they may be held or allocated, and removing land is an administrative act, not a reseed.
- * The meta item is written last, so its presence means a seed ran to the end.
+ * Writes the catalog idempotently:
+ * - an entry not on the table yet is put whole (batched: the first seed of ~600 items is ~25 calls);
+ * - an entry written by this catalog version already is left alone (a restart writes nothing);
+ * - an entry from an older version gets its static fields refreshed while its live state (plot status,
+ *   clearance, holder, allocation) is kept (see `seedUpdate`).
+ * Only seeding creates catalog items, so the read-then-put has no writer to race except another seeder
+ * putting the same item. Plots dropped from a newer catalog stay on the table: they may be held or
+ * allocated, and removing land is an administrative act, not a reseed. The meta item is written last,
+ * so its presence means a seed ran to the end.
  */
 export async function seedCatalog(
   ctx: TableContext,
   catalog: Pick<Catalog, 'version' | 'zones' | 'plots'>,
   options: { concurrency?: number } = {},
 ): Promise<CatalogMeta> {
-  const concurrency = options.concurrency ?? 16;
-  await mapLimit(catalog.zones, concurrency, (zone) =>
-    ctx.doc.send(zoneSeedCommand(ctx, zone, catalog.version)),
+  const concurrency = options.concurrency ?? 8;
+  const entries = [
+    ...catalog.zones.map((z) => zoneEntry(ctx, z, catalog.version)),
+    ...catalog.plots.map((p) => plotEntry(ctx, p, catalog.version)),
+  ];
+  const versions = await storedVersions(ctx, entries);
+  const fresh = entries.filter((e) => !versions.has(e.key.pk));
+  const outdated = entries.filter(
+    (e) => versions.has(e.key.pk) && versions.get(e.key.pk) !== catalog.version,
   );
-  await mapLimit(catalog.plots, concurrency, (plot) =>
-    ctx.doc.send(plotSeedCommand(ctx, plot, catalog.version)),
+  await putAll(
+    ctx,
+    fresh.map((e) => e.item),
+    concurrency,
   );
+  await mapLimit(outdated, concurrency, (e) => ctx.doc.send(e.update()));
   const meta: CatalogMeta = {
     version: catalog.version,
     zones: catalog.zones.length,

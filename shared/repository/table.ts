@@ -15,6 +15,8 @@ export interface RepositoryOptions {
   now?: () => Date;
   /** How often a transaction that collided with a concurrent one is retried (default 8). */
   maxTransactionAttempts?: number;
+  /** Called before each retry of a contended transaction (for metrics and benchmarks). */
+  onTransactionRetry?: (operation: string, attempt: number) => void;
 }
 
 export interface TableContext {
@@ -22,6 +24,7 @@ export interface TableContext {
   readonly tableName: string;
   readonly now: () => Date;
   readonly maxTransactionAttempts: number;
+  readonly onTransactionRetry?: (operation: string, attempt: number) => void;
 }
 
 /** A page of results; pass `cursor` back to get the next page, absent on the last page. */
@@ -55,6 +58,7 @@ export function createContext(
     tableName,
     now: options.now ?? (() => new Date()),
     maxTransactionAttempts: options.maxTransactionAttempts ?? 8,
+    ...(options.onTransactionRetry ? { onTransactionRetry: options.onTransactionRetry } : {}),
   };
 }
 
@@ -148,6 +152,7 @@ export async function withTransactionRetry<T>(
         if (n >= ctx.maxTransactionAttempts) {
           throw new TransactionContentionError(operation, n, { cause: error });
         }
+        ctx.onTransactionRetry?.(operation, n);
         const ceiling = Math.min(200, 5 * 2 ** n);
         await new Promise((r) => setTimeout(r, ceiling / 2 + Math.random() * (ceiling / 2)));
         continue;

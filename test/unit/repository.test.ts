@@ -5,6 +5,8 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -338,25 +340,72 @@ describe('appendTimelineEvent', () => {
 });
 
 describe('seedCatalog', () => {
-  it('rewrites static fields but only initialises live plot state', async () => {
-    ddb.on(UpdateCommand).resolves({});
-    await repo().seedCatalog({ version: 'v1', zones: [sampleZone('z')], plots: [samplePlot('z-p', 'z')] });
+  it('puts new entries in batches, refreshes older ones keeping live state, and skips current ones', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolves({
+        Responses: {
+          Table: [
+            { pk: 'ZONE#z', catalogVersion: 'v1' },
+            { pk: 'PLOT#z-old', catalogVersion: 'v0' },
+          ],
+        },
+      })
+      .on(BatchWriteCommand)
+      .resolves({})
+      .on(UpdateCommand)
+      .resolves({});
 
-    const [zone, plot, meta] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(zone?.Key).toEqual({ pk: 'ZONE#z', sk: 'ZONE' });
-    expect(zone?.UpdateExpression).not.toContain('if_not_exists');
-    expect(plot?.Key).toEqual({ pk: 'PLOT#z-p', sk: 'PLOT' });
-    const names = plot?.ExpressionAttributeNames ?? {};
+    await repo().seedCatalog({
+      version: 'v1',
+      zones: [sampleZone('z')],
+      plots: [samplePlot('z-old', 'z'), samplePlot('z-new', 'z', { status: 'allocated' })],
+    });
+
+    const puts = ddb
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => c.args[0].input.RequestItems?.Table ?? []);
+    expect(puts.map((r) => r.PutRequest?.Item)).toEqual([
+      expect.objectContaining({
+        pk: 'PLOT#z-new',
+        sk: 'PLOT',
+        status: 'allocated',
+        gsi3pk: 'ZONE#z#PLOTS',
+        gsi3sk: 'STATUS#allocated#PLOT#z-new',
+        catalogVersion: 'v1',
+      }),
+    ]);
+    const [refresh, meta] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(refresh?.Key).toEqual({ pk: 'PLOT#z-old', sk: 'PLOT' });
+    const names = refresh?.ExpressionAttributeNames ?? {};
     const liveFields = Object.entries(names)
-      .filter(([alias]) => plot?.UpdateExpression?.includes(`${alias} = if_not_exists(${alias}`))
+      .filter(([alias]) => refresh?.UpdateExpression?.includes(`${alias} = if_not_exists(${alias}`))
       .map(([, field]) => field)
       .sort();
     expect(liveFields).toEqual(['clearance', 'gsi3sk', 'status']);
     expect(Object.values(names)).toEqual(
       expect.arrayContaining(['leasePriceUsdPerM2', 'gsi3pk', 'catalogVersion']),
     );
-    expect(plot?.ConditionExpression).toBeUndefined();
     expect(meta?.Key).toEqual({ pk: 'CATALOG', sk: 'META' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
+  });
+
+  it('retries unprocessed batch items until they are written', async () => {
+    const item = { PutRequest: { Item: { pk: 'PLOT#z-p' } } };
+    ddb
+      .on(BatchGetCommand)
+      .resolves({ Responses: { Table: [] } })
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { Table: [item] } })
+      .resolves({})
+      .on(UpdateCommand)
+      .resolves({});
+
+    await repo().seedCatalog({ version: 'v1', zones: [], plots: [samplePlot('z-p', 'z')] });
+
+    const calls = ddb.commandCalls(BatchWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.RequestItems).toEqual({ Table: [item] });
   });
 });
 
