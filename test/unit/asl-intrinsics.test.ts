@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   evaluateIntrinsic,
@@ -244,5 +245,40 @@ describe('argument checking and syntax', () => {
       return 1;
     });
     expect(seen).toEqual(["$['a,b'][0]", "$.x[?(@.y == ')')]"]);
+  });
+});
+
+describe('properties', () => {
+  const escape = (s: string) => s.replace(/[\\'{}]/g, (c) => `\\${c}`);
+
+  it('reads back any text written as an escaped string literal', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        expect(run(`States.Format('${escape(text)}')`)).toBe(text);
+        expect(run(`States.Array('${escape(text)}')`)).toEqual([text]);
+      }),
+    );
+  });
+
+  it('round-trips any JSON value through JsonToString and StringToJson', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ noUnicodeString: false }), (value) => {
+        const viaIntrinsics = evaluateIntrinsic('States.StringToJson(States.JsonToString($.v))', () => value);
+        expect(viaIntrinsics).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('partitions without losing or reordering items', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer()), fc.integer({ min: 1, max: 20 }), (items, size) => {
+        const parts = evaluateIntrinsic(
+          `States.ArrayPartition($.items, ${size})`,
+          () => items,
+        ) as unknown[][];
+        expect(parts.flat()).toEqual(items);
+        expect(parts.every((p, i) => p.length === size || i === parts.length - 1)).toBe(true);
+      }),
+    );
   });
 });
