@@ -249,13 +249,13 @@ describe('argument checking and syntax', () => {
 });
 
 describe('properties', () => {
-  const escape = (s: string) => s.replace(/[\\'{}]/g, (c) => `\\${c}`);
+  const asLiteral = (s: string) => s.replace(/[\\'{}]/g, (c) => `\\${c}`);
 
   it('reads back any text written as an escaped string literal', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
-        expect(run(`States.Format('${escape(text)}')`)).toBe(text);
-        expect(run(`States.Array('${escape(text)}')`)).toEqual([text]);
+        expect(run(`States.Format('${asLiteral(text)}')`)).toBe(text);
+        expect(run(`States.Array('${asLiteral(text)}')`)).toEqual([text]);
       }),
     );
   });
