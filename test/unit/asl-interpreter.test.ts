@@ -737,7 +737,9 @@ describe('validateDefinition', () => {
     expect(problems).toHaveLength(3);
     expect(problems.some((p) => p.endsWith('/States/A/InputPath'))).toBe(true);
     expect(problems.some((p) => p.endsWith('/States/A/ResultPath'))).toBe(true);
-    expect(problems.some((p) => p.includes("'bad.$'") && p.endsWith('/States/A/Parameters/bad.$'))).toBe(true);
+    expect(problems.some((p) => p.includes("'bad.$'") && p.endsWith('/States/A/Parameters/bad.$'))).toBe(
+      true,
+    );
   });
 
   it('requires States.ALL to be alone and in the last retrier', () => {

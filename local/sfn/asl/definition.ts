@@ -252,6 +252,12 @@ function validateTask(name: string, state: Obj, pointer: string, walk: Walk): vo
       `SCHEMA_VALIDATION_FAILED: The resource '${resource}' of state '${name}' is not supported: ${refused} at ${pointer}/Resource`,
     );
   }
+  const { TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat } = state;
+  if (typeof timeout === 'number' && typeof heartbeat === 'number' && heartbeat >= timeout) {
+    walk.problems.push(
+      `SCHEMA_VALIDATION_FAILED: HeartbeatSeconds must be smaller than TimeoutSeconds at ${pointer}/HeartbeatSeconds`,
+    );
+  }
   for (const field of ['TimeoutSeconds', 'HeartbeatSeconds']) {
     const value = state[field];
     if (typeof value === 'number' && (!Number.isInteger(value) || value <= 0)) {

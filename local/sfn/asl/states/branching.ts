@@ -115,6 +115,8 @@ async function parallelAttempt(step: StepContext, rawInput: unknown): Promise<St
 // ---------------------------------------------------------------------------------------------------------
 // Map
 
+const INLINE_MAP_CONCURRENCY = 40;
+
 export async function runMap(step: StepContext, input: unknown): Promise<StateOutcome> {
   return withRetryAndCatch(step, input, () => mapAttempt(step, input));
 }
@@ -284,7 +286,9 @@ async function mapAttempt(step: StepContext, rawInput: unknown): Promise<StateOu
       }
     }
   };
-  const workers = maxConcurrency > 0 ? Math.min(maxConcurrency, items.length) : items.length;
+  // Unbounded inline Maps run at most 40 iterations at a time, as on AWS.
+  const limit = maxConcurrency > 0 ? maxConcurrency : INLINE_MAP_CONCURRENCY;
+  const workers = Math.min(limit, items.length);
   try {
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
