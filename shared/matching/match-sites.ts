@@ -5,11 +5,14 @@
  * randomness; the same enquiry and catalog always give the same ranking, whatever the order of the plots
  * (ties are broken by plot id).
  *
- * Complexity: O(Z·(S + L) + P·log k) per call for Z zones, S sectors per zone, L preferred locations,
- * P plots and k = `limit`: zones are evaluated once, then every plot is visited once (a bounded top-k
- * insertion keeps the ranking without sorting all candidates). `prepareCatalog` groups plots by zone and
- * turns dates into day numbers once per catalog object (cached in a WeakMap), so repeated calls on the
- * same catalog pay only the single pass.
+ * Complexity: O(Z·(S + L) + P + E·k) per call for Z zones, S sectors per zone, L preferred locations,
+ * P plots, E eligible plots and k = `limit`: zones are evaluated once, then every plot is visited once;
+ * a bounded top-k insertion (O(k) only for a plot that beats the current k-th, k = 20 by default) keeps
+ * the ranking without sorting all candidates. Strings (breakdown notes, reasons) are built only for the
+ * plots shown. `prepareCatalog` lays each zone's plots out as typed-array columns once per catalog
+ * object (cached in a WeakMap), so repeated calls on the same catalog pay only the single pass.
+ * Treat a catalog object as immutable: after a plot changes, pass a new object (the cache is keyed by
+ * identity, so an object mutated in place would be matched against its old columns).
  */
 import type { Catalog, Plot, Zone } from '#shared/catalog/schema.ts';
 import type { Enquiry } from '#shared/enquiry/schema.ts';

@@ -162,6 +162,35 @@ describe('the catalog reproduces the reported figures', () => {
   });
 });
 
+describe('catalogStats', () => {
+  it('adds the former provinces up to the merged province', () => {
+    const s = catalogStats(catalog);
+    const lc = s.byFormerProvince['Lào Cai'];
+    const yb = s.byFormerProvince['Yên Bái'];
+    expect(lc.zoneCount + yb.zoneCount).toBe(s.province.zoneCount);
+    expect(lc.projects + yb.projects).toBe(s.province.projects);
+    expect(Math.round((lc.allocatedHa + yb.allocatedHa) * 100)).toBe(
+      Math.round(s.province.allocatedHa * 100),
+    );
+    expect(s.byKind.KCN.zoneCount + s.byKind.CCN.zoneCount).toBe(catalog.zones.length);
+  });
+
+  it('moves the fill share when a plot is allocated', () => {
+    const plots = catalog.plots.map((p) => ({ ...p }));
+    const free = plots.find((p) => p.zoneId === 'kcn-tang-loong' && p.status === 'available');
+    if (!free) throw new Error('Tằng Loỏng should have a free plot');
+    const before = statsForZones({ zones: catalog.zones, plots }, ['kcn-tang-loong']);
+    Object.assign(free, {
+      status: 'allocated',
+      project: { investor: 'x', sector: { code: '2410', version: 'VSIC2025' }, registeredCapitalBnVnd: 100 },
+    });
+    const after = statsForZones({ zones: catalog.zones, plots }, ['kcn-tang-loong']);
+    expect(after.projects).toBe(before.projects + 1);
+    expect(after.allocatedHa).toBeCloseTo(before.allocatedHa + free.areaHa, 2);
+    expect(after.registeredCapitalBnVnd).toBe(before.registeredCapitalBnVnd + 100);
+  });
+});
+
 describe('sample plots', () => {
   it('are marked as sample data', () => {
     expect(catalog.sampleGeneration.plotsAreSample).toBe(true);

@@ -295,6 +295,26 @@ describe('matchSites on the Lào Cai catalog', () => {
     expect(late.candidates.some((c) => c.zoneId === 'ccn-pho-rang')).toBe(true);
   });
 
+  it('excludes a zone whose published wastewater capacity is too small, and only that zone', () => {
+    const big = { ...copper, utilitiesNeeded: { ...copper.utilitiesNeeded, wastewaterM3PerDay: 5_000 } };
+    const r = matchSites(big, catalog);
+    const tl = r.excludedZones.find((z) => z.zoneId === 'kcn-tang-loong');
+    expect(tl?.reasons.map((x) => x.code)).toEqual(['WASTEWATER_INSUFFICIENT']);
+    expect(tl?.reasons[0]?.message).toMatch(/3000 m³\/day/);
+    // Fitting within the 3,000 m³/day plant, the same enquiry is matched there.
+    expect(matchSites(copper, catalog).candidates[0]?.zoneId).toBe('kcn-tang-loong');
+  });
+
+  it('prefers the preferred former district over an otherwise equal zone', () => {
+    const r = matchSites(
+      { ...warehouse, preferredLocations: [{ type: 'legacyDistrict', name: 'thành phố lào cai' }] },
+      catalog,
+    );
+    const top = r.candidates[0];
+    expect(top?.breakdown.find((b) => b.name === 'locationPreference')).toMatchObject({ value: 1 });
+    expect(['kcn-bac-duyen-hai', 'kcn-kim-thanh', 'kcn-dong-pho-moi']).toContain(top?.zoneId);
+  });
+
   it('matches place names accent- and prefix-insensitively', () => {
     expect(placeKey('Phường Âu Lâu')).toBe(placeKey('au lau'));
     expect(placeKey('Huyện Bảo Thắng')).toBe('bao thang');
