@@ -5,6 +5,7 @@
  */
 import { formatPath, requiredErrorMap } from './issues.ts';
 import plotsFile from './plots.generated.json' with { type: 'json' };
+import { hashString } from './plots.ts';
 import { type Catalog, CatalogSchema, type Zone } from './schema.ts';
 import vsicFile from './vsic.json' with { type: 'json' };
 import zonesFile from './zones.json' with { type: 'json' };
@@ -28,10 +29,21 @@ export function parseCatalog(raw: unknown): Catalog {
   return result.data;
 }
 
+/**
+ * The data's version with a hash of the content appended (`2026-11-29.1+9f3a0c12`): the seeder rewrites
+ * DynamoDB items when the version changes, so an edit to the data files reseeds even if nobody bumps
+ * the version by hand.
+ */
+function contentVersion(): string {
+  const hash = hashString(JSON.stringify([zonesFile, vsicFile, plotsFile]));
+  return `${zonesFile.version}+${hash.toString(16).padStart(8, '0')}`;
+}
+
 /** The raw pieces assembled into one catalog object (exported for tests that corrupt a copy). */
 export function rawCatalog(): Record<string, unknown> {
   return {
     ...(zonesFile as Record<string, unknown>),
+    version: contentVersion(),
     vsicVersions: (vsicFile as Record<string, unknown>).vsicVersions,
     vsic: (vsicFile as Record<string, unknown>).vsic,
     sampleGeneration: (plotsFile as Record<string, unknown>).sampleGeneration,

@@ -27,6 +27,10 @@ describe('loading the catalog', () => {
     expect(loadCatalog()).toBe(catalog);
   });
 
+  it('versions the data with a hash of its content, so an edit reseeds without a manual bump', () => {
+    expect(catalog.version).toMatch(/^\d{4}-\d{2}-\d{2}\.\d+\+[0-9a-f]{8}$/);
+  });
+
   it('names the path of a missing field in a malformed zone', () => {
     const raw = structuredClone(rawCatalog()) as { zones: { utilities: Record<string, unknown> }[] };
     delete raw.zones[3]?.utilities.power;
