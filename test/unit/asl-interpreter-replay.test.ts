@@ -4,9 +4,9 @@
  * crashed process would be, and a fresh runExecution resumes from the snapshot.
  */
 import { describe, expect, it } from 'vitest';
-import type { MemoryJournal } from '#local/sfn/asl/memory-journal.ts';
+import { MemoryJournal } from '#local/sfn/asl/memory-journal.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
-import type { RunOutcome } from '#local/sfn/contracts.ts';
+import type { HistoryEventInput, RunOutcome, StepRecord } from '#local/sfn/contracts.ts';
 import { StatesError } from '#local/sfn/contracts.ts';
 import {
   FakeInvoker,
@@ -272,5 +272,221 @@ describe('resuming from the journal', () => {
       | undefined;
     const assigned = details?.assignedVariables.greeting ?? 'missing';
     expect(outcome).toEqual({ status: 'SUCCEEDED', output: JSON.parse(assigned) });
+  });
+});
+
+/** A journal that keeps a copy of itself after every write: each copy is a possible crash point. */
+class RecordingJournal extends MemoryJournal {
+  readonly snapshots: MemoryJournal[] = [];
+  override async putStep(key: string, record: StepRecord): Promise<void> {
+    await super.putStep(key, record);
+    this.snapshots.push(this.snapshot());
+  }
+  override async putMemo(key: string, value: unknown): Promise<void> {
+    await super.putMemo(key, value);
+    this.snapshots.push(this.snapshot());
+  }
+  override async appendEvent(key: string, event: HistoryEventInput): Promise<void> {
+    await super.appendEvent(key, event);
+    this.snapshots.push(this.snapshot());
+  }
+}
+
+describe('a crash after any journal write', () => {
+  const definition = {
+    StartAt: 'Prepare',
+    States: {
+      Prepare: { Type: 'Pass', Parameters: { 'items.$': '$.items', 'id.$': 'States.UUID()' }, Next: 'Fan' },
+      Fan: {
+        Type: 'Parallel',
+        Branches: [
+          {
+            StartAt: 'Each',
+            States: {
+              Each: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                MaxConcurrency: 2,
+                ItemProcessor: {
+                  StartAt: 'Double',
+                  States: {
+                    Double: lambda('double', { OutputPath: '$.Payload', Next: 'Breathe' }),
+                    Breathe: { Type: 'Wait', Seconds: 5, End: true },
+                  },
+                },
+                End: true,
+              },
+            },
+          },
+          {
+            StartAt: 'Approve',
+            States: {
+              Approve: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: 'approve', 'token.$': '$$.Task.Token' },
+                Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 3 }],
+                Next: 'Decide',
+              },
+              Decide: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.approved', BooleanEquals: true, Next: 'Yes' }],
+                Default: 'No',
+              },
+              Yes: { Type: 'Pass', Result: 'approved', End: true },
+              No: { Type: 'Fail', Error: 'Rejected' },
+            },
+          },
+        ],
+        ResultSelector: { 'doubled.$': '$[0]', 'decision.$': '$[1]' },
+        ResultPath: '$.result',
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  };
+  const input = { items: [1, 2, 3] };
+
+  /** Deterministic tasks: `approve` is busy on its first attempt, and sends its token's answer once. */
+  function invoker(sent: Set<string>) {
+    return new FakeInvoker({
+      double: (task) => ({ Payload: (task.payload as { Payload: number }).Payload * 2 }),
+      approve: async (task) => {
+        if (!task.stepKey.includes('@')) throw new StatesError('Busy', 'try later');
+        await task.memo('lambda-invoked', () => {
+          if (sent.has(task.taskToken as string)) throw new Error('the Lambda was invoked twice');
+          sent.add(task.taskToken as string);
+          return true;
+        });
+        return { approved: true };
+      },
+    });
+  }
+
+  it('resumes to the same output and history, never re-running a finished step', async () => {
+    const journal = new RecordingJournal();
+    const sent = new Set<string>();
+    const reference = await run({ definition, input, journal, invoker: invoker(sent) });
+    expect(reference).toMatchObject({ status: 'SUCCEEDED' });
+    const referenceOutput = (reference as { output: unknown }).output;
+    const referenceKeys = journal
+      .history()
+      .map((e) => e.type)
+      .sort();
+    expect(journal.snapshots.length).toBeGreaterThan(50);
+
+    for (const [index, snapshot] of journal.snapshots.entries()) {
+      const finished = new Set(snapshot.stepKeys());
+      const resumedInvoker = invoker(new Set());
+      const outcome = await start({ definition, input, journal: snapshot, invoker: resumedInvoker }).outcome;
+      // A UUID drawn by a step that had not finished is drawn again; once recorded it never changes.
+      const expectedId = finished.has('/0') ? (referenceOutput as { id: string }).id : expect.any(String);
+      expect(outcome, `crash after write ${index}`).toEqual({
+        status: 'SUCCEEDED',
+        output: { ...(referenceOutput as object), id: expectedId },
+      });
+      const rerun = resumedInvoker.calls
+        .map((c) => c.stepKey.replace(/@\d+$/, ''))
+        .filter((k) => finished.has(k));
+      expect(rerun, `crash after write ${index}`).toEqual([]);
+      expect(
+        snapshot
+          .history()
+          .map((e) => e.type)
+          .sort(),
+        `crash after write ${index}`,
+      ).toEqual(referenceKeys);
+    }
+  });
+});
+
+describe('a crash after any journal write (JSONata, variables, Catch)', () => {
+  const definition = {
+    QueryLanguage: 'JSONata',
+    StartAt: 'Init',
+    States: {
+      Init: { Type: 'Pass', Assign: { total: 0, runId: '{% $uuid() %}' }, Next: 'Sum' },
+      Sum: {
+        Type: 'Map',
+        Items: '{% $states.input.values %}',
+        ItemSelector: { value: '{% $states.context.Map.Item.Value %}', run: '{% $runId %}' },
+        ItemProcessor: {
+          StartAt: 'Square',
+          States: {
+            Square: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Arguments: { FunctionName: 'square', Payload: '{% $states.input.value %}' },
+              Assign: { local: '{% $states.result.Payload %}' },
+              Output: '{% $local ?? $states.result.Payload %}',
+              End: true,
+            },
+          },
+        },
+        Assign: { total: '{% $sum($states.result) %}' },
+        Next: 'Check',
+      },
+      Check: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Arguments: { FunctionName: 'check', Payload: '{% $total %}' },
+        Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 2, MaxAttempts: 1 }],
+        Catch: [
+          {
+            ErrorEquals: ['States.ALL'],
+            Assign: { failure: '{% $states.errorOutput.Error %}' },
+            Output: { total: '{% $total %}', run: '{% $runId %}' },
+            Next: 'Report',
+          },
+        ],
+        Next: 'Report',
+      },
+      Report: {
+        Type: 'Pass',
+        Output: { total: '{% $total %}', failure: '{% $failure %}', run: '{% $runId %}' },
+        End: true,
+      },
+    },
+  };
+  const input = { values: [1, 2, 3, 4] };
+  const tasks = () =>
+    new FakeInvoker({
+      square: (task) => {
+        const n = (task.payload as { Payload: number }).Payload;
+        return { Payload: n * n };
+      },
+      check: () => {
+        throw new StatesError('Flaky', 'always');
+      },
+    });
+
+  it('resumes every crash point to the same output, replaying variables as recorded', async () => {
+    const journal = new RecordingJournal();
+    const reference = await run({ definition, input, journal, invoker: tasks() });
+    expect(reference).toMatchObject({ status: 'SUCCEEDED', output: { total: 30, failure: 'Flaky' } });
+    const referenceOutput = (reference as { output: { run: string } }).output;
+    const referenceTypes = journal
+      .history()
+      .map((e) => e.type)
+      .sort();
+    for (const [index, snapshot] of journal.snapshots.entries()) {
+      const finished = new Set(snapshot.stepKeys());
+      const invoker = tasks();
+      const outcome = await start({ definition, input, journal: snapshot, invoker }).outcome;
+      const expectedRun = finished.has('/0') ? referenceOutput.run : expect.any(String);
+      expect(outcome, `crash after write ${index}`).toEqual({
+        status: 'SUCCEEDED',
+        output: { ...referenceOutput, run: expectedRun },
+      });
+      const rerun = invoker.calls.map((c) => c.stepKey.replace(/@\d+$/, '')).filter((k) => finished.has(k));
+      expect(rerun, `crash after write ${index}`).toEqual([]);
+      expect(
+        snapshot
+          .history()
+          .map((e) => e.type)
+          .sort(),
+        `crash after write ${index}`,
+      ).toEqual(referenceTypes);
+    }
   });
 });

@@ -70,8 +70,7 @@ function usesContext(state: StateDef): boolean {
 
 /** One state instance being executed (not replayed). */
 export class StepContext {
-  /** Retry attempt (0 first); part of event and memo keys so attempts never collide. */
-  attempt = 0;
+  private currentAttempt = 0;
   taskToken: string | undefined;
   readonly enteredEventId: number;
   readonly enteredTime: string;
@@ -97,6 +96,17 @@ export class StepContext {
       this.enteredTime = new Date(exec.run.clock.now()).toISOString();
       if (usesContext(state)) this.pendingMemos.push([memoKey, this.enteredTime]);
     }
+  }
+
+  /** Retry attempt (0 first); part of event and memo keys so attempts never collide. */
+  get attempt(): number {
+    return this.currentAttempt;
+  }
+
+  /** Event ordinals restart with each attempt, so a resumed attempt re-emits under the same keys. */
+  set attempt(value: number) {
+    if (value !== this.currentAttempt) this.ordinal = 0;
+    this.currentAttempt = value;
   }
 
   get exec(): ExecContext {
