@@ -1,6 +1,10 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
+import {
+  createTableInput,
+  createTablesFromTemplate,
+  TableSchemaMismatchError,
+} from '#local/dynamodb/tables.ts';
 import {
   ApplicationExistsError,
   ApplicationHoldsAnotherPlotError,
@@ -50,6 +54,57 @@ describe('tables created from the synthesized template', () => {
     const again = await createTablesFromTemplate(db.client, db.template);
     expect(again[dataTableLogicalId(db.template)]).toBe(db.tableName);
     expect(await repo.getZone('z0')).toMatchObject({ id: 'z0' });
+  });
+});
+
+describe('tables created from the synthesized template, on an existing database', () => {
+  const tableFromTemplate = () => {
+    const id = dataTableLogicalId(db.template);
+    const resource = db.template.Resources?.[id];
+    if (!resource?.Properties) throw new Error('no table resource');
+    return { id, properties: resource.Properties };
+  };
+
+  it('adds an index the template gained since the table was created, keeping the data', async () => {
+    const { id, properties } = tableFromTemplate();
+    const { input } = createTableInput(id, properties, 'old-');
+    await db.client.send(
+      new CreateTableCommand({
+        ...input,
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((g) => g.IndexName !== 'gsi3'),
+        AttributeDefinitions: input.AttributeDefinitions?.filter((a) => !a.AttributeName?.startsWith('gsi3')),
+      }),
+    );
+    await db.client.send(
+      new PutItemCommand({ TableName: input.TableName, Item: { pk: { S: 'KEEP' }, sk: { S: 'ME' } } }),
+    );
+
+    await createTablesFromTemplate(db.client, db.template, { tableNamePrefix: 'old-' });
+
+    const out = await db.client.send(new DescribeTableCommand({ TableName: input.TableName }));
+    expect(out.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([
+      'gsi1',
+      'gsi2',
+      'gsi3',
+    ]);
+    expect(out.Table?.ItemCount ?? 1).toBeGreaterThan(0);
+  });
+
+  it('refuses a table of the same name whose key differs from the template', async () => {
+    const { id, properties } = tableFromTemplate();
+    const { input } = createTableInput(id, properties, 'clash-');
+    await db.client.send(
+      new CreateTableCommand({
+        TableName: input.TableName,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
+    await expect(
+      createTablesFromTemplate(db.client, db.template, { tableNamePrefix: 'clash-' }),
+    ).rejects.toBeInstanceOf(TableSchemaMismatchError);
   });
 });
 
