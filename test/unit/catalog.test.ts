@@ -162,6 +162,9 @@ describe('the catalog reproduces the reported figures', () => {
     for (const z of catalog.zones) {
       expect(z.location.communeOrWard.effectiveDate).toBe('2025-07-01');
       if (z.location.communeOrWard.name === null) expect(z.location.communeOrWard.verified).toBe(false);
+      // The flag and the zone's UNVERIFIED list must tell the same story.
+      const listed = z.unverified.some((u) => u === 'location' || u === 'location.communeOrWard');
+      expect(listed, z.id).toBe(!z.location.communeOrWard.verified);
     }
   });
 });
