@@ -139,6 +139,14 @@ describe("Step Functions' JSONata functions", () => {
     expect(await ev('{% $uuid() %}', {}, {}, { sources: { uuid: () => 'u-1' } })).toBe('u-1');
   });
 
+  it('$now and $millis read the injected clock', async () => {
+    const at = Date.UTC(2030, 0, 2, 3, 4, 5, 6);
+    const sources = { sources: { now: () => at } };
+    expect(await ev('{% $millis() %}', {}, {}, sources)).toBe(at);
+    expect(await ev('{% $now() %}', {}, {}, sources)).toBe('2030-01-02T03:04:05.006Z');
+    expect(await ev("{% $now('[Y0001]-[M01]-[D01]') %}", {}, {}, sources)).toBe('2030-01-02');
+  });
+
   it('$parse reads JSON text', async () => {
     expect(await ev('{% $parse($states.input.s) %}', { s: '{"a":[1,true]}' })).toEqual({ a: [1, true] });
     expect(await ev('{% $parse($states.input.s) %}', { s: '"HelloWorld"' })).toBe('HelloWorld');

@@ -13,6 +13,11 @@ export interface IntrinsicSources {
   /** Injected so the interpreter can memoize for durable replay. Returns a float in [0, 1). */
   random?: () => number;
   uuid?: () => string;
+  /**
+   * The engine's clock (epoch ms) for JSONata's $now() and $millis(), so tests that move an injected
+   * clock see it there too. Absent: the system clock.
+   */
+  now?: () => number;
 }
 
 /** Raised when an intrinsic expression cannot be parsed (definition-time check). */

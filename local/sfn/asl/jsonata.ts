@@ -261,6 +261,21 @@ function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<s
     },
     // AWS disables $eval ($parse replaces it); calling it fails as a call of a non-function (T1006).
     eval: undefined,
+    ...clockFunctions(sources?.now),
+  };
+}
+
+const formatMillis = jsonata('$fromMillis($ms, $picture, $timezone)');
+
+/** $now() and $millis() read the injected clock once per evaluation, as JSONata does with its own. */
+function clockFunctions(now: (() => number) | undefined): Record<string, unknown> {
+  if (!now) return {};
+  const at = now();
+  return {
+    millis: () => at,
+    // JSONata's own $fromMillis does the formatting, so pictures and time zones behave as in $now().
+    now: (picture?: string, timezone?: string) =>
+      formatMillis.evaluate(undefined, { ms: at, picture, timezone }),
   };
 }
 
