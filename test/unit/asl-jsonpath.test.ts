@@ -26,6 +26,13 @@ describe('readPath: definite paths', () => {
     expect(readPath('$.items[-1].key', store)).toEqual({ found: true, value: 2 });
   });
 
+  it('reads names with punctuation in dot notation', () => {
+    const doc = { 'delivery-partner': 1, $ref: 2, 'a:b': 3 };
+    expect(readPath('$.delivery-partner', doc)).toEqual({ found: true, value: 1 });
+    expect(readPath('$.$ref', doc)).toEqual({ found: true, value: 2 });
+    expect(readPath('$.a:b', doc)).toEqual({ found: true, value: 3 });
+  });
+
   it('finds a key whose value is null', () => {
     expect(readPath('$.nothing', store)).toEqual({ found: true, value: null });
   });

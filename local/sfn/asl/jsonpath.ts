@@ -273,7 +273,9 @@ type FilterExpr =
   | { t: 'bin'; op: string; l: FilterExpr; r: FilterExpr }
   | { t: 'regex'; re: RegExp };
 
-const NAME_CHAR = /[^.[\]()\s,=<>!&|~@$?'"*]/;
+// Inside a filter a name stops at any operator character; in a plain path only at '.', '[' or '('.
+const FILTER_NAME_CHAR = /[^.[\]()\s,=<>!&|~@$?'"*]/;
+const PATH_NAME_CHAR = /[^.[\]()\s]/;
 
 class Parser {
   private i = 0;
@@ -301,11 +303,11 @@ class Parser {
       if (c === '.') {
         if (s[this.i + 1] === '.') {
           this.i += 2;
-          const then = s[this.i] === '[' ? this.bracket() : this.dotName();
+          const then = s[this.i] === '[' ? this.bracket() : this.dotName(inFilter);
           out.push({ kind: 'deep', then });
         } else {
           this.i += 1;
-          out.push(this.dotName());
+          out.push(this.dotName(inFilter));
         }
       } else if (c === '[') {
         out.push(this.bracket());
@@ -318,14 +320,15 @@ class Parser {
     return out;
   }
 
-  private dotName(): Segment {
+  private dotName(inFilter: boolean): Segment {
+    const nameChar = inFilter ? FILTER_NAME_CHAR : PATH_NAME_CHAR;
     const s = this.src;
     if (s[this.i] === '*') {
       this.i += 1;
       return { kind: 'wildcard' };
     }
     const start = this.i;
-    while (this.i < s.length && NAME_CHAR.test(s[this.i] ?? '')) this.i += 1;
+    while (this.i < s.length && nameChar.test(s[this.i] ?? '')) this.i += 1;
     if (this.i === start) throw this.err('expected a property name');
     return { kind: 'name', name: s.slice(start, this.i) };
   }
