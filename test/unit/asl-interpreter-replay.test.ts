@@ -250,6 +250,28 @@ describe('resuming from the journal', () => {
     expect(types(snapshot).filter((t) => t === 'PassStateEntered')).toHaveLength(1);
   });
 
+  it('numbers events in causes as an uninterrupted run would', async () => {
+    const definition = {
+      StartAt: 'Pause',
+      States: {
+        Pause: { Type: 'Wait', Seconds: 10, Next: 'Broken' },
+        Broken: { Type: 'Pass', InputPath: '$.missing', End: true },
+      },
+    };
+    const clock = new TestClock();
+    const first = start({ definition, clock });
+    await clock.whenSleeping();
+    const snapshot = await crash(first);
+    const later = new TestClock({ start: clock.now() + 10_000 });
+    const outcome = await start({ definition, clock: later, journal: snapshot }).outcome;
+    expect(outcome).toEqual({
+      status: 'FAILED',
+      error: 'States.Runtime',
+      cause:
+        "An error occurred while executing the state 'Broken' (entered at the event id #4). Invalid path '$.missing' : No results for path: $['missing']",
+    });
+  });
+
   it('restores variables assigned before the crash', async () => {
     const definition = {
       QueryLanguage: 'JSONata',

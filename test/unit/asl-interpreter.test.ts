@@ -742,6 +742,25 @@ describe('validateDefinition', () => {
     );
   });
 
+  it('refuses fields a state type does not have, and distributed Map fields', () => {
+    const problems = validateDefinition({
+      StartAt: 'W',
+      States: {
+        W: { Type: 'Wait', Seconds: 1, Resource: 'x', Next: 'M' },
+        M: {
+          Type: 'Map',
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject' },
+          ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    });
+    expect(problems).toEqual([
+      "SCHEMA_VALIDATION_FAILED: Field 'Resource' is not supported by Wait states at /States/W/Resource",
+      "SCHEMA_VALIDATION_FAILED: Field 'ItemReader' belongs to distributed Maps, which this engine does not run at /States/M/ItemReader",
+    ]);
+  });
+
   it('requires States.ALL to be alone and in the last retrier', () => {
     const problems = validateDefinition({
       StartAt: 'T',

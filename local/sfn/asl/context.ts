@@ -55,6 +55,17 @@ export interface Frame {
   signal: AbortSignal;
 }
 
+/**
+ * The id of an event already recorded under `eventKey`, when the journal can tell (an optional
+ * `eventIdOf(key)` method): a resumed step then names the id AWS would in its error causes.
+ */
+function recordedEventId(journal: ExecutionJournal, eventKey: string): number | undefined {
+  const lookup = (journal as { eventIdOf?: unknown }).eventIdOf;
+  if (typeof lookup !== 'function') return undefined;
+  const id = lookup.call(journal, eventKey);
+  return typeof id === 'number' ? id : undefined;
+}
+
 const contextUse = new WeakMap<object, boolean>();
 
 /** Whether a state's definition can observe the context object (so its EnteredTime must be memoized). */
@@ -87,7 +98,7 @@ export class StepContext {
   ) {
     const exec = frame.exec;
     this.queryLanguage = (state.QueryLanguage as QueryLanguage | undefined) ?? exec.queryLanguage;
-    this.enteredEventId = exec.lastEventId + 1;
+    this.enteredEventId = recordedEventId(exec.journal, `${key}#entered`) ?? exec.lastEventId + 1;
     const memoKey = `${key}:entered`;
     const remembered = exec.journal.getMemo(memoKey);
     if (typeof remembered === 'string') {
@@ -133,7 +144,7 @@ export class StepContext {
   }
 
   async appendEvent(eventKey: string, event: HistoryEventInput): Promise<void> {
-    this.exec.lastEventId++;
+    if (recordedEventId(this.journal, eventKey) === undefined) this.exec.lastEventId++;
     await this.journal.appendEvent(eventKey, event);
   }
 

@@ -30,6 +30,57 @@ const JSONATA_ONLY = ['Arguments', 'Output', 'Items'];
 
 const TRANSITIONING = new Set(['Pass', 'Task', 'Wait', 'Parallel', 'Map']);
 
+const COMMON_FIELDS = ['Type', 'Comment', 'QueryLanguage'];
+const IO = ['InputPath', 'OutputPath', 'Output', 'Assign'];
+const RESULT = ['ResultPath', 'ResultSelector', 'Retry', 'Catch'];
+const FLOW = ['Next', 'End'];
+
+/** The fields each state type accepts (both query languages; the language check comes separately). */
+const STATE_FIELDS: Record<string, Set<string>> = {
+  Pass: new Set([...COMMON_FIELDS, ...IO, ...FLOW, 'ResultPath', 'Parameters', 'Result']),
+  Task: new Set([
+    ...COMMON_FIELDS,
+    ...IO,
+    ...FLOW,
+    ...RESULT,
+    'Resource',
+    'Parameters',
+    'Arguments',
+    'TimeoutSeconds',
+    'TimeoutSecondsPath',
+    'HeartbeatSeconds',
+    'HeartbeatSecondsPath',
+    'Credentials',
+  ]),
+  Choice: new Set([...COMMON_FIELDS, ...IO, 'Choices', 'Default']),
+  Wait: new Set([...COMMON_FIELDS, ...IO, ...FLOW, 'Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath']),
+  Succeed: new Set([...COMMON_FIELDS, 'InputPath', 'OutputPath', 'Output']),
+  Fail: new Set([...COMMON_FIELDS, 'Error', 'Cause', 'ErrorPath', 'CausePath']),
+  Parallel: new Set([...COMMON_FIELDS, ...IO, ...FLOW, ...RESULT, 'Branches', 'Parameters', 'Arguments']),
+  Map: new Set([
+    ...COMMON_FIELDS,
+    ...IO,
+    ...FLOW,
+    ...RESULT,
+    'ItemProcessor',
+    'Iterator',
+    'ItemsPath',
+    'Items',
+    'ItemSelector',
+    'Parameters',
+    'MaxConcurrency',
+    'MaxConcurrencyPath',
+    'ToleratedFailureCount',
+    'ToleratedFailureCountPath',
+    'ToleratedFailurePercentage',
+    'ToleratedFailurePercentagePath',
+    'Label',
+  ]),
+};
+
+/** Distributed Map fields: valid ASL, but this engine runs inline Maps only. */
+const DISTRIBUTED_ONLY = new Set(['ItemReader', 'ItemBatcher', 'ResultWriter']);
+
 type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
@@ -115,6 +166,14 @@ function validateState(name: string, state: Obj, pointer: string, names: Set<str
       `SCHEMA_VALIDATION_FAILED: Value is not a valid state type, must be one of [${[...STATE_TYPES].join(', ')}] at ${pointer}/Type`,
     );
     return targets;
+  }
+  for (const field of Object.keys(state)) {
+    if (STATE_FIELDS[type]?.has(field)) continue;
+    problems.push(
+      DISTRIBUTED_ONLY.has(field)
+        ? `SCHEMA_VALIDATION_FAILED: Field '${field}' belongs to distributed Maps, which this engine does not run at ${pointer}/${field}`
+        : `SCHEMA_VALIDATION_FAILED: Field '${field}' is not supported by ${type} states at ${pointer}/${field}`,
+    );
   }
   const language = state.QueryLanguage ?? walk.machineLanguage;
   if (

@@ -15,7 +15,7 @@ export class MemoryJournal implements ExecutionJournal {
   private readonly steps = new Map<string, StepRecord>();
   private readonly memos = new Map<string, unknown>();
   private readonly events: { key: string; event: HistoryEvent }[] = [];
-  private readonly eventKeys = new Set<string>();
+  private readonly eventIds = new Map<string, number>();
   /** Counts writes, so benchmarks and tests can see how much a run persisted. */
   writes = 0;
 
@@ -25,7 +25,7 @@ export class MemoryJournal implements ExecutionJournal {
     for (const [key, value] of data.memos) this.memos.set(key, structuredClone(value));
     for (const entry of data.events) {
       this.events.push(structuredClone(entry));
-      this.eventKeys.add(entry.key);
+      this.eventIds.set(entry.key, entry.event.id);
     }
   }
 
@@ -49,16 +49,21 @@ export class MemoryJournal implements ExecutionJournal {
   }
 
   async appendEvent(eventKey: string, event: HistoryEventInput): Promise<void> {
-    if (this.eventKeys.has(eventKey)) return;
+    if (this.eventIds.has(eventKey)) return;
     this.writes++;
-    this.eventKeys.add(eventKey);
     const id = this.events.length + 1;
+    this.eventIds.set(eventKey, id);
     this.events.push({ key: eventKey, event: { ...structuredClone(event), id, previousEventId: id - 1 } });
   }
 
   /** Number of events recorded so far (ids are 1-based, so the next event gets `eventCount() + 1`). */
   eventCount(): number {
     return this.events.length;
+  }
+
+  /** The id of the event recorded under `eventKey`, if any (lets a resumed step cite its entered event). */
+  eventIdOf(eventKey: string): number | undefined {
+    return this.eventIds.get(eventKey);
   }
 
   /** The recorded history, in append order, as GetExecutionHistory would list it. */
