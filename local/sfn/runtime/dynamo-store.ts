@@ -9,6 +9,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -250,44 +251,24 @@ export class DynamoStore implements EngineStore {
 
   async openJournal(executionArn: string): Promise<StoredJournal> {
     const state = new JournalState();
-    const events: Array<{ key: string; event: HistoryEvent }> = [];
+    const events: KeyedEvent[] = [];
+    const attached = new Map<string, KeyedEvent[]>();
     for (const item of await this.queryJournal(executionArn)) {
       const key = String(item.key);
       const value = String(item.value);
       if (key.startsWith('S#')) state.steps.set(key.slice(2), decode(value) as StepRecord);
       else if (key.startsWith('M#')) state.memos.set(key.slice(2), decode(value));
-      else if (key.startsWith('E#')) events.push({ key: key.slice(2), event: decode(value) as HistoryEvent });
+      const carried = eventsOf(item);
+      events.push(...carried);
+      if (carried.length > 0) attached.set(key, carried);
     }
     state.load(events);
-    const table = this.tables.journal;
-    const put = async (key: string, value: unknown) => {
-      await this.doc.send(
-        new PutCommand({ TableName: table, Item: { executionArn, key, value: encode(value) } }),
-      );
-    };
-    return {
-      getStep: (key) => state.steps.get(key),
-      putStep: async (key, record) => {
-        state.steps.set(key, record);
-        await put(`S#${key}`, record);
-      },
-      getMemo: (key) => state.memos.get(key),
-      putMemo: async (key, value) => {
-        state.memos.set(key, value);
-        await put(`M#${key}`, value);
-      },
-      appendEvent: async (eventKey, input) => {
-        const event = state.claim(eventKey, input);
-        if (event) await put(`E#${eventKey}`, event);
-      },
-      history: () => state.events,
-      eventCount: () => state.events.length,
-    };
+    return new BufferedJournal(this.doc, this.tables.journal, executionArn, state, attached);
   }
 
   async readHistory(executionArn: string): Promise<HistoryEvent[]> {
-    const items = await this.queryJournal(executionArn, 'E#');
-    return items.map((i) => decode(String(i.value)) as HistoryEvent).sort((a, b) => a.id - b.id);
+    const items = await this.queryJournal(executionArn);
+    return items.flatMap((i) => eventsOf(i).map((e) => e.event)).sort((a, b) => a.id - b.id);
   }
 
   async registerToken(record: TokenRecord): Promise<TokenRecord> {
@@ -321,5 +302,129 @@ export class DynamoStore implements EngineStore {
     return items
       .map((i) => ({ ...i, id: String(i.id).split('#')[1] ?? i.id, message: decode(i.message) }))
       .sort((a, b) => a.recordedAt - b.recordedAt);
+  }
+}
+
+const BATCH = 25;
+const EVENT_FLUSH_MS = 50;
+// Keep items well under DynamoDB's 400 KB item limit.
+const MAX_ITEM_CHARS = 300_000;
+
+interface KeyedEvent {
+  key: string;
+  event: HistoryEvent;
+}
+
+function eventsOf(item: Record<string, unknown>): KeyedEvent[] {
+  return typeof item.events === 'string' ? (JSON.parse(item.events) as KeyedEvent[]) : [];
+}
+
+/**
+ * One execution's journal in DynamoDB. Steps and memos are durable when their promise resolves. History
+ * events are buffered and stored inside the next step or memo item (or within 50 ms on their own), so a
+ * state costs one write instead of three. An event lost in a crash belongs to a step that was not
+ * recorded either: that step runs again on resume and emits it again under the same key.
+ */
+class BufferedJournal implements StoredJournal {
+  private pending = new Map<string, Record<string, unknown>>();
+  private pendingEvents: KeyedEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly executionArn: string,
+    private readonly state: JournalState,
+    /** Events already stored inside an item, kept when that item is written again (a retry memo). */
+    private readonly attached: Map<string, KeyedEvent[]>,
+  ) {}
+
+  getStep(key: string) {
+    return this.state.steps.get(key);
+  }
+  getMemo(key: string) {
+    return this.state.memos.get(key);
+  }
+  history() {
+    return this.state.events;
+  }
+  eventCount() {
+    return this.state.events.length;
+  }
+
+  private item(key: string, value: unknown): Record<string, unknown> {
+    return { executionArn: this.executionArn, key, value: encode(value) };
+  }
+
+  async putStep(key: string, record: StepRecord): Promise<void> {
+    this.state.steps.set(key, record);
+    this.pending.set(`S#${key}`, this.item(`S#${key}`, record));
+    await this.flush();
+  }
+
+  async putMemo(key: string, value: unknown): Promise<void> {
+    this.state.memos.set(key, value);
+    this.pending.set(`M#${key}`, this.item(`M#${key}`, value));
+    await this.flush();
+  }
+
+  async appendEvent(eventKey: string, input: Parameters<StoredJournal['appendEvent']>[1]): Promise<void> {
+    const event = this.state.claim(eventKey, input);
+    if (!event) return;
+    this.pendingEvents.push({ key: eventKey, event });
+    this.timer ??= setTimeout(() => {
+      this.flush().catch(() => {});
+    }, EVENT_FLUSH_MS);
+  }
+
+  /** Writes everything buffered; resolves once it (and every earlier write) is stored. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = [...this.pending.values()];
+    const events = this.pendingEvents;
+    this.pending = new Map();
+    this.pendingEvents = [];
+    for (const item of items) {
+      const carried = this.attached.get(String(item.key));
+      if (carried) item.events = JSON.stringify(carried);
+    }
+    if (events.length > 0) {
+      const host = items[0];
+      const hostKey = String(host?.key);
+      const merged = [...(this.attached.get(hostKey) ?? []), ...events];
+      const text = JSON.stringify(merged);
+      if (host && String(host.value).length + text.length < MAX_ITEM_CHARS) {
+        host.events = text;
+        this.attached.set(hostKey, merged);
+      } else if (JSON.stringify(events).length < MAX_ITEM_CHARS) {
+        const key = `E#${events[0]?.key}`;
+        items.push({ executionArn: this.executionArn, key, value: '~', events: JSON.stringify(events) });
+      } else {
+        for (const e of events) {
+          const key = `E#${e.key}`;
+          items.push({ executionArn: this.executionArn, key, value: '~', events: JSON.stringify([e]) });
+        }
+      }
+    }
+    // Writes stay in order: a later batch never lands before an earlier one.
+    this.chain = this.chain.catch(() => {}).then(() => this.write(items));
+    return this.chain;
+  }
+
+  private async write(items: Array<Record<string, unknown>>): Promise<void> {
+    if (items.length === 1 && items[0]) {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: items[0] }));
+      return;
+    }
+    for (let i = 0; i < items.length; i += BATCH) {
+      let requests = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
   }
 }

@@ -13,7 +13,7 @@ import type {
   RunExecution,
 } from '../contracts.ts';
 import { SfnApiError, validation } from './errors.ts';
-import type { EngineStore, ExecutionRecord, StateMachineRecord } from './store.ts';
+import type { EngineStore, ExecutionRecord, StateMachineRecord, StoredJournal } from './store.ts';
 
 export type ValidateDefinition = (definition: unknown, invoker?: ResourceInvoker) => string[];
 
@@ -83,6 +83,7 @@ function page<T>(items: T[], maxResults: unknown, nextToken: unknown): { items: 
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  journal: StoredJournal;
 }
 
 export class ExecutionEngine {
@@ -286,7 +287,8 @@ export class ExecutionEngine {
         },
       },
     });
-    this.launch(record, parsedInput);
+    await journal.flush();
+    this.launch(record, parsedInput, journal);
     return { executionArn, startDate: record.startDate };
   }
 
@@ -295,23 +297,27 @@ export class ExecutionEngine {
     const running = await this.store.listRunningExecutions();
     for (const record of running) {
       if (this.running.has(record.executionArn)) continue;
-      this.launch(record, JSON.parse(record.input));
+      this.launch(record, JSON.parse(record.input), await this.store.openJournal(record.executionArn));
     }
     return running.length;
   }
 
-  private launch(record: ExecutionRecord, input: unknown): void {
+  private launch(record: ExecutionRecord, input: unknown, journal: StoredJournal): void {
     const controller = new AbortController();
-    const done = this.drive(record, input, controller).finally(() => {
+    const done = this.drive(record, input, controller, journal).finally(() => {
       this.running.delete(record.executionArn);
     });
-    this.running.set(record.executionArn, { controller, done });
+    this.running.set(record.executionArn, { controller, done, journal });
   }
 
-  private async drive(record: ExecutionRecord, input: unknown, controller: AbortController): Promise<void> {
+  private async drive(
+    record: ExecutionRecord,
+    input: unknown,
+    controller: AbortController,
+    journal: StoredJournal,
+  ): Promise<void> {
     const { clock } = this.options;
     const arn = record.executionArn;
-    const journal = await this.store.openJournal(arn);
     const definition = JSON.parse(record.definition) as Record<string, unknown>;
     const context: ExecutionContextObject = {
       Execution: {
@@ -351,6 +357,7 @@ export class ExecutionEngine {
           timestamp: stopDate,
           details: { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } },
         });
+        await journal.flush();
         await this.store.finishExecution(arn, { status: 'SUCCEEDED', output, stopDate });
       } else {
         await journal.appendEvent('execution/end', {
@@ -358,6 +365,7 @@ export class ExecutionEngine {
           timestamp: stopDate,
           details: { executionFailedEventDetails: { error: outcome.error, cause: outcome.cause } },
         });
+        await journal.flush();
         await this.store.finishExecution(arn, {
           status: 'FAILED',
           error: outcome.error,
@@ -375,6 +383,7 @@ export class ExecutionEngine {
           timestamp: stopDate,
           details: { executionTimedOutEventDetails: { error: 'States.Timeout' } },
         });
+        await journal.flush();
         await this.store.finishExecution(arn, { status: 'TIMED_OUT', error: 'States.Timeout', stopDate });
         return;
       }
@@ -386,6 +395,7 @@ export class ExecutionEngine {
         timestamp: stopDate,
         details: { executionFailedEventDetails: { error: 'States.Runtime', cause } },
       });
+      await journal.flush();
       await this.store.finishExecution(arn, { status: 'FAILED', error: 'States.Runtime', cause, stopDate });
     } finally {
       timer.abort();
@@ -446,7 +456,11 @@ export class ExecutionEngine {
 
   async getExecutionHistory(request: Record<string, unknown>) {
     const record = await this.requireExecution(request.executionArn);
-    let events: HistoryEvent[] = await this.store.readHistory(record.executionArn);
+    // A running execution's latest events may still be buffered in its journal: read them there.
+    const live = this.running.get(record.executionArn)?.journal;
+    let events: HistoryEvent[] = live
+      ? [...live.history()]
+      : await this.store.readHistory(record.executionArn);
     if (request.reverseOrder === true) events = [...events].reverse();
     const includeData = request.includeExecutionData !== false;
     const { items, nextToken } = page(events, request.maxResults, request.nextToken);
@@ -471,10 +485,12 @@ export class ExecutionEngine {
     const stopDate = this.options.clock.now();
     const error = request.error === undefined ? undefined : String(request.error);
     const cause = request.cause === undefined ? undefined : String(request.cause);
+    const running = this.running.get(record.executionArn);
     if (
       await this.store.finishExecution(record.executionArn, { status: 'ABORTED', stopDate, error, cause })
     ) {
-      const journal = await this.store.openJournal(record.executionArn);
+      running?.controller.abort(new ExecutionStopped());
+      const journal = running?.journal ?? (await this.store.openJournal(record.executionArn));
       await journal.appendEvent('execution/end', {
         type: 'ExecutionAborted',
         timestamp: stopDate,
@@ -485,8 +501,8 @@ export class ExecutionEngine {
           },
         },
       });
+      await journal.flush();
     }
-    this.running.get(record.executionArn)?.controller.abort(new ExecutionStopped());
     return { stopDate };
   }
 

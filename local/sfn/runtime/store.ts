@@ -70,6 +70,8 @@ export interface StoredJournal extends ExecutionJournal {
   history(): HistoryEvent[];
   /** Events recorded so far (the interpreter numbers event ids in its causes from it). */
   eventCount(): number;
+  /** Resolves once everything appended so far is stored. */
+  flush(): Promise<void>;
 }
 
 export interface EngineStore {
@@ -211,6 +213,7 @@ export class MemoryStore implements EngineStore {
       },
       history: () => state.events,
       eventCount: () => state.events.length,
+      flush: async () => {},
     };
   }
   async readHistory(executionArn: string) {
