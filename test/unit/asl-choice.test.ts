@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateChoiceRule, parseTimestamp, stringMatches } from '#local/sfn/asl/choice.ts';
+import {
+  evaluateChoiceRule,
+  parseTimestamp,
+  stringMatches,
+  validateChoiceRule,
+} from '#local/sfn/asl/choice.ts';
 
 const scope = (input: unknown, variables: Record<string, unknown> = {}) => ({
   input,
@@ -168,5 +173,60 @@ describe('composition and sources', () => {
     expect(() => evaluateChoiceRule({ Variable: '$unset', IsNull: true }, scope({}))).toThrow(
       "Invalid path '$unset'",
     );
+  });
+});
+
+describe('validateChoiceRule', () => {
+  const isPath = (p: string) => p.startsWith('$');
+  const at = '/States/Check/Choices[0]';
+
+  it('accepts well-formed rules, nested ones included', () => {
+    expect(
+      validateChoiceRule(
+        {
+          And: [
+            { Variable: '$.a', NumericGreaterThan: 1 },
+            { Not: { Variable: '$.b', StringMatches: 'x*' } },
+            {
+              Or: [
+                { Variable: '$$.Execution.Name', IsPresent: true },
+                { Variable: '$v', TimestampEqualsPath: '$.t' },
+              ],
+            },
+          ],
+          Next: 'Done',
+        },
+        at,
+        isPath,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses operands of the wrong type, naming where', () => {
+    expect(validateChoiceRule({ Variable: '$.a', NumericEquals: '1', Next: 'X' }, at, isPath)).toEqual([
+      `SCHEMA_VALIDATION_FAILED: NumericEquals must be a number at ${at}/NumericEquals`,
+    ]);
+    expect(
+      validateChoiceRule({ Variable: '$.a', TimestampEquals: '2020-01-01', Next: 'X' }, at, isPath),
+    ).toHaveLength(1);
+    expect(
+      validateChoiceRule({ Variable: '$.a', StringEqualsPath: 'a', Next: 'X' }, at, isPath),
+    ).toHaveLength(1);
+    expect(validateChoiceRule({ Variable: 'a', IsNull: true, Next: 'X' }, at, isPath)).toEqual([
+      `SCHEMA_VALIDATION_FAILED: The field 'Variable' must be a valid JSONPath at ${at}/Variable`,
+    ]);
+  });
+
+  it('refuses rules with no operator, two operators, empty And, or a nested Next', () => {
+    expect(validateChoiceRule({ Variable: '$.a', Next: 'X' }, at, isPath)[0]).toMatch(/needs one of/);
+    expect(
+      validateChoiceRule({ Variable: '$.a', IsNull: true, IsString: true, Next: 'X' }, at, isPath)[0],
+    ).toMatch(/only one of/);
+    expect(validateChoiceRule({ And: [], Next: 'X' }, at, isPath)[0]).toMatch(/non-empty array/);
+    expect(
+      validateChoiceRule({ Not: { Variable: '$.a', IsNull: true, Next: 'Y' }, Next: 'X' }, at, isPath),
+    ).toEqual([
+      `SCHEMA_VALIDATION_FAILED: The field 'Next' is not supported in a nested choice rule at ${at}/Not/Next`,
+    ]);
   });
 });

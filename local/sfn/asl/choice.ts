@@ -177,3 +177,72 @@ export function parseTimestamp(value: unknown): number | undefined {
   }
   return base - offset + (frac ? Number(frac) * 1000 : 0);
 }
+
+/**
+ * Definition-time check of one JSONPath Choice rule (CreateStateMachine refuses these on AWS): a rule is
+ * either And/Or (a non-empty list of rules), Not (one rule), or a Variable with exactly one operator
+ * whose operand has the operator's type. Nested rules carry no Next. `at` is the rule's location,
+ * e.g. `/States/Check/Choices[0]`; `isPath` checks `$`, `$$` and `$var` paths.
+ */
+export function validateChoiceRule(
+  rule: unknown,
+  at: string,
+  isPath: (path: string) => boolean,
+  nested = false,
+): string[] {
+  const problems: string[] = [];
+  const fail = (reason: string, where = at) =>
+    problems.push(`SCHEMA_VALIDATION_FAILED: ${reason} at ${where}`);
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+    fail('A choice rule must be an object');
+    return problems;
+  }
+  const r = rule as Record<string, unknown>;
+  if (nested && r.Next !== undefined)
+    fail("The field 'Next' is not supported in a nested choice rule", `${at}/Next`);
+  const combinators = ['And', 'Or', 'Not'].filter((k) => r[k] !== undefined);
+  const operators = CHOICE_OPERATORS.filter((k) => r[k] !== undefined);
+  if (combinators.length + operators.length !== 1) {
+    fail(
+      combinators.length + operators.length === 0
+        ? 'A choice rule needs one of And, Or, Not or a comparison operator'
+        : `A choice rule may hold only one of And, Or, Not or a comparison operator, found ${[...combinators, ...operators].join(', ')}`,
+    );
+    return problems;
+  }
+  const [combinator] = combinators;
+  if (combinator === 'And' || combinator === 'Or') {
+    const list = r[combinator];
+    if (!Array.isArray(list) || list.length === 0) {
+      fail(`${combinator} must be a non-empty array of choice rules`, `${at}/${combinator}`);
+      return problems;
+    }
+    list.forEach((sub, i) => {
+      problems.push(...validateChoiceRule(sub, `${at}/${combinator}[${i}]`, isPath, true));
+    });
+    return problems;
+  }
+  if (combinator === 'Not') return validateChoiceRule(r.Not, `${at}/Not`, isPath, true);
+
+  if (typeof r.Variable !== 'string' || !isPath(r.Variable)) {
+    fail("The field 'Variable' must be a valid JSONPath", `${at}/Variable`);
+  }
+  const op = operators[0] as string;
+  const operand = r[op];
+  const where = `${at}/${op}`;
+  const comparison = COMPARISONS.get(op);
+  if (!comparison) {
+    if (typeof operand !== 'boolean') fail(`${op} must be a boolean`, where);
+  } else if (comparison.path) {
+    if (typeof operand !== 'string' || !isPath(operand)) fail(`${op} must be a valid JSONPath`, where);
+  } else if (comparison.kind === 'Numeric') {
+    if (typeof operand !== 'number') fail(`${op} must be a number`, where);
+  } else if (comparison.kind === 'Boolean') {
+    if (typeof operand !== 'boolean') fail(`${op} must be a boolean`, where);
+  } else if (comparison.kind === 'Timestamp') {
+    if (parseTimestamp(operand) === undefined) fail(`${op} must be an RFC 3339 timestamp`, where);
+  } else if (typeof operand !== 'string') {
+    fail(`${op} must be a string`, where);
+  }
+  return problems;
+}
