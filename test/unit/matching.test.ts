@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '#shared/catalog/index.ts';
 import type { Catalog, Plot, Zone } from '#shared/catalog/schema.ts';
 import { type Enquiry, parseEnquiry } from '#shared/enquiry/schema.ts';
-import { matchSites, placeKey, prepareCatalog } from '#shared/matching/match-sites.ts';
+import { dayOf, matchSites, placeKey, prepareCatalog } from '#shared/matching/match-sites.ts';
 
 const catalog = loadCatalog();
 const fixture = (name: string): Enquiry => {
@@ -313,6 +313,23 @@ describe('matchSites on the Lào Cai catalog', () => {
     const top = r.candidates[0];
     expect(top?.breakdown.find((b) => b.name === 'locationPreference')).toMatchObject({ value: 1 });
     expect(['kcn-bac-duyen-hai', 'kcn-kim-thanh', 'kcn-dong-pho-moi']).toContain(top?.zoneId);
+  });
+
+  it('counts days exactly as the calendar does', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1900-01-01T00:00:00Z'),
+          max: new Date('2199-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        (d) => {
+          const iso = d.toISOString().slice(0, 10);
+          return dayOf(iso) === Math.floor(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 
   it('matches place names accent- and prefix-insensitively', () => {
