@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyInputOutputPath,
+  isValidScopedPath,
   resolvePathIn,
   resolvePathOrIntrinsic,
   resolvePayloadTemplate,
@@ -153,5 +154,13 @@ describe('malformed paths that slip past validation', () => {
         cause: expect.stringContaining("Invalid JSONPath '$.a['"),
       }),
     );
+  });
+});
+
+describe('isValidScopedPath', () => {
+  it('accepts input, context and variable paths and refuses malformed ones', () => {
+    for (const p of ['$', '$.a[0]', '$$', '$$.Execution.Input', '$var', '$var.x[1]'])
+      expect(isValidScopedPath(p)).toBe(true);
+    for (const p of ['a', '$.a[', '$$.[', '$var.[']) expect(isValidScopedPath(p)).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import {
   type IntrinsicSources,
   isIntrinsicCall,
 } from './intrinsics.ts';
-import { JsonPathSyntaxError, normalizePath, type PathResult, readPath } from './jsonpath.ts';
+import { isValidPath, JsonPathSyntaxError, normalizePath, type PathResult, readPath } from './jsonpath.ts';
 
 export interface PathScope {
   input: unknown;
@@ -40,6 +40,16 @@ export function locatePath(
     return { source: 'variable', data: scope.variables[name], path: `$${v[2] ?? ''}`, variable: name };
   }
   return { source: 'input', data: scope.input, path: p };
+}
+
+/** Definition-time check of a path field: `$...`, `$$...` or `$var...`, each a valid JSONPath after its root. */
+export function isValidScopedPath(path: string): boolean {
+  if (typeof path !== 'string') return false;
+  const p = path.trim();
+  if (p.startsWith('$$')) return isValidPath(`$${p.slice(2)}`);
+  const v = VARIABLE.exec(p);
+  if (v) return isValidPath(`$${v[2] ?? ''}`);
+  return isValidPath(p);
 }
 
 /** Reads a `$`, `$$` or `$var` path; "not found" also when the variable is not assigned. */
