@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '#local/sfn/asl/interpreter.ts';
-import { TestClock } from '#local/sfn/asl/test-clock.ts';
+import { systemClock, TestClock } from '#local/sfn/asl/test-clock.ts';
 import { StatesError } from '#local/sfn/contracts.ts';
 import { FakeInvoker, lambda, run, settle, start, untilAborted } from './asl-interpreter-helpers.ts';
 
@@ -772,5 +772,39 @@ describe('validateDefinition', () => {
       },
     });
     expect(problems.filter((p) => p.includes('States.ALL'))).toHaveLength(2);
+  });
+});
+
+describe('clocks', () => {
+  it('systemClock resolves a time already past at once and rejects with the reason when aborted', async () => {
+    await expect(systemClock.sleepUntil(Date.now() - 1)).resolves.toBeUndefined();
+    const controller = new AbortController();
+    const sleeping = systemClock.sleepUntil(Date.now() + 60_000, controller.signal);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(sleeping).rejects.toBe(reason);
+  });
+
+  it('TestClock wakes sleepers in due order only when advanced past their time', async () => {
+    const clock = new TestClock({ start: 0 });
+    const woken: string[] = [];
+    void clock.sleepUntil(2_000).then(() => woken.push('late'));
+    void clock.sleepUntil(1_000).then(() => woken.push('early'));
+    clock.advance(999);
+    await settle(1);
+    expect(woken).toEqual([]);
+    clock.advance(5_000);
+    await settle(1);
+    expect(woken).toEqual(['early', 'late']);
+    expect(clock.sleeps).toEqual([
+      { from: 0, until: 2_000 },
+      { from: 0, until: 1_000 },
+    ]);
+  });
+
+  it('TestClock in auto mode jumps to the next due sleeper when nothing else is running', async () => {
+    const clock = new TestClock({ start: 0, auto: true });
+    await clock.sleepUntil(86_400_000);
+    expect(clock.now()).toBe(86_400_000);
   });
 });
