@@ -6,6 +6,12 @@
  * were. Only the step that was running when the process died runs again, with its memoized token, due time
  * and random values. Events are appended under deterministic keys, so re-running a step does not duplicate
  * them.
+ *
+ * Events: the interpreter emits every state-level event (<Type>StateEntered/Exited), the task events
+ * (TaskScheduled, TaskStarted, TaskSucceeded, TaskFailed, TaskTimedOut; LambdaFunctionScheduled/Started/
+ * Succeeded/Failed/TimedOut for a bare Lambda ARN), ParallelStateStarted/Succeeded/Failed, MapStateStarted/
+ * Succeeded/Failed and MapIterationStarted/Succeeded/Failed/Aborted. The invoker adds its own through
+ * `TaskInvocation.emit` (TaskSubmitted for token tasks); the runtime emits the Execution* events.
  */
 import {
   type ExecutionJournal,

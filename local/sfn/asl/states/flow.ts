@@ -130,6 +130,8 @@ export async function runWait(step: StepContext, input: unknown): Promise<StateO
   const jsonata = step.queryLanguage === 'JSONata';
   const effective = jsonata ? input : jsonPathInput(step, input);
   const dueAt = await step.memo('due', () => waitDueAt(step, effective), false);
+  // The entered time must survive a crash during the wait if the state's output can show it.
+  await step.flushMemos();
   await sleep(step, dueAt);
   if (jsonata) {
     const { output, assigned } = await jsonataFinish(step, { input }, input);
