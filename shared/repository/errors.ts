@@ -147,6 +147,16 @@ export class TransactionContentionError extends RepositoryError {
   }
 }
 
+/** A ClientRequestToken was reused (within DynamoDB's 10 minutes) for a request that differs. */
+export class IdempotencyKeyReusedError extends RepositoryError {
+  constructor(
+    readonly requestToken: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`request token ${requestToken} was already used for a different request`, options);
+  }
+}
+
 export class InvalidCursorError extends RepositoryError {
   constructor() {
     super('cursor: not a cursor returned by this API');

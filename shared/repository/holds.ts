@@ -11,6 +11,7 @@ import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } f
 import {
   ApplicationHoldsAnotherPlotError,
   ApplicationNotFoundError,
+  IdempotencyKeyReusedError,
   InvalidRepositoryInputError,
   PlotNotFoundError,
   PlotNotHeldError,
@@ -26,9 +27,13 @@ export interface HoldOptions {
    * ClientRequestToken for the transaction: a retry with the same token within 10 minutes is answered
    * from DynamoDB's idempotency cache instead of running again. Pass something unique to the intent
    * (e.g. the Step Functions execution and state), never a constant: a later hold/release/hold cycle
-   * reusing a token would be silently skipped.
+   * reusing a token would be silently skipped. DynamoDB answers from the cache only for an identical
+   * request, so pass `at` too (e.g. the state's entered time): a retry stamped with a new clock reading
+   * is a different request and fails with IdempotencyKeyReusedError.
    */
   requestToken?: string;
+  /** The instant recorded as heldAt/allocatedAt; defaults to the repository clock. */
+  at?: string | Date;
 }
 
 export interface Hold {
@@ -58,6 +63,18 @@ function checkToken(token: string | undefined): string | undefined {
   return token;
 }
 
+/** Sends the transaction, naming the error of a request token reused for a different request. */
+async function sendWithToken(ctx: TableContext, input: TransactWriteCommandInput): Promise<void> {
+  try {
+    await ctx.doc.send(new TransactWriteCommand(input));
+  } catch (error) {
+    if ((error as Error).name === 'IdempotentParameterMismatchException' && input.ClientRequestToken) {
+      throw new IdempotencyKeyReusedError(input.ClientRequestToken, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** Holds `plotId` for `applicationId`; holding it again refreshes the hold. */
 export async function holdPlot(
   ctx: TableContext,
@@ -67,7 +84,7 @@ export async function holdPlot(
 ): Promise<Hold> {
   const plotKey = keys.plot(plotId);
   const appKey = keys.application(applicationId);
-  const now = ctx.now().toISOString();
+  const now = checkInstant('at', options.at ?? ctx.now());
   const expiresAt =
     options.expiresAt === undefined ? undefined : checkInstant('expiresAt', options.expiresAt);
   const hold: Hold = expiresAt
@@ -117,7 +134,7 @@ export async function holdPlot(
     ctx,
     'holdPlot',
     async () => {
-      await ctx.doc.send(new TransactWriteCommand(input));
+      await sendWithToken(ctx, input);
       return hold;
     },
     (reasons) => {
@@ -221,9 +238,9 @@ export async function allocatePlot(
   ctx: TableContext,
   plotId: string,
   applicationId: string,
-  options: { requestToken?: string } = {},
+  options: Pick<HoldOptions, 'requestToken' | 'at'> = {},
 ): Promise<Allocation> {
-  const now = ctx.now().toISOString();
+  const now = checkInstant('at', options.at ?? ctx.now());
   const input: TransactWriteCommandInput = {
     ClientRequestToken: checkToken(options.requestToken),
     TransactItems: [
@@ -262,7 +279,7 @@ export async function allocatePlot(
     ctx,
     'allocatePlot',
     async () => {
-      await ctx.doc.send(new TransactWriteCommand(input));
+      await sendWithToken(ctx, input);
       return { plotId, applicationId, allocatedAt: now };
     },
     (reasons) => {

@@ -102,7 +102,11 @@ export class Repository {
   releasePlot(plotId: string, applicationId: string) {
     return holds.releasePlot(this.ctx, plotId, applicationId);
   }
-  allocatePlot(plotId: string, applicationId: string, options?: { requestToken?: string }) {
+  allocatePlot(
+    plotId: string,
+    applicationId: string,
+    options?: Pick<holds.HoldOptions, 'requestToken' | 'at'>,
+  ) {
     return holds.allocatePlot(this.ctx, plotId, applicationId, options);
   }
 

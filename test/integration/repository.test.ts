@@ -9,6 +9,7 @@ import {
   ApplicationExistsError,
   ApplicationHoldsAnotherPlotError,
   ApplicationNotFoundError,
+  IdempotencyKeyReusedError,
   PlotNotHeldError,
   PlotUnavailableError,
   Repository,
@@ -334,6 +335,22 @@ describe('plot holds', () => {
     expect(plot).not.toHaveProperty('holderApplicationId');
     expect(await repo.getApplication('a')).not.toHaveProperty('heldPlotId');
     await expect(repo.holdPlot('z0-p0', 'b')).resolves.toMatchObject({ applicationId: 'b' });
+  });
+
+  it('answers a duplicate hold with the same request token from the idempotency cache, not by holding again', async () => {
+    const repo = await freshRepo();
+    await repo.seedCatalog(sampleCatalog(1, 1));
+    await newApplication(repo, 'a');
+    const request = { requestToken: 'exec-1-hold', at: '2026-03-01T08:00:00Z' };
+    await repo.holdPlot('z0-p0', 'a', request);
+    await repo.releasePlot('z0-p0', 'a');
+
+    // A late duplicate of the first request: answered from the idempotency cache, so not held again.
+    await expect(repo.holdPlot('z0-p0', 'a', request)).resolves.toMatchObject({ plotId: 'z0-p0' });
+    expect(await repo.getPlot('z0-p0')).toMatchObject({ status: 'available' });
+    await expect(
+      repo.holdPlot('z0-p0', 'a', { ...request, at: '2026-03-01T08:00:01Z' }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
   it('lets an application hold one plot at a time', async () => {
