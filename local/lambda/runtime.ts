@@ -4,6 +4,7 @@
  * timeout and Lambda's response and error shapes. Used by the Step Functions engine and the API gateway.
  */
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -99,7 +100,7 @@ class FunctionPool {
   private spawn(): WorkerSlot {
     const worker = new Worker(WORKER_FILE, {
       workerData: {
-        codeDir: this.config.codeDir,
+        codeDir: resolve(this.config.codeDir),
         handler: this.config.handler,
         nodePath: PROJECT_NODE_MODULES,
       },

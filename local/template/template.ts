@@ -4,7 +4,7 @@
  * environment), state machines (definition with every reference resolved to a local name).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -271,7 +271,7 @@ export function resolveTemplate(options: ResolveOptions): ResolvedTemplate {
         logicalId,
         functionName: functionName(logicalId),
         arn: lambdaArn(logicalId),
-        codeDir: folder,
+        codeDir: resolvePath(folder),
         handler: String(props.Handler ?? 'index.handler'),
         runtime: String(props.Runtime ?? 'nodejs22.x'),
         timeoutSeconds: Number(props.Timeout ?? 3),
