@@ -93,6 +93,67 @@ describe('history events', () => {
   });
 });
 
+describe('history of Map and Choice with variables (as AWS records them)', () => {
+  it('lists iteration events around each iteration and assigned variables only where assigned', async () => {
+    const result = await run({
+      input: { condition: true },
+      definition: {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Choose',
+        States: {
+          Choose: {
+            Type: 'Choice',
+            Choices: [
+              { Condition: '{% $states.input.condition %}', Next: 'Each', Assign: { picked: 'rule' } },
+            ],
+            Default: 'Each',
+            Assign: { picked: 'default' },
+          },
+          Each: {
+            Type: 'Map',
+            Items: [1, 2],
+            MaxConcurrency: 1,
+            ItemProcessor: {
+              StartAt: 'Inner',
+              States: { Inner: { Type: 'Pass', Assign: { innerX: 42 }, End: true } },
+            },
+            Assign: {},
+            End: true,
+          },
+        },
+      },
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: [1, 2] });
+    const history = result.journal.history();
+    expect(history.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapIterationStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'MapIterationSucceeded',
+      'MapIterationStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'MapIterationSucceeded',
+      'MapStateSucceeded',
+      'MapStateExited',
+    ]);
+    expect(history[2]?.details.stateExitedEventDetails).toMatchObject({
+      assignedVariables: { picked: '"rule"' },
+    });
+    expect(history[4]?.details).toEqual({ mapStateStartedEventDetails: { length: 2 } });
+    expect(history[9]?.details).toEqual({ mapIterationStartedEventDetails: { name: 'Each', index: 1 } });
+    expect(history[7]?.details.stateExitedEventDetails).toMatchObject({
+      assignedVariables: { innerX: '42' },
+    });
+    expect(history[14]?.details.stateExitedEventDetails).not.toHaveProperty('assignedVariables');
+  });
+});
+
 describe('Retry', () => {
   it('waits IntervalSeconds × BackoffRate^n between attempts, capped by MaxDelaySeconds', async () => {
     const clock = new TestClock({ auto: true });

@@ -139,7 +139,8 @@ async function executeStep(frame: Frame, key: string, name: string, input: unkno
       output: JSON.stringify(outcome.output ?? null),
       outputDetails: OUTPUT_DETAILS,
     };
-    if (outcome.assigned) {
+    // AWS lists assignedVariables only when the state assigned something (an empty Assign shows none).
+    if (outcome.assigned && Object.keys(outcome.assigned).length > 0) {
       exited.assignedVariables = Object.fromEntries(
         Object.entries(outcome.assigned).map(([k, v]) => [k, JSON.stringify(v ?? null)]),
       );
