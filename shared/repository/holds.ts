@@ -1,8 +1,9 @@
 /**
- * Plot holds and allocations. Each is ONE TransactWriteItems over the plot and the application, so the
- * two records can never disagree, and the plot's condition (`status = available`, or already ours, or an
- * expired hold) means two applications can never hold the same plot: DynamoDB serialises conditional
- * writes on an item, and of N concurrent holds exactly one finds the plot available.
+ * Plot holds and allocations. Each is ONE TransactWriteItems over the plot and the application(s), so
+ * the records can never disagree, and the plot's condition (`status = available`, or already ours, or,
+ * in a second transaction that also clears the previous holder, an expired hold) means two applications
+ * can never hold the same plot: DynamoDB serialises conditional writes on an item, and of N concurrent
+ * holds exactly one finds the plot available.
  *
  * Rules: an application holds at most one plot at a time and none once it has an allocation; only the
  * holder can release (idempotently) or turn the hold into an allocation.
@@ -106,7 +107,7 @@ export async function holdPlot(
           Key: plotKey,
           UpdateExpression: `SET #status = :held, holderApplicationId = :app, heldAt = :now, gsi3sk = :gsi3sk${expirySet}${expiryRemove}`,
           ConditionExpression:
-            'attribute_exists(pk) AND (#status = :available OR (#status = :held AND (holderApplicationId = :app OR holdExpiresAt < :now)))',
+            'attribute_exists(pk) AND (#status = :available OR (#status = :held AND holderApplicationId = :app))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ...plotValues,
@@ -137,10 +138,66 @@ export async function holdPlot(
       await sendWithToken(ctx, input);
       return hold;
     },
-    (reasons) => {
+    async (reasons) => {
+      const [plot, app] = reasons;
+      const previous = str(plot?.item, 'holderApplicationId');
+      const expiresAt = str(plot?.item, 'holdExpiresAt');
+      const expired =
+        plot?.code === 'ConditionalCheckFailed' &&
+        app?.code === 'None' &&
+        str(plot.item, 'status') === 'held' &&
+        previous !== undefined &&
+        expiresAt !== undefined &&
+        expiresAt < now;
+      if (expired) return takeOver(ctx, input, plotId, previous, hold);
       throw holdFailure(plotId, applicationId, reasons);
     },
   );
+}
+
+/**
+ * Takes over an expired hold: the plot changes holder, the new application records it and the previous
+ * holder's record is cleared, in one transaction, so plot and application records keep agreeing.
+ * The condition re-checks that the same expired hold is still there (a concurrent taker wins once).
+ */
+async function takeOver(
+  ctx: TableContext,
+  input: TransactWriteCommandInput,
+  plotId: string,
+  previous: string,
+  hold: Hold,
+): Promise<Hold> {
+  const [plotItem, appItem] = input.TransactItems ?? [];
+  if (!plotItem?.Update || !appItem) throw new Error('holdPlot: malformed transaction');
+  const { ':available': _unused, ...values } = plotItem.Update.ExpressionAttributeValues ?? {};
+  const plotUpdate = {
+    ...plotItem.Update,
+    ConditionExpression: '#status = :held AND holderApplicationId = :previous AND holdExpiresAt < :now',
+    ExpressionAttributeValues: { ...values, ':previous': previous },
+  };
+  const previousApp = {
+    TableName: ctx.tableName,
+    Key: keys.application(previous),
+    UpdateExpression: 'REMOVE heldPlotId, heldAt, holdExpiresAt',
+    ConditionExpression: 'heldPlotId = :plot',
+    ExpressionAttributeValues: { ':plot': plotId },
+  };
+  const attempt = (clearPrevious: boolean) => async () => {
+    const items = [{ Update: plotUpdate }, appItem, ...(clearPrevious ? [{ Update: previousApp }] : [])];
+    await ctx.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    return hold;
+  };
+  const fail = (reasons: CancellationReason[]): never => {
+    throw holdFailure(plotId, hold.applicationId, reasons);
+  };
+  return withTransactionRetry(ctx, 'holdPlot', attempt(true), (reasons) => {
+    const [plot, app, prev] = reasons;
+    if (plot?.code === 'None' && app?.code === 'None' && prev?.code === 'ConditionalCheckFailed') {
+      // The previous holder's record no longer names this plot: nothing of it to clear.
+      return withTransactionRetry(ctx, 'holdPlot', attempt(false), fail);
+    }
+    return fail(reasons);
+  });
 }
 
 function holdFailure(plotId: string, applicationId: string, reasons: CancellationReason[]): Error {

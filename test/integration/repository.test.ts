@@ -383,9 +383,30 @@ describe('plot holds', () => {
     await repo.holdPlot('z0-p0', 'next');
 
     expect(await repo.getPlot('z0-p0')).toMatchObject({ holderApplicationId: 'next' });
-    expect(await repo.releasePlot('z0-p0', 'slow')).toBe(false);
+    expect(await repo.getApplication('next')).toMatchObject({ heldPlotId: 'z0-p0' });
     expect(await repo.getApplication('slow')).not.toHaveProperty('heldPlotId');
+    expect(await repo.releasePlot('z0-p0', 'slow')).toBe(false);
     expect(await repo.getPlot('z0-p0')).toMatchObject({ holderApplicationId: 'next' });
+  });
+
+  it('of many applications taking over the same expired hold at once, exactly one wins', async () => {
+    let now = new Date('2026-03-01T00:00:00Z');
+    const repo = await freshRepo({ now: () => now });
+    await repo.seedCatalog(sampleCatalog(1, 1));
+    const apps = Array.from({ length: 12 }, (_, i) => `taker-${i}`);
+    await Promise.all(['first', ...apps].map((id) => newApplication(repo, id)));
+    await repo.holdPlot('z0-p0', 'first', { expiresAt: '2026-03-02T00:00:00Z' });
+    now = new Date('2026-03-03T00:00:00Z');
+
+    const results = await Promise.allSettled(apps.map((id) => repo.holdPlot('z0-p0', id)));
+
+    const winners = apps.filter((_, i) => results[i]?.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    expect(await repo.getPlot('z0-p0')).toMatchObject({ status: 'held', holderApplicationId: winners[0] });
+    const holding = (await Promise.all(['first', ...apps].map((id) => repo.getApplication(id)))).filter(
+      (a) => a?.heldPlotId,
+    );
+    expect(holding.map((a) => a?.id)).toEqual(winners);
   });
 
   it('turns the hold into an allocation, idempotently, and only for the holder', async () => {

@@ -77,7 +77,7 @@ describe('holdPlot', () => {
       TableName: 'Table',
       Key: { pk: 'PLOT#dpm-001', sk: 'PLOT' },
       ConditionExpression:
-        'attribute_exists(pk) AND (#status = :available OR (#status = :held AND (holderApplicationId = :app OR holdExpiresAt < :now)))',
+        'attribute_exists(pk) AND (#status = :available OR (#status = :held AND holderApplicationId = :app))',
       ExpressionAttributeValues: expect.objectContaining({
         ':app': 'app-1',
         ':available': 'available',
