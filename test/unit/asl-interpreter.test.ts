@@ -863,6 +863,22 @@ describe('clocks', () => {
     ]);
   });
 
+  it('TestClock in auto mode gives real work idleMs before leaping past a timeout', async () => {
+    const clock = new TestClock({ auto: true, idleMs: 50 });
+    const invoker = new FakeInvoker({
+      io: async () => {
+        await settle(10);
+        return 'answered';
+      },
+    });
+    const result = await run({
+      clock,
+      invoker,
+      definition: { StartAt: 'T', States: { T: lambda('io', { TimeoutSeconds: 1, End: true }) } },
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: 'answered' });
+  });
+
   it('TestClock in auto mode jumps to the next due sleeper when nothing else is running', async () => {
     const clock = new TestClock({ start: 0, auto: true });
     await clock.sleepUntil(86_400_000);

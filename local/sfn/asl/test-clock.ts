@@ -56,6 +56,11 @@ export interface TestClockOptions {
   auto?: boolean;
   /** Macrotask turns to wait before an automatic jump (lets in-flight promise chains settle). */
   idleTurns?: number;
+  /**
+   * Real milliseconds to wait before an automatic jump. Auto mode cannot see real I/O (a Lambda in a worker
+   * thread, DynamoDB Local): give such tasks this long to answer before time leaps past their timeouts.
+   */
+  idleMs?: number;
 }
 
 /** A sleep the clock was asked for: from when, until when. */
@@ -69,6 +74,7 @@ export class TestClock implements Clock {
   private readonly sleepers: Sleeper[] = [];
   private readonly auto: boolean;
   private readonly idleTurns: number;
+  private readonly idleMs: number;
   private tickScheduled = false;
   private readonly waiters: { count: number; resolve: () => void }[] = [];
   /** Every sleep requested, in order (including ones later aborted). */
@@ -78,6 +84,7 @@ export class TestClock implements Clock {
     this.current = options.start ?? Date.UTC(2024, 0, 1);
     this.auto = options.auto ?? false;
     this.idleTurns = options.idleTurns ?? 3;
+    this.idleMs = options.idleMs ?? 0;
   }
 
   now(): number {
@@ -160,6 +167,10 @@ export class TestClock implements Clock {
       turns++;
       if (turns < this.idleTurns) {
         setImmediate(turn);
+        return;
+      }
+      if (turns === this.idleTurns && this.idleMs > 0) {
+        setTimeout(turn, this.idleMs);
         return;
       }
       this.tickScheduled = false;
