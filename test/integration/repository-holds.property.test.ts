@@ -14,12 +14,16 @@ const db = useDynamoDbLocal();
 const APPS = 4;
 const PLOTS = 3;
 
-type Op = { kind: 'hold' | 'release' | 'allocate'; app: number; plot: number };
+const HOUR = 3_600_000;
+
+/** `expiresInHours` 0 = a hold without expiry; the clock moves one hour per round, so holds expire. */
+type Op = { kind: 'hold' | 'release' | 'allocate'; app: number; plot: number; expiresInHours: number };
 
 const opArb: fc.Arbitrary<Op> = fc.record({
   kind: fc.constantFrom('hold', 'hold', 'release', 'allocate'),
   app: fc.integer({ min: 0, max: APPS - 1 }),
   plot: fc.integer({ min: 0, max: PLOTS - 1 }),
+  expiresInHours: fc.integer({ min: 0, max: 3 }),
 });
 
 /** Refusals the rules allow; anything else is a bug. */
@@ -30,10 +34,18 @@ const EXPECTED = [
   TransactionContentionError,
 ];
 
-async function run(repo: Repository, op: Op, appId: (i: number) => string, plotId: (i: number) => string) {
+async function run(
+  repo: Repository,
+  op: Op,
+  now: Date,
+  appId: (i: number) => string,
+  plotId: (i: number) => string,
+) {
   try {
-    if (op.kind === 'hold') await repo.holdPlot(plotId(op.plot), appId(op.app));
-    else if (op.kind === 'release') await repo.releasePlot(plotId(op.plot), appId(op.app));
+    if (op.kind === 'hold') {
+      const expiresAt = op.expiresInHours ? new Date(now.getTime() + op.expiresInHours * HOUR) : undefined;
+      await repo.holdPlot(plotId(op.plot), appId(op.app), { expiresAt });
+    } else if (op.kind === 'release') await repo.releasePlot(plotId(op.plot), appId(op.app));
     else await repo.allocatePlot(plotId(op.plot), appId(op.app));
   } catch (error) {
     if (!EXPECTED.some((E) => error instanceof E)) throw error;
@@ -41,8 +53,9 @@ async function run(repo: Repository, op: Op, appId: (i: number) => string, plotI
 }
 
 describe('plot holds under random concurrent interleavings', () => {
-  it('never leave a plot held twice, and the plot and application records always agree', async () => {
-    const repo = db.repository();
+  it('never leave a plot held twice, and the plot and application records always agree, expired holds included', async () => {
+    let now = new Date('2026-03-01T00:00:00Z');
+    const repo = db.repository({ now: () => now });
     let runId = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -62,7 +75,8 @@ describe('plot holds under random concurrent interleavings', () => {
 
           for (const round of rounds) {
             // Each round's operations run at the same time: a real interleaving, not a simulated one.
-            await Promise.all(round.map((op) => run(repo, op, appId, plotId)));
+            now = new Date(now.getTime() + HOUR);
+            await Promise.all(round.map((op) => run(repo, op, now, appId, plotId)));
 
             const plots = await Promise.all(Array.from({ length: PLOTS }, (_, i) => repo.getPlot(plotId(i))));
             const apps = await Promise.all(
