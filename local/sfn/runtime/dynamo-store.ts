@@ -329,7 +329,7 @@ class BufferedJournal implements StoredJournal {
   private pending = new Map<string, Record<string, unknown>>();
   private pendingEvents: KeyedEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -360,13 +360,13 @@ class BufferedJournal implements StoredJournal {
   async putStep(key: string, record: StepRecord): Promise<void> {
     this.state.steps.set(key, record);
     this.pending.set(`S#${key}`, this.item(`S#${key}`, record));
-    await this.flush();
+    await this.send();
   }
 
   async putMemo(key: string, value: unknown): Promise<void> {
     this.state.memos.set(key, value);
     this.pending.set(`M#${key}`, this.item(`M#${key}`, value));
-    await this.flush();
+    await this.send();
   }
 
   async appendEvent(eventKey: string, input: Parameters<StoredJournal['appendEvent']>[1]): Promise<void> {
@@ -374,12 +374,21 @@ class BufferedJournal implements StoredJournal {
     if (!event) return;
     this.pendingEvents.push({ key: eventKey, event });
     this.timer ??= setTimeout(() => {
-      this.flush().catch(() => {});
+      this.send().catch(() => {});
     }, EVENT_FLUSH_MS);
   }
 
-  /** Writes everything buffered; resolves once it (and every earlier write) is stored. */
-  flush(): Promise<void> {
+  /** Writes everything buffered; resolves once it and every write still in flight is stored. */
+  async flush(): Promise<void> {
+    await this.send();
+    await Promise.all([...this.inflight]);
+  }
+
+  /**
+   * Writes what is buffered now. Writes of different keys may overlap (Parallel branches, Map
+   * iterations); a key is only rewritten by the step that owns it, after its previous write resolved.
+   */
+  private send(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const items = [...this.pending.values()];
@@ -408,9 +417,12 @@ class BufferedJournal implements StoredJournal {
         }
       }
     }
-    // Writes stay in order: a later batch never lands before an earlier one.
-    this.chain = this.chain.catch(() => {}).then(() => this.write(items));
-    return this.chain;
+    if (items.length === 0) return Promise.resolve();
+    const write = this.write(items);
+    this.inflight.add(write);
+    const forget = () => this.inflight.delete(write);
+    write.then(forget, forget);
+    return write;
   }
 
   private async write(items: Array<Record<string, unknown>>): Promise<void> {

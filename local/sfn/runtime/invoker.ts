@@ -103,21 +103,26 @@ export class LocalResourceInvoker implements ResourceInvoker {
   validateResource(resource: string): string | undefined {
     const integration = parseResource(resource);
     if (!integration) {
-      return `Resource '${resource}' is not supported by the local Step Functions engine (supported: ${SUPPORTED})`;
+      return `the local Step Functions engine runs only ${SUPPORTED}`;
     }
     if (
       integration.kind === 'lambda:arn' &&
       this.options.lambda &&
       !this.options.lambda.has(integration.functionName)
     ) {
-      return `Resource '${resource}': Lambda function ${integration.functionName} is not deployed locally`;
+      return `Lambda function ${integration.functionName} is not deployed locally`;
     }
     return undefined;
   }
 
   async invoke(task: TaskInvocation): Promise<unknown> {
     const integration = parseResource(task.resource);
-    if (!integration) throw new StatesError('States.Runtime', this.validateResource(task.resource));
+    if (!integration) {
+      throw new StatesError(
+        'States.Runtime',
+        `Resource '${task.resource}': ${this.validateResource(task.resource)}`,
+      );
+    }
     const work = this.run(integration, task);
     if (task.timeoutAt === undefined || (integration.kind === 'lambda:invoke' && integration.token))
       return work;
