@@ -512,3 +512,48 @@ describe('a crash after any journal write (JSONata, variables, Catch)', () => {
     }
   });
 });
+
+describe('a journal that cannot write', () => {
+  class BrokenJournal extends MemoryJournal {
+    private left: number;
+    constructor(writesBeforeFailure: number) {
+      super();
+      this.left = writesBeforeFailure;
+    }
+    override async putStep(key: string, record: StepRecord): Promise<void> {
+      if (this.left-- <= 0) throw new Error('store unavailable');
+      await super.putStep(key, record);
+    }
+  }
+
+  it('stops the run as a crash instead of failing the execution', async () => {
+    const definition = {
+      StartAt: 'P',
+      States: {
+        P: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', End: true } } },
+            {
+              StartAt: 'M',
+              States: {
+                M: {
+                  Type: 'Map',
+                  ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', End: true } } },
+                  End: true,
+                },
+              },
+            },
+          ],
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Succeed' },
+      },
+    };
+    for (const writes of [0, 1, 2, 3]) {
+      const outcome = start({ definition, input: [1, 2], journal: new BrokenJournal(writes) }).outcome;
+      await expect(outcome, `after ${writes} writes`).rejects.toMatchObject({ name: 'JournalFailure' });
+    }
+  });
+});

@@ -34,6 +34,31 @@ export class FrameAborted extends Error {
   }
 }
 
+/**
+ * The journal could not persist progress (its store is down): the run must stop as a crash would, never
+ * turn this into a States.* failure of the execution. The runtime resumes the execution later.
+ */
+export class JournalFailure extends Error {
+  override readonly name = 'JournalFailure';
+  constructor(override readonly cause: unknown) {
+    super(`the execution journal failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Awaits a journal write, turning its failure into JournalFailure. */
+export async function persisted<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    throw error instanceof JournalFailure ? error : new JournalFailure(error);
+  }
+}
+
+/** Errors that end a run without being an ASL failure: aborts and journal failures. */
+export function isInterruption(error: unknown): boolean {
+  return error instanceof FrameAborted || error instanceof JournalFailure;
+}
+
 /** Per-execution state shared by every frame. */
 export interface ExecContext {
   run: ExecutionRun;
@@ -145,7 +170,7 @@ export class StepContext {
 
   async appendEvent(eventKey: string, event: HistoryEventInput): Promise<void> {
     if (recordedEventId(this.journal, eventKey) === undefined) this.exec.lastEventId++;
-    await this.journal.appendEvent(eventKey, event);
+    await persisted(this.journal.appendEvent(eventKey, event));
   }
 
   /** A value computed once per step (per attempt when `perAttempt`), even across a crash and resume. */
@@ -154,7 +179,7 @@ export class StepContext {
     const remembered = this.journal.getMemo(memoKey);
     if (remembered !== undefined) return remembered as T;
     const value = await compute();
-    await this.journal.putMemo(memoKey, value);
+    await persisted(this.journal.putMemo(memoKey, value));
     return value;
   }
 
@@ -162,7 +187,7 @@ export class StepContext {
   async flushMemos(): Promise<void> {
     const pending = this.pendingMemos;
     this.pendingMemos = [];
-    for (const [key, value] of pending) await this.journal.putMemo(key, value);
+    for (const [key, value] of pending) await persisted(this.journal.putMemo(key, value));
   }
 
   private syncMemo<T>(name: string, compute: () => T): T {

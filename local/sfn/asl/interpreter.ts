@@ -24,6 +24,8 @@ import {
   type ExecContext,
   type Frame,
   FrameAborted,
+  isInterruption,
+  persisted,
   type QueryLanguage,
   type StateDef,
   type StateOutcome,
@@ -101,7 +103,7 @@ async function runFrame(frame: Frame, block: StatesBlock, input: unknown): Promi
     let record = journal.getStep(key);
     if (!record) {
       record = await executeStep(frame, key, name, current);
-      await journal.putStep(key, record);
+      await persisted(journal.putStep(key, record));
     }
     if (record.assigned) Object.assign(frame.variables, record.assigned);
     if (record.failure) {
@@ -151,7 +153,7 @@ async function executeStep(frame: Frame, key: string, name: string, input: unkno
     if (outcome.assigned) record.assigned = outcome.assigned;
     return record;
   } catch (error) {
-    if (error instanceof FrameAborted) throw error;
+    if (isInterruption(error)) throw error;
     if (frame.signal.aborted) throw new FrameAborted(frame.signal.reason);
     const failure =
       error instanceof StatesError

@@ -4,7 +4,7 @@
  */
 import { StatesError } from '#local/sfn/contracts.ts';
 import type { Frame, StateOutcome, StatesBlock, StepContext } from '../context.ts';
-import { FrameAborted } from '../context.ts';
+import { FrameAborted, JournalFailure } from '../context.ts';
 import { compactJson, queryEvaluationError, runtimeError } from '../errors.ts';
 import { isJsonataTemplate } from '../jsonata.ts';
 import { resolvePathIn, resolvePayloadTemplate } from '../payload-template.ts';
@@ -92,6 +92,11 @@ async function parallelAttempt(step: StepContext, rawInput: unknown): Promise<St
         try {
           results[index] = await step.exec.runFrame(frame, block, branchInput);
         } catch (error) {
+          if (error instanceof JournalFailure) {
+            failure ??= error;
+            controller.abort(new FrameAborted('the journal failed'));
+            return;
+          }
           if (failure === undefined && !(error instanceof FrameAborted && step.frame.signal.aborted)) {
             failure = error;
             controller.abort(new FrameAborted('a sibling branch failed'));
@@ -102,6 +107,7 @@ async function parallelAttempt(step: StepContext, rawInput: unknown): Promise<St
   } finally {
     release();
   }
+  if (failure instanceof JournalFailure) throw failure;
   if (step.frame.signal.aborted) throw new FrameAborted(step.frame.signal.reason);
   if (failure !== undefined) {
     await step.emit('ParallelStateFailed', {});
@@ -264,6 +270,11 @@ async function mapAttempt(step: StepContext, rawInput: unknown): Promise<StateOu
         results[index] = await step.exec.runFrame(frame, processor, inputs[index]);
         await iterationEvent(frame, 'MapIterationSucceeded', index);
       } catch (error) {
+        if (error instanceof JournalFailure) {
+          failure ??= error;
+          controller.abort(new FrameAborted('the journal failed'));
+          return;
+        }
         if (error instanceof FrameAborted) {
           await iterationEvent(frame, 'MapIterationAborted', index);
           continue;
@@ -294,6 +305,7 @@ async function mapAttempt(step: StepContext, rawInput: unknown): Promise<StateOu
   } finally {
     release();
   }
+  if (failure instanceof JournalFailure) throw failure;
   if (step.frame.signal.aborted) throw new FrameAborted(step.frame.signal.reason);
   if (failure !== undefined) {
     await step.emit('MapStateFailed', {});

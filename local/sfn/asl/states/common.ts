@@ -4,7 +4,7 @@
  */
 import { StatesError } from '#local/sfn/contracts.ts';
 import type { StateDef, StateOutcome, StepContext } from '../context.ts';
-import { FrameAborted } from '../context.ts';
+import { FrameAborted, isInterruption, persisted } from '../context.ts';
 import { isJsonataTemplate, type JsonataBindings, resolveJsonataTemplate } from '../jsonata.ts';
 import { writeResultPath } from '../jsonpath.ts';
 import { applyInputOutputPath, resolvePathIn, resolvePayloadTemplate } from '../payload-template.ts';
@@ -267,7 +267,7 @@ export async function withRetryAndCatch(
     try {
       return await attemptFn();
     } catch (error) {
-      if (error instanceof FrameAborted) throw error;
+      if (isInterruption(error)) throw error;
       if (step.frame.signal.aborted) throw new FrameAborted(step.frame.signal.reason);
       failure = inStateError(step, wrapUnknown(error));
     }
@@ -280,7 +280,7 @@ export async function withRetryAndCatch(
       memo.counts[index] = retriesSoFar + 1;
       memo.attempt++;
       memo.dueAt = clock.now() + delay;
-      await step.journal.putMemo(memoKey, memo);
+      await persisted(step.journal.putMemo(memoKey, memo));
       continue;
     }
     const catcher = catchers.find((c) => errorMatches(c.ErrorEquals, failure.error));
@@ -308,6 +308,7 @@ async function caught(
     const output = writeResultPath(rawInput, catcher.ResultPath, errorOut);
     return { output, next: catcher.Next, assigned };
   } catch (error) {
+    if (isInterruption(error)) throw error;
     throw finalError(inStateError(step, wrapUnknown(error)));
   }
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { StatesError } from '#local/sfn/contracts.ts';
 import type { StateOutcome, StepContext } from '../context.ts';
-import { FrameAborted } from '../context.ts';
+import { FrameAborted, isInterruption } from '../context.ts';
 import {
   finalError,
   jsonataField,
@@ -210,7 +210,7 @@ async function invoke(step: StepContext, spec: InvokeSpec): Promise<unknown> {
     }
     return result;
   } catch (thrown) {
-    if (thrown instanceof FrameAborted) throw thrown;
+    if (isInterruption(thrown)) throw thrown;
     if (frameSignal.aborted) throw new FrameAborted(frameSignal.reason);
     const error =
       thrown instanceof StatesError
