@@ -37,6 +37,7 @@ import { finalError, inStateError, throwIfAborted } from './states/common.ts';
 import { runChoice, runFail, runPass, runSucceed, runWait } from './states/flow.ts';
 import { runTask } from './states/task.ts';
 
+export { JournalFailure } from './context.ts';
 export { validateDefinition } from './definition.ts';
 
 type StateHandler = (step: StepContext, input: unknown) => Promise<StateOutcome>;
