@@ -35,6 +35,11 @@ beforeAll(() => {
   fn('slow', `exports.handler = () => new Promise(() => {});`, 1);
   fn('counter', `let calls = 0; exports.handler = async () => ({ calls: ++calls });`);
   fn('exits', `exports.handler = async () => { process.exit(3); };`);
+  fn(
+    'thread-id',
+    `const { threadId } = require('node:worker_threads');
+     exports.handler = (event) => new Promise((r) => setTimeout(() => r({ threadId }), event.ms));`,
+  );
 });
 
 afterAll(async () => {
@@ -93,6 +98,15 @@ describe('the local Lambda runtime', () => {
   it('reports a process exit as Runtime.ExitError', async () => {
     const result = await runtime.invoke('exits', {});
     expect(JSON.parse(result.Payload).errorType).toBe('Runtime.ExitError');
+  });
+
+  it('runs concurrent invocations of one function in separate workers', async () => {
+    const results = await Promise.all([
+      runtime.invoke('thread-id', { ms: 200 }),
+      runtime.invoke('thread-id', { ms: 200 }),
+    ]);
+    const threads = new Set(results.map((r) => JSON.parse(r.Payload).threadId));
+    expect(threads.size).toBe(2);
   });
 
   it('refuses an unknown function', async () => {
