@@ -118,11 +118,8 @@ export async function jsonataAssign(
   states: { input: unknown; result?: unknown; errorOutput?: unknown },
 ): Promise<Record<string, unknown> | undefined> {
   if (assign === undefined) return undefined;
-  if (isJsonataTemplate(assign)) {
-    const value = await jsonataField(step, assign, 'Assign', states);
-    return (value ?? {}) as Record<string, unknown>;
-  }
-  return (await jsonataField(step, assign, 'Assign', states)) as Record<string, unknown>;
+  const value = await jsonataField(step, assign, 'Assign', states);
+  return (value ?? {}) as Record<string, unknown>;
 }
 
 /** JSONata Output (default: `defaultOutput`) and Assign, both seeing the variables from before the state. */
@@ -158,9 +155,17 @@ export async function numericField(
     return value;
   }
   if (literal !== undefined) return literal as number;
-  const path = state[`${field}Path`];
+  const pathField = `${field}Path`;
+  const path = state[pathField];
   if (typeof path !== 'string') return undefined;
-  return resolvePathIn(path, { ...pathScope(step, input), fieldName: `${field}Path` }) as number;
+  const value = resolvePathIn(path, { ...pathScope(step, input), fieldName: pathField });
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new StatesError(
+      'States.Runtime',
+      `The ${pathField} parameter does not reference a positive integer: ${path} == ${JSON.stringify(value) ?? 'null'}`,
+    );
+  }
+  return value;
 }
 
 export function jsonataText(value: unknown): string {
