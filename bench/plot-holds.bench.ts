@@ -32,15 +32,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** Runs `count` requests with `CONCURRENCY` in flight, timing each. */
-async function drive(count: number, request: (i: number) => Promise<'ok' | 'conflict'>) {
+/** Runs `count` requests with `concurrency` in flight, timing each. */
+async function drive(
+  count: number,
+  request: (i: number) => Promise<'ok' | 'conflict'>,
+  concurrency = CONCURRENCY,
+) {
   const latencies: number[] = [];
   let successes = 0;
   let conflicts = 0;
   let next = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       for (;;) {
         const i = next++;
         if (i >= count) return;
@@ -118,9 +122,10 @@ export default async function (): Promise<void> {
       scenario: string,
       count: number,
       request: (i: number) => Promise<'ok' | 'conflict'>,
+      concurrency = CONCURRENCY,
     ) => {
       retries = 0;
-      const r = await drive(count, request);
+      const r = await drive(count, request, concurrency);
       rows.push({ scenario, requests: count, retries, ...r });
     };
     const hold = async (plotId: string, appId: string): Promise<'ok' | 'conflict'> => {
@@ -134,8 +139,17 @@ export default async function (): Promise<void> {
       }
     };
 
-    await measure('no contention: each request a different plot', HOLDS, (i) =>
-      hold(`bench-p${i}`, `bench-app${i}`),
+    const serial = Math.min(200, Math.floor(HOLDS / 10));
+    await measure(
+      'one at a time (concurrency 1): each request a different plot',
+      serial,
+      (i) => hold(`bench-p${i}`, `bench-app${i}`),
+      1,
+    );
+    await measure(
+      `no contention (concurrency ${CONCURRENCY}): each request a different plot`,
+      HOLDS - serial,
+      (i) => hold(`bench-p${serial + i}`, `bench-app${serial + i}`),
     );
     await measure(`contention: every request on one of ${HOT_PLOTS} plots`, HOLDS, (i) =>
       hold(`bench-hot${i % HOT_PLOTS}`, `bench-app${HOLDS + i}`),
