@@ -206,8 +206,12 @@ interface RetryMemo {
   dueAt?: number;
 }
 
-/** Terminal errors no retrier or catcher handles (AWS: States.ALL cannot catch them, nor can their name). */
-const UNCATCHABLE = new Set(['States.Runtime', 'States.DataLimitExceeded']);
+/**
+ * Errors no retrier or catcher handles: States.Runtime always fails the execution. (The docs also list
+ * States.DataLimitExceeded, but AWS's recorded histories show States.ALL catching it; this engine never
+ * raises it anyway.)
+ */
+const UNCATCHABLE = new Set(['States.Runtime']);
 
 const TIMEOUTS = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
 
