@@ -79,7 +79,7 @@ export default async function (): Promise<void> {
   const local = await startDynamoDbLocal();
   const client = localDynamoDbClient(local.endpoint);
   try {
-    const tables = await createTablesFromTemplate(client, synthTemplate(outdir));
+    const tables = await createTablesFromTemplate(client, await synthTemplate(outdir));
     const tableName = Object.values(tables)[0];
     if (!tableName) throw new Error('the synthesized template declares no table');
     let retries = 0;

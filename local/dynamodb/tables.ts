@@ -23,7 +23,6 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { buildApp, STACK_NAME } from '#infra/app.ts';
 
 /** The part of a CloudFormation template this module reads. */
 export interface CfnTemplate {
@@ -236,7 +235,9 @@ export async function createTablesFromTemplate(
  * Synthesizes the CDK app (into `outdir`, or a temporary folder) and returns the stack's template,
  * the same JSON `npm run synth` writes to cdk.out.
  */
-export function synthTemplate(outdir?: string): CfnTemplate {
+export async function synthTemplate(outdir?: string): Promise<CfnTemplate> {
+  // Imported here so that creating tables from a template file does not load the CDK.
+  const { buildApp, STACK_NAME } = await import('#infra/app.ts');
   const assembly = buildApp(outdir).app.synth();
   return assembly.getStackByName(STACK_NAME).template as CfnTemplate;
 }
