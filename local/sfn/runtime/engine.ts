@@ -275,31 +275,47 @@ export class ExecutionEngine {
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const journal = await this.store.openJournal(executionArn);
+    const journal = await this.openWithStartedEvent(record);
+    this.launch(record, parsedInput, journal);
+    return { executionArn, startDate: record.startDate };
+  }
+
+  /** Opens the journal and records ExecutionStarted (idempotent: a resume after a crash right after
+   * the execution record was created still gets it). */
+  private async openWithStartedEvent(record: ExecutionRecord): Promise<StoredJournal> {
+    const journal = await this.store.openJournal(record.executionArn);
     await journal.appendEvent('execution/started', {
       type: 'ExecutionStarted',
       timestamp: record.startDate,
       details: {
         executionStartedEventDetails: {
-          input,
+          input: record.input,
           inputDetails: { truncated: false },
-          roleArn: machine.roleArn,
+          roleArn: record.roleArn,
         },
       },
     });
     await journal.flush();
-    this.launch(record, parsedInput, journal);
-    return { executionArn, startDate: record.startDate };
+    return journal;
   }
 
   /** Resumes every execution left RUNNING (after a crash or a restart). */
   async resumeAll(): Promise<number> {
     const running = await this.store.listRunningExecutions();
+    let resumed = 0;
     for (const record of running) {
       if (this.running.has(record.executionArn)) continue;
-      this.launch(record, JSON.parse(record.input), await this.store.openJournal(record.executionArn));
+      try {
+        this.launch(record, JSON.parse(record.input), await this.openWithStartedEvent(record));
+        resumed++;
+      } catch (err) {
+        // One execution that cannot be loaded must not keep the others (or the engine) from starting.
+        console.error(
+          `local Step Functions: cannot resume ${record.executionArn}: ${(err as Error).message}`,
+        );
+      }
     }
-    return running.length;
+    return resumed;
   }
 
   private launch(record: ExecutionRecord, input: unknown, journal: StoredJournal): void {
