@@ -135,6 +135,57 @@ describe('holdPlot', () => {
     await expect(repo().holdPlot('dpm-001', 'ghost')).rejects.toBeInstanceOf(ApplicationNotFoundError);
   });
 
+  it('takes over an expired hold in one transaction that also clears the previous holder', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        cancelled([
+          {
+            Code: 'ConditionalCheckFailed',
+            Item: marshall({
+              status: 'held',
+              holderApplicationId: 'old',
+              holdExpiresAt: '2026-02-01T00:00:00.000Z',
+            }),
+          },
+          { Code: 'None' },
+        ]),
+      )
+      .resolves({});
+
+    await expect(repo().holdPlot('dpm-001', 'app-1')).resolves.toMatchObject({ applicationId: 'app-1' });
+
+    const takeover = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
+    expect(takeover).toHaveLength(3);
+    expect(takeover[0]?.Update).toMatchObject({
+      ConditionExpression: '#status = :held AND holderApplicationId = :previous AND holdExpiresAt < :now',
+      ExpressionAttributeValues: expect.objectContaining({ ':previous': 'old', ':now': NOW.toISOString() }),
+    });
+    expect(takeover[2]?.Update).toMatchObject({
+      Key: { pk: 'APP#old', sk: 'APP' },
+      UpdateExpression: 'REMOVE heldPlotId, heldAt, holdExpiresAt',
+      ConditionExpression: 'heldPlotId = :plot',
+    });
+  });
+
+  it('does not take over a hold that has not expired', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      cancelled([
+        {
+          Code: 'ConditionalCheckFailed',
+          Item: marshall({
+            status: 'held',
+            holderApplicationId: 'old',
+            holdExpiresAt: '2026-03-02T00:00:00.000Z',
+          }),
+        },
+        { Code: 'None' },
+      ]),
+    );
+    await expect(repo().holdPlot('dpm-001', 'app-1')).rejects.toMatchObject({ holderApplicationId: 'old' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
   it('retries a transaction that only collided with a concurrent one', async () => {
     ddb
       .on(TransactWriteCommand)
