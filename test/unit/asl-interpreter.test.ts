@@ -822,6 +822,27 @@ describe('validateDefinition', () => {
     ]);
   });
 
+  it('refuses JSONata that does not parse and JSONPath choice rules without exactly one operator', () => {
+    const problems = validateDefinition({
+      StartAt: 'Check',
+      States: {
+        Check: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.n', NumericEquals: 1, StringEquals: 'x', Next: 'Ata' }],
+          Default: 'Ata',
+        },
+        Ata: { Type: 'Pass', QueryLanguage: 'JSONata', Output: { bad: '{% $states.input. %}' }, End: true },
+      },
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.some((p) => p.endsWith('/States/Check/Choices[0]'))).toBe(true);
+    expect(
+      problems.some(
+        (p) => p.startsWith('INVALID_JSONATA_EXPRESSION') && p.endsWith('/States/Ata/Output/bad'),
+      ),
+    ).toBe(true);
+  });
+
   it('requires States.ALL to be alone and in the last retrier', () => {
     const problems = validateDefinition({
       StartAt: 'T',
@@ -877,6 +898,19 @@ describe('clocks', () => {
       definition: { StartAt: 'T', States: { T: lambda('io', { TimeoutSeconds: 1, End: true }) } },
     });
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: 'answered' });
+  });
+
+  it("gives JSONata's $now() the injected clock", async () => {
+    const clock = new TestClock({ start: Date.parse('2030-05-06T07:08:09.000Z'), auto: true });
+    const result = await run({
+      clock,
+      definition: {
+        QueryLanguage: 'JSONata',
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', Output: '{% $now() %}', End: true } },
+      },
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: '2030-05-06T07:08:09.000Z' });
   });
 
   it('TestClock in auto mode jumps to the next due sleeper when nothing else is running', async () => {

@@ -203,6 +203,8 @@ export class StepContext {
   readonly sources: IntrinsicSources = {
     uuid: () => this.syncMemo(`uuid${this.randomOrdinal++}`, () => randomUUID()),
     random: () => this.syncMemo(`random${this.randomOrdinal++}`, () => Math.random()),
+    // JSONata's $now()/$millis() follow the injected clock (a step re-run after a crash reads it anew).
+    now: () => this.exec.run.clock.now(),
   };
 
   /** The context object (`$$` / `$states.context`) as this state sees it. */

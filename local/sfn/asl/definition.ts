@@ -3,8 +3,11 @@
  * `<CODE>: <what> at <JSON pointer>`, so the API can answer InvalidDefinition with the reason.
  */
 import type { ResourceInvoker } from '#local/sfn/contracts.ts';
+import { validateChoiceRule } from './choice.ts';
 import { isIntrinsicCall, validateIntrinsic } from './intrinsics.ts';
-import { isReferencePath, isValidPath } from './jsonpath.ts';
+import { isJsonataTemplate, validateJsonata } from './jsonata.ts';
+import { isReferencePath } from './jsonpath.ts';
+import { isValidScopedPath } from './payload-template.ts';
 
 const STATE_TYPES = new Set(['Pass', 'Task', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map']);
 
@@ -200,6 +203,7 @@ function validateState(name: string, state: Obj, pointer: string, names: Set<str
   }
 
   if (language === 'JSONPath') validateJsonPathFields(state, pointer, problems);
+  else validateJsonataFields(state, pointer, problems);
 
   const addTarget = (target: unknown, at: string) => {
     if (typeof target !== 'string') return;
@@ -349,6 +353,10 @@ function validateChoice(
     if (language === 'JSONata' && rule.Condition === undefined) {
       walk.problems.push(`SCHEMA_VALIDATION_FAILED: These fields are required: [Condition] at ${at}`);
     }
+    if (language !== 'JSONata') {
+      const { Next: _next, Assign: _assign, Comment: _comment, ...condition } = rule;
+      walk.problems.push(...validateChoiceRule(condition, at, isValidScopedPath));
+    }
     if (language !== 'JSONata' && rule.Condition !== undefined) {
       walk.problems.push(
         `SCHEMA_VALIDATION_FAILED: The field 'Condition' is not supported for the query language JSONPath at ${at}/Condition`,
@@ -415,14 +423,6 @@ function validateRetry(retriers: unknown[], pointer: string, problems: string[])
   });
 }
 
-/** A path as JSONPath fields take it: `$...` over the input, `$$...` over the context, `$name...` a variable. */
-function isValidScopedPath(path: string): boolean {
-  if (path.startsWith('$$')) return isValidPath(`$${path.slice(2)}`);
-  const variable = /^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(path);
-  if (variable) return isValidPath(`$${variable[2] ?? ''}`);
-  return isValidPath(path);
-}
-
 const PATH_FIELDS = [
   'InputPath',
   'OutputPath',
@@ -486,5 +486,62 @@ function validateTemplate(template: unknown, pointer: string, problems: string[]
         `SCHEMA_VALIDATION_FAILED: The value for the field '${key}' must be a valid JSONPath or a valid intrinsic function call at ${pointer}/${key}`,
       );
     }
+  }
+}
+
+/** Fields of a JSONata state (and of its catchers and choice rules) that may hold `{% %}` expressions. */
+const JSONATA_FIELDS = [
+  'Arguments',
+  'Output',
+  'Assign',
+  'Items',
+  'ItemSelector',
+  'Seconds',
+  'Timestamp',
+  'TimeoutSeconds',
+  'HeartbeatSeconds',
+  'MaxConcurrency',
+  'ToleratedFailureCount',
+  'ToleratedFailurePercentage',
+  'Error',
+  'Cause',
+  'Credentials',
+];
+
+function validateJsonataFields(state: Obj, pointer: string, problems: string[]): void {
+  for (const field of JSONATA_FIELDS) validateExpressions(state[field], `${pointer}/${field}`, problems);
+  if (Array.isArray(state.Choices)) {
+    state.Choices.forEach((rule, i) => {
+      if (!isObj(rule)) return;
+      for (const field of ['Condition', 'Output', 'Assign']) {
+        validateExpressions(rule[field], `${pointer}/Choices[${i}]/${field}`, problems);
+      }
+    });
+  }
+  if (Array.isArray(state.Catch)) {
+    state.Catch.forEach((catcher, i) => {
+      if (!isObj(catcher)) return;
+      for (const field of ['Output', 'Assign']) {
+        validateExpressions(catcher[field], `${pointer}/Catch[${i}]/${field}`, problems);
+      }
+    });
+  }
+}
+
+/** Every `{% %}` string inside a value must parse, and may not read the (absent) context item. */
+function validateExpressions(value: unknown, pointer: string, problems: string[]): void {
+  if (isJsonataTemplate(value)) {
+    const problem = validateJsonata(value);
+    if (problem) problems.push(`${problem} at ${pointer}`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      validateExpressions(item, `${pointer}[${i}]`, problems);
+    });
+    return;
+  }
+  if (isObj(value)) {
+    for (const [key, item] of Object.entries(value)) validateExpressions(item, `${pointer}/${key}`, problems);
   }
 }
