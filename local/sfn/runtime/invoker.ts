@@ -164,6 +164,8 @@ export class LocalResourceInvoker implements ResourceInvoker {
             'lambda-invoked',
             async (): Promise<{ failed?: InvokeResult; submitted?: unknown }> => {
               const result = await this.callLambda(functionName, params.Payload);
+              // Stopped meanwhile (engine shutdown closes the workers): remember nothing, the resume invokes again.
+              task.signal.throwIfAborted();
               if (result.FunctionError) return { failed: result };
               return {
                 submitted: {
