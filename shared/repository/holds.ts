@@ -290,6 +290,7 @@ async function conditionalUpdate(ctx: TableContext, input: ConstructorParameters
 /**
  * Turns this application's hold into an allocation (plot status 'allocated', the application records the
  * plot). Idempotent: allocating a plot already allocated to this application returns that allocation.
+ * An expired hold nobody has taken over still belongs to its application and can be allocated.
  */
 export async function allocatePlot(
   ctx: TableContext,
