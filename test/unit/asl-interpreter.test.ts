@@ -831,10 +831,24 @@ describe('validateDefinition', () => {
           Choices: [{ Variable: '$.n', NumericEquals: 1, StringEquals: 'x', Next: 'Ata' }],
           Default: 'Ata',
         },
-        Ata: { Type: 'Pass', QueryLanguage: 'JSONata', Output: { bad: '{% $states.input. %}' }, End: true },
+        Ata: {
+          Type: 'Pass',
+          QueryLanguage: 'JSONata',
+          Output: { bad: '{% $states.input. %}' },
+          Next: 'Pick',
+        },
+        Pick: {
+          Type: 'Choice',
+          QueryLanguage: 'JSONata',
+          Choices: [{ Condition: '{% true %}', Variable: '$.n', Next: 'Done' }],
+        },
+        Done: { Type: 'Succeed' },
       },
     });
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain(
+      "SCHEMA_VALIDATION_FAILED: The field 'Variable' is not supported in a JSONata choice rule at /States/Pick/Choices[0]/Variable",
+    );
     expect(problems.some((p) => p.endsWith('/States/Check/Choices[0]'))).toBe(true);
     expect(
       problems.some(

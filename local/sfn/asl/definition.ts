@@ -81,6 +81,8 @@ const STATE_FIELDS: Record<string, Set<string>> = {
   ]),
 };
 
+const JSONATA_RULE_FIELDS = new Set(['Condition', 'Next', 'Assign', 'Output', 'Comment']);
+
 /** Distributed Map fields: valid ASL, but this engine runs inline Maps only. */
 const DISTRIBUTED_ONLY = new Set(['ItemReader', 'ItemBatcher', 'ResultWriter']);
 
@@ -350,6 +352,15 @@ function validateChoice(
       walk.problems.push(`SCHEMA_VALIDATION_FAILED: These fields are required: [Next] at ${at}`);
     }
     addTarget(rule.Next, `${at}/Next`);
+    if (language === 'JSONata') {
+      for (const field of Object.keys(rule)) {
+        if (!JSONATA_RULE_FIELDS.has(field)) {
+          walk.problems.push(
+            `SCHEMA_VALIDATION_FAILED: The field '${field}' is not supported in a JSONata choice rule at ${at}/${field}`,
+          );
+        }
+      }
+    }
     if (language === 'JSONata' && rule.Condition === undefined) {
       walk.problems.push(`SCHEMA_VALIDATION_FAILED: These fields are required: [Condition] at ${at}`);
     }
