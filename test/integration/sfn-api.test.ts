@@ -334,10 +334,10 @@ describe('task tokens through the Step Functions API', () => {
   });
 
   it('tells a malformed token from an unknown one, and refuses output that is not JSON', async () => {
-    const malformed = await errorOf(
-      sfn.send(new SendTaskSuccessCommand({ taskToken: 'not a token', output: '{}' })),
-    );
-    expect(malformed.name).toBe('InvalidToken');
+    for (const taskToken of ['not a token', 'abc']) {
+      const malformed = await errorOf(sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' })));
+      expect(malformed.name).toBe('InvalidToken');
+    }
     const unknown = await errorOf(
       sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'AAAAbbbbCCCCddddEEEEffffGGGGhhhh' })),
     );

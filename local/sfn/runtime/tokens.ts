@@ -7,8 +7,9 @@ import { type Clock, StatesError } from '../contracts.ts';
 import { SfnApiError } from './errors.ts';
 import type { EngineStore, TokenRecord } from './store.ts';
 
-// AWS task tokens are opaque printable text up to 2048 characters; anything else is not a token at all.
-const TOKEN_SHAPE = /^[\x21-\x7e]{1,2048}$/;
+// Tokens are long base64 text (the interpreter issues 64 base64url characters; AWS's are longer, up to
+// 2048). Anything else is not a token at all: InvalidToken rather than TaskDoesNotExist.
+const TOKEN_SHAPE = /^[A-Za-z0-9_\-+/=]{16,2048}$/;
 
 export interface WaitOptions {
   signal: AbortSignal;
