@@ -21,3 +21,9 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// A supervisor killed outright (npm, a terminal) cannot pass a signal on: when our parent is gone we
+// are re-parented, and stop rather than leave DynamoDB Local and the ports behind.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown('parent process exited');
+}, 1_000).unref();

@@ -15,9 +15,9 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start`'s entry point exactly as a newcomer would, with its own ports and data folder. */
+/** Runs `npm start` exactly as a newcomer would, with its own ports and data folder. */
 function startCloud(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+  const child = spawn('npm', ['start', '--silent'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
