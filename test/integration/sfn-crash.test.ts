@@ -251,4 +251,40 @@ describe('an engine process killed at any moment', () => {
     expect({ status: done.status, error: done.error, cause: done.cause }).toEqual({ status: 'SUCCEEDED' });
     expect(JSON.parse(done.output as string).approval).toEqual({ approved: 'while down' });
   }, 120_000);
+
+  it("times an execution out when its definition's TimeoutSeconds is due, across a restart", async () => {
+    await killEngine();
+    const first = await startStepFunctions({
+      port: 0,
+      dynamodbEndpoint: ddb.endpoint,
+      tablePrefix: 'timeout-',
+    });
+    const { stateMachineArn } = await first.engine.createStateMachine({
+      name: 'timeout-machine',
+      definition: JSON.stringify({
+        TimeoutSeconds: 2,
+        StartAt: 'Hold',
+        States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } },
+      }),
+      roleArn: 'arn:aws:iam::000000000000:role/local',
+    });
+    const { executionArn, startDate } = await first.engine.startExecution({ stateMachineArn });
+    await first.close();
+    const second = await startStepFunctions({
+      port: 0,
+      dynamodbEndpoint: ddb.endpoint,
+      tablePrefix: 'timeout-',
+    });
+    try {
+      expect(second.resumed).toBe(1);
+      await second.engine.idle();
+      const done = await second.engine.describeExecution({ executionArn });
+      expect(done.status).toBe('TIMED_OUT');
+      expect((done.stopDate ?? 0) - startDate).toBeGreaterThanOrEqual(2000);
+      const events = (await second.engine.getExecutionHistory({ executionArn, reverseOrder: true })).events;
+      expect(events[0]?.type).toBe('ExecutionTimedOut');
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 });
