@@ -4,6 +4,7 @@
  * Timestamps are epoch milliseconds here; the HTTP server turns them into the seconds AWS sends.
  */
 import { randomUUID } from 'node:crypto';
+import { JournalFailure } from '../asl/context.ts';
 import type {
   Clock,
   ExecutionContextObject,
@@ -404,6 +405,12 @@ export class ExecutionEngine {
         return;
       }
       if (this.closing) return;
+      if (reason instanceof JournalFailure) {
+        // Progress could not be persisted (DynamoDB Local unreachable): the execution is not failed, it
+        // stays RUNNING in the store and resumes from its journal at the next start.
+        console.error(`execution ${arn} paused: ${reason.message}; it resumes when the engine restarts`);
+        return;
+      }
       // The interpreter itself failed: report it as the execution's failure rather than hang RUNNING.
       const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       await journal.appendEvent('execution/end', {
