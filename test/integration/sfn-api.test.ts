@@ -10,14 +10,15 @@ import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
-import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import type { StepFunctionsService } from '#local/sfn/index.ts';
+import { startLocalStepFunctions } from '../helpers/sfn.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/local';
 let ddb: DynamoDbLocal;
@@ -27,17 +28,7 @@ const clock = new TestClock({ start: Date.UTC(2026, 0, 5) });
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
-  service = await startStepFunctions({
-    port: 0,
-    dynamodbEndpoint: ddb.endpoint,
-    clock,
-  });
-  sfn = new SFNClient({
-    endpoint: service.endpoint,
-    region: 'ap-southeast-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ service, sfn } = await startLocalStepFunctions(ddb, { clock }));
 });
 
 afterAll(async () => {

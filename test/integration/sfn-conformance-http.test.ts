@@ -8,19 +8,20 @@ import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
-import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import type { StepFunctionsService } from '#local/sfn/index.ts';
 import {
   type CaseResult,
   type ConformanceCase,
   compareWithRecorded,
   loadCases,
 } from '../conformance/conformance-cases.ts';
+import { startLocalStepFunctions } from '../helpers/sfn.ts';
 
 const knownFailures = JSON.parse(
   readFileSync(new URL('../conformance/known-failures.json', import.meta.url), 'utf8'),
@@ -33,17 +34,7 @@ let sfn: SFNClient;
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
   // Waits in the cases pass on a test clock that jumps ahead whenever the engine is idle.
-  service = await startStepFunctions({
-    port: 0,
-    dynamodbEndpoint: ddb.endpoint,
-    clock: new TestClock({ auto: true }),
-  });
-  sfn = new SFNClient({
-    endpoint: service.endpoint,
-    region: 'ap-southeast-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ service, sfn } = await startLocalStepFunctions(ddb, { clock: new TestClock({ auto: true }) }));
 });
 
 afterAll(async () => {

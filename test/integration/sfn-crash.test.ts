@@ -18,22 +18,16 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DynamoDbLocal,
-  freePort,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from '#local/dynamodb/launcher.ts';
-import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
+import { type DynamoDbLocal, freePort } from '#local/dynamodb/launcher.ts';
 import { startStepFunctions } from '#local/sfn/index.ts';
 import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
-import { synthFixture } from '../fixtures/cdk-sfn/app.ts';
+import { localSfnClient, startFixtureDynamoDb } from '../helpers/sfn.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'sfn-crash-'));
@@ -102,25 +96,17 @@ async function history(executionArn: string): Promise<HistoryEvent[]> {
 }
 
 beforeAll(async () => {
-  const synthesized = synthFixture(outdir);
-  ddb = await startDynamoDbLocal();
-  client = localDynamoDbClient(ddb.endpoint);
-  const tableNames = await createTablesFromTemplate(client, synthesized.templatePath);
-  tableName = Object.values(tableNames)[0] as string;
+  const fixture = await startFixtureDynamoDb(outdir);
+  ({ ddb, client, tableName } = fixture);
   port = await freePort();
   env = {
     SFN_PORT: String(port),
     DYNAMODB_ENDPOINT: ddb.endpoint,
-    TEMPLATE_PATH: synthesized.templatePath,
-    ASSETS_DIR: synthesized.assetsDir,
-    TABLE_NAMES: JSON.stringify(tableNames),
+    TEMPLATE_PATH: fixture.synthesized.templatePath,
+    ASSETS_DIR: fixture.synthesized.assetsDir,
+    TABLE_NAMES: JSON.stringify(fixture.tableNames),
   };
-  sfn = new SFNClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ap-southeast-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  sfn = localSfnClient(`http://127.0.0.1:${port}`);
   crashMachine = 'arn:aws:states:ap-southeast-1:000000000000:stateMachine:fixture-crash';
 });
 

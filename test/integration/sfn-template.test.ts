@@ -12,14 +12,13 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
-import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
-import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
-import { synthFixture } from '../fixtures/cdk-sfn/app.ts';
+import type { DynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import type { StepFunctionsService } from '#local/sfn/index.ts';
+import { startFixtureDynamoDb, startLocalStepFunctions } from '../helpers/sfn.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'sfn-fixture-'));
 let ddb: DynamoDbLocal;
@@ -29,22 +28,11 @@ let sfn: SFNClient;
 let tableName: string;
 
 beforeAll(async () => {
-  const synthesized = synthFixture(outdir);
-  ddb = await startDynamoDbLocal();
-  client = localDynamoDbClient(ddb.endpoint);
-  const tableNames = await createTablesFromTemplate(client, synthesized.templatePath);
-  tableName = Object.values(tableNames)[0] as string;
-  service = await startStepFunctions({
-    port: 0,
-    dynamodbEndpoint: ddb.endpoint,
-    template: { ...synthesized, tableNames },
-  });
-  sfn = new SFNClient({
-    endpoint: service.endpoint,
-    region: 'ap-southeast-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  const fixture = await startFixtureDynamoDb(outdir);
+  ({ ddb, client, tableName } = fixture);
+  ({ service, sfn } = await startLocalStepFunctions(ddb, {
+    template: { ...fixture.synthesized, tableNames: fixture.tableNames },
+  }));
 });
 
 afterAll(async () => {
