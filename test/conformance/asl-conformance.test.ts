@@ -3,7 +3,6 @@
  * and an auto-advancing test clock. Cases listed in known-failures.json must still fail (so the list can
  * only shrink); every other case must match what AWS recorded.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runExecution, validateDefinition } from '#local/sfn/asl/interpreter.ts';
 import { MemoryJournal } from '#local/sfn/asl/memory-journal.ts';
@@ -13,12 +12,10 @@ import {
   type CaseResult,
   type ConformanceCase,
   compareWithRecorded,
+  isKnownFailure,
+  knownFailures,
   loadCases,
-} from './conformance-cases.ts';
-
-const knownFailures = JSON.parse(
-  readFileSync(new URL('./known-failures.json', import.meta.url), 'utf8'),
-) as Record<string, string>;
+} from '../helpers/asl-cases.ts';
 
 /** The cases need no task resources. */
 const noTasks: ResourceInvoker = {
@@ -79,8 +76,8 @@ describe('ASL conformance (in-process)', () => {
     expect(Object.keys(knownFailures).filter((id) => !ids.has(id))).toEqual([]);
   });
 
-  const passing = cases.filter((c) => !(c.id in knownFailures));
-  const failing = cases.filter((c) => c.id in knownFailures);
+  const passing = cases.filter((c) => !isKnownFailure(c.id));
+  const failing = cases.filter((c) => isKnownFailure(c.id));
 
   it.each(passing.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     const result = await runCase(c, cases.indexOf(c));

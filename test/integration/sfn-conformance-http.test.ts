@@ -3,7 +3,6 @@
  * in DynamoDB Local: CreateStateMachine, StartExecution, poll DescribeExecution, compare with AWS.
  * Cases listed in the interpreter's known-failures.json must still fail (so the list can only shrink).
  */
-import { readFileSync } from 'node:fs';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -19,13 +18,10 @@ import {
   type CaseResult,
   type ConformanceCase,
   compareWithRecorded,
+  isKnownFailure,
   loadCases,
-} from '../conformance/conformance-cases.ts';
+} from '../helpers/asl-cases.ts';
 import { startLocalStepFunctions } from '../helpers/sfn.ts';
-
-const knownFailures = JSON.parse(
-  readFileSync(new URL('../conformance/known-failures.json', import.meta.url), 'utf8'),
-) as Record<string, string>;
 
 let ddb: DynamoDbLocal;
 let service: StepFunctionsService;
@@ -83,7 +79,7 @@ describe('ASL conformance through the Step Functions HTTP API', () => {
     const fixed: string[] = [];
     for (const [index, c] of cases.entries()) {
       const problems = compareWithRecorded(c, await runCase(c, index));
-      const known = Object.hasOwn(knownFailures, c.id);
+      const known = isKnownFailure(c.id);
       if (problems.length > 0 && !known) unexpected.push(`${c.id} (${c.file}): ${problems.join('; ')}`);
       if (problems.length === 0 && known) fixed.push(c.id);
     }
