@@ -18,14 +18,11 @@ import {
   jsonPathInput,
   jsonPathResult,
   jsonTypeName,
+  nextOf,
   pathScope,
   payloadTemplate,
   withRetryAndCatch,
 } from './common.ts';
-
-function nextOf(step: StepContext): string | null {
-  return step.state.End === true ? null : ((step.state.Next as string | undefined) ?? null);
-}
 
 /** A controller for the children of one attempt, aborted with the parent frame. */
 function childController(step: StepContext): { controller: AbortController; release: () => void } {

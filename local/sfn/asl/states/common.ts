@@ -26,6 +26,11 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new FrameAborted(signal.reason);
 }
 
+/** The state to go to after this one: its `Next`, or null for an `End` state. */
+export function nextOf(step: StepContext): string | null {
+  return step.state.End === true ? null : ((step.state.Next as string | undefined) ?? null);
+}
+
 /** The error object Catch hands on: `{ Error, Cause }`, empty strings when the failure named none (as AWS). */
 export function errorOutput(error: StatesError): Record<string, unknown> {
   return { Error: error.error ?? '', Cause: error.cause ?? '' };

@@ -16,14 +16,11 @@ import {
   jsonPathInput,
   jsonPathOutput,
   jsonTypeName,
+  nextOf,
   pathScope,
   payloadTemplate,
   sleep,
 } from './common.ts';
-
-function nextOf(step: StepContext): string | null {
-  return step.state.End === true ? null : ((step.state.Next as string | undefined) ?? null);
-}
 
 export async function runPass(step: StepContext, input: unknown): Promise<StateOutcome> {
   const state = step.state;

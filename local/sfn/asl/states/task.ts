@@ -13,6 +13,7 @@ import {
   jsonPathAssign,
   jsonPathInput,
   jsonPathResult,
+  nextOf,
   numericField,
   payloadTemplate,
   withRetryAndCatch,
@@ -102,10 +103,6 @@ async function taskAttempt(step: StepContext, rawInput: unknown): Promise<StateO
   const { output } = jsonPathResult(step, rawInput, result);
   const assigned = jsonPathAssign(step, state.Assign, result);
   return { output, next: nextOf(step), assigned };
-}
-
-function nextOf(step: StepContext): string | null {
-  return step.state.End === true ? null : ((step.state.Next as string | undefined) ?? null);
 }
 
 interface InvokeSpec {
