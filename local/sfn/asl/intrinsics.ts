@@ -313,7 +313,7 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
       const end = int(expect(name, values, 1, 'a number', isInteger));
       const seed = values.length === 3 ? int(expect(name, values, 2, 'a number', isInteger)) : undefined;
       if (end <= start) throw fail(name, `the end (${end}) must be greater than the start (${start})`);
-      const r = seed !== undefined ? seeded(seed) : (sources.random ?? Math.random)();
+      const r = seed !== undefined ? seededRandom(seed) : (sources.random ?? Math.random)();
       return start + Math.floor(r * (end - start));
     }
     case 'MathAdd': {
@@ -353,7 +353,8 @@ function callFunction(name: string, values: unknown[], args: Arg[], sources: Int
   }
 }
 
-const HASHES: Record<string, string> = {
+/** Step Functions' hash algorithm names (States.Hash, JSONata's $hash) → Node's. */
+export const HASHES: Record<string, string> = {
   MD5: 'md5',
   'SHA-1': 'sha1',
   'SHA-256': 'sha256',
@@ -361,9 +362,12 @@ const HASHES: Record<string, string> = {
   'SHA-512': 'sha512',
 };
 
-/** A deterministic [0, 1) from a seed (MathRandom's third argument), so equal seeds give equal values. */
-function seeded(seed: number): number {
-  let t = (seed + 0x6d2b79f5) | 0;
+/**
+ * A deterministic [0, 1) from a seed (MathRandom's third argument, JSONata's `$random(seed)`), so equal
+ * seeds give equal values; a fractional seed counts as its integer part.
+ */
+export function seededRandom(seed: number): number {
+  let t = (Math.trunc(seed) + 0x6d2b79f5) | 0;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

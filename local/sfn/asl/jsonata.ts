@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
 import { queryEvaluationError, StatesError } from './errors.ts';
-import type { IntrinsicSources } from './intrinsics.ts';
+import { HASHES, type IntrinsicSources, seededRandom } from './intrinsics.ts';
 
 export interface JsonataBindings {
   states: { input: unknown; result?: unknown; errorOutput?: unknown; context: unknown };
@@ -161,22 +161,6 @@ function describe(e: unknown): string {
 /** Raised inside a Step Functions JSONata function; surfaces with the function's own message. */
 class FunctionError extends Error {
   override readonly name = 'FunctionError';
-}
-
-const HASHES: Record<string, string> = {
-  MD5: 'md5',
-  'SHA-1': 'sha1',
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
-
-/** Deterministic [0, 1) from a seed, so `$random(seed)` repeats. */
-function seededRandom(seed: number): number {
-  let t = (Math.trunc(seed) + 0x6d2b79f5) | 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** AWS truncates non-integer arguments of its functions towards zero: $range(-1.7, 2, 1) starts at -1. */
