@@ -16,12 +16,13 @@ import {
 import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys } from './keys.ts';
 import {
   decodeCursor,
-  encodeCursor,
-  type Item,
+  isConditionFailure,
+  oldItem,
   type Page,
-  plainItem,
+  pageLimit,
   stripKeys,
   type TableContext,
+  toPage,
 } from './table.ts';
 
 /** What a caller supplies to create an application; any further fields are stored as given. */
@@ -63,15 +64,6 @@ const RESERVED = new Set<string>([
   'version',
 ]);
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error)?.name === 'ConditionalCheckFailedException';
-}
-
-/** The item returned with a failed condition (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
-function oldItem(error: unknown): Item | undefined {
-  return plainItem((error as { Item?: unknown }).Item);
-}
 
 export async function createApplication(
   ctx: TableContext,
@@ -187,10 +179,7 @@ export async function listApplicationsByInvestor(
   investorId: string,
   options: { limit?: number; cursor?: string } = {},
 ): Promise<Page<ApplicationRecord>> {
-  const limit = options.limit ?? 20;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new InvalidRepositoryInputError('limit', 'must be an integer from 1 to 100');
-  }
+  const limit = pageLimit(options.limit, 20, 100);
   const out = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
@@ -202,10 +191,8 @@ export async function listApplicationsByInvestor(
       ExclusiveStartKey: decodeCursor(options.cursor),
     }),
   );
-  const page: Page<ApplicationRecord> = {
-    items: (out.Items ?? []).map((i) => stripKeys<ApplicationRecord>(i)),
-  };
-  const cursor = encodeCursor(out.LastEvaluatedKey);
-  if (cursor) page.cursor = cursor;
-  return page;
+  return toPage(
+    (out.Items ?? []).map((i) => stripKeys<ApplicationRecord>(i)),
+    out.LastEvaluatedKey,
+  );
 }

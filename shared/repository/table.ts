@@ -5,7 +5,7 @@
 import { type AttributeValue, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { InvalidCursorError, TransactionContentionError } from './errors.ts';
+import { InvalidCursorError, InvalidRepositoryInputError, TransactionContentionError } from './errors.ts';
 import { KEY_ATTRIBUTES } from './keys.ts';
 
 export type Item = Record<string, unknown>;
@@ -73,6 +73,23 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
 }
 
+/** `limit` as a page size: `fallback` when absent, otherwise an integer from 1 to `max`. */
+export function pageLimit(limit: number | undefined, fallback: number, max: number): number {
+  const value = limit ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidRepositoryInputError('limit', `must be an integer from 1 to ${max}`);
+  }
+  return value;
+}
+
+/** A query's items as a page, with the cursor of the next page when the query stopped before the end. */
+export function toPage<T>(items: T[], lastEvaluatedKey: Record<string, unknown> | undefined): Page<T> {
+  const page: Page<T> = { items };
+  const cursor = encodeCursor(lastEvaluatedKey);
+  if (cursor) page.cursor = cursor;
+  return page;
+}
+
 export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
   try {
@@ -104,6 +121,16 @@ export function plainItem(item: unknown): Item | undefined {
       ATTRIBUTE_VALUE_TAGS.has(Object.keys(v)[0] ?? ''),
   );
   return marshalled ? unmarshall(item as Record<string, AttributeValue>) : (item as Item);
+}
+
+/** A single conditional write was refused because its condition did not hold. */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** The item returned with a failed condition (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
+export function oldItem(error: unknown): Item | undefined {
+  return plainItem((error as { Item?: unknown }).Item);
 }
 
 export function cancellationReasons(error: unknown): CancellationReason[] | undefined {

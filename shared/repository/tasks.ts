@@ -12,12 +12,14 @@ import { InvalidRepositoryInputError, TaskNotFoundError, TaskStatusConflictError
 import { checkId, checkInstant, INDEX, keys } from './keys.ts';
 import {
   decodeCursor,
-  encodeCursor,
   type Item,
+  isConditionFailure,
+  oldItem,
   type Page,
-  plainItem,
+  pageLimit,
   stripKeys,
   type TableContext,
+  toPage,
 } from './table.ts';
 
 export interface NewTask {
@@ -66,7 +68,7 @@ export async function createTask(ctx: TableContext, input: NewTask): Promise<Tas
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw new TaskStatusConflictError(input.taskId, 'absent', 'existing');
     }
     throw error;
@@ -137,8 +139,8 @@ export async function setTaskStatus(
     );
     return stripKeys<TaskRecord>(out.Attributes ?? {});
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') {
-      const old = plainItem((error as { Item?: unknown }).Item);
+    if (isConditionFailure(error)) {
+      const old = oldItem(error);
       const actual = typeof old?.status === 'string' ? old.status : undefined;
       throw new TaskStatusConflictError(taskId, expectedStatus, actual);
     }
@@ -152,10 +154,7 @@ export async function listInbox(
   inbox: { role: string; scope: string; status: string },
   options: { limit?: number; cursor?: string } = {},
 ): Promise<Page<Omit<TaskRecord, 'taskToken'>>> {
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new InvalidRepositoryInputError('limit', 'must be an integer from 1 to 100');
-  }
+  const limit = pageLimit(options.limit, 50, 100);
   const out = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
@@ -170,8 +169,5 @@ export async function listInbox(
     const { taskToken: _token, ...rest } = stripKeys<TaskRecord>(i);
     return rest;
   });
-  const page: Page<Omit<TaskRecord, 'taskToken'>> = { items };
-  const cursor = encodeCursor(out.LastEvaluatedKey);
-  if (cursor) page.cursor = cursor;
-  return page;
+  return toPage(items, out.LastEvaluatedKey);
 }

@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidRepositoryInputError, TimelineEventExistsError } from './errors.ts';
 import { checkId, checkInstant, keys } from './keys.ts';
-import { decodeCursor, encodeCursor, type Page, stripKeys, type TableContext } from './table.ts';
+import {
+  decodeCursor,
+  isConditionFailure,
+  type Page,
+  pageLimit,
+  stripKeys,
+  type TableContext,
+  toPage,
+} from './table.ts';
 
 export interface TimelineEventInput {
   /** What happened, e.g. "plot.held", "approval.requested" (at most 120 characters). */
@@ -102,7 +110,7 @@ export async function appendTimelineEvent(
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw new TimelineEventExistsError(applicationId, key.sk);
     }
     throw error;
@@ -116,10 +124,7 @@ export async function listTimeline(
   applicationId: string,
   options: { limit?: number; cursor?: string } = {},
 ): Promise<Page<TimelineEvent>> {
-  const limit = options.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new InvalidRepositoryInputError('limit', 'must be an integer from 1 to 500');
-  }
+  const limit = pageLimit(options.limit, 100, 500);
   const out = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
@@ -133,8 +138,8 @@ export async function listTimeline(
       ExclusiveStartKey: decodeCursor(options.cursor),
     }),
   );
-  const page: Page<TimelineEvent> = { items: (out.Items ?? []).map((i) => stripKeys<TimelineEvent>(i)) };
-  const cursor = encodeCursor(out.LastEvaluatedKey);
-  if (cursor) page.cursor = cursor;
-  return page;
+  return toPage(
+    (out.Items ?? []).map((i) => stripKeys<TimelineEvent>(i)),
+    out.LastEvaluatedKey,
+  );
 }
