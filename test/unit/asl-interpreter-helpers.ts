@@ -59,6 +59,20 @@ export function untilAborted(signal: AbortSignal): Promise<never> {
   });
 }
 
+/** A task that never finishes by itself and notes whether its invocation was aborted. */
+export function hangingTask(): { handler: TaskHandler; aborted: () => boolean } {
+  let aborted = false;
+  return {
+    handler: (task) => {
+      task.signal.addEventListener('abort', () => {
+        aborted = true;
+      });
+      return untilAborted(task.signal);
+    },
+    aborted: () => aborted,
+  };
+}
+
 export function contextFor(input: unknown, clock: TestClock): ExecutionContextObject {
   return {
     Execution: {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '#local/sfn/asl/interpreter.ts';
 import { systemClock, TestClock } from '#local/sfn/asl/test-clock.ts';
 import { StatesError } from '#local/sfn/contracts.ts';
-import { FakeInvoker, lambda, run, settle, start, untilAborted } from './asl-interpreter-helpers.ts';
+import { FakeInvoker, hangingTask, lambda, run, settle, start } from './asl-interpreter-helpers.ts';
 
 const fail = (error: string, cause = 'boom') => {
   throw new StatesError(error, cause);
@@ -424,15 +424,8 @@ describe('JSONPath Assign', () => {
 describe('Task timeouts and heartbeats', () => {
   it('fails with States.Timeout after TimeoutSeconds and aborts the invocation', async () => {
     const clock = new TestClock();
-    let aborted = false;
-    const invoker = new FakeInvoker({
-      slow: (task) => {
-        task.signal.addEventListener('abort', () => {
-          aborted = true;
-        });
-        return untilAborted(task.signal);
-      },
-    });
+    const slow = hangingTask();
+    const invoker = new FakeInvoker({ slow: slow.handler });
     const started = start({
       clock,
       invoker,
@@ -442,11 +435,11 @@ describe('Task timeouts and heartbeats', () => {
     expect(invoker.calls[0]?.timeoutAt).toBe(clock.now() + 10_000);
     clock.advance(9_999);
     await settle();
-    expect(aborted).toBe(false);
+    expect(slow.aborted()).toBe(false);
     clock.advance(1);
     const outcome = await started.outcome;
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
-    expect(aborted).toBe(true);
+    expect(slow.aborted()).toBe(true);
     expect(started.journal.history().map((e) => e.type)).toContain('TaskTimedOut');
   });
 
@@ -655,15 +648,8 @@ describe('variables', () => {
 
 describe('StopExecution', () => {
   it('rejects promptly with the reason and aborts a pending invocation', async () => {
-    let invocationAborted = false;
-    const invoker = new FakeInvoker({
-      hang: (task) => {
-        task.signal.addEventListener('abort', () => {
-          invocationAborted = true;
-        });
-        return untilAborted(task.signal);
-      },
-    });
+    const hang = hangingTask();
+    const invoker = new FakeInvoker({ hang: hang.handler });
     const started = start({
       invoker,
       clock: new TestClock(),
@@ -686,7 +672,7 @@ describe('StopExecution', () => {
     const reason = new Error('stopped by the user');
     started.controller.abort(reason);
     await expect(started.outcome).rejects.toBe(reason);
-    expect(invocationAborted).toBe(true);
+    expect(hang.aborted()).toBe(true);
     expect(started.clock.pending()).toBe(0);
   });
 });
