@@ -18,7 +18,7 @@ import {
 import type { Catalog, Clearance, Plot, PlotStatus, Zone } from '#shared/catalog/schema.ts';
 import { PlotNotFoundError } from './errors.ts';
 import { checkId, INDEX, keys } from './keys.ts';
-import { type Item, mapLimit, stripKeys, type TableContext } from './table.ts';
+import { type Item, isConditionFailure, mapLimit, stripKeys, type TableContext } from './table.ts';
 
 /** A zone as stored: the catalog entry and the catalog version that last wrote it. */
 export type ZoneRecord = Zone & { catalogVersion: string };
@@ -322,7 +322,7 @@ export async function updatePlotClearance(
     );
     return stripKeys<PlotRecord>(out.Attributes ?? {});
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') throw new PlotNotFoundError(plotId);
+    if (isConditionFailure(error)) throw new PlotNotFoundError(plotId);
     throw error;
   }
 }

@@ -19,7 +19,13 @@ import {
   PlotUnavailableError,
 } from './errors.ts';
 import { checkInstant, keys } from './keys.ts';
-import { type CancellationReason, type Item, type TableContext, withTransactionRetry } from './table.ts';
+import {
+  type CancellationReason,
+  type Item,
+  isConditionFailure,
+  type TableContext,
+  withTransactionRetry,
+} from './table.ts';
 
 export interface HoldOptions {
   /** After this instant another application may take the plot over (the holder keeps it until then). */
@@ -282,7 +288,7 @@ async function conditionalUpdate(ctx: TableContext, input: ConstructorParameters
     await ctx.doc.send(new UpdateCommand(input));
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }
