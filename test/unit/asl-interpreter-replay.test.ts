@@ -26,6 +26,20 @@ async function crash(started: Started): Promise<MemoryJournal> {
   return snapshot;
 }
 
+/**
+ * Starts a run on a clock that stands still, waits until it first sleeps (a Wait, a retry backoff) and
+ * crashes it there; `startedAt` is the clock's time throughout.
+ */
+async function crashWhenSleeping(
+  options: Omit<Parameters<typeof start>[0], 'clock'>,
+): Promise<{ snapshot: MemoryJournal; startedAt: number }> {
+  const clock = new TestClock();
+  const startedAt = clock.now();
+  const first = start({ ...options, clock });
+  await clock.whenSleeping();
+  return { snapshot: await crash(first), startedAt };
+}
+
 function types(journal: MemoryJournal): string[] {
   return journal.history().map((e) => e.type);
 }
@@ -61,11 +75,7 @@ describe('resuming from the journal', () => {
       invoker: new FakeInvoker({ first: () => 'one', second: () => 'two' }),
     });
 
-    const clock = new TestClock();
-    const startedAt = clock.now();
-    const first = start({ definition: waitBetweenTasks, invoker, clock });
-    await clock.whenSleeping();
-    const snapshot = await crash(first);
+    const { snapshot, startedAt } = await crashWhenSleeping({ definition: waitBetweenTasks, invoker });
 
     const later = new TestClock({ start: startedAt + 40_000 });
     const resumed = start({ definition: waitBetweenTasks, invoker, clock: later, journal: snapshot });
@@ -189,11 +199,7 @@ describe('resuming from the journal', () => {
       StartAt: 'T',
       States: { T: lambda('flaky', { Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 30 }], End: true }) },
     };
-    const clock = new TestClock();
-    const startedAt = clock.now();
-    const first = start({ definition, invoker, clock });
-    await clock.whenSleeping();
-    const snapshot = await crash(first);
+    const { snapshot, startedAt } = await crashWhenSleeping({ definition, invoker });
 
     const later = new TestClock({ start: startedAt + 10_000 });
     const resumed = start({ definition, invoker, clock: later, journal: snapshot });
@@ -263,11 +269,8 @@ describe('resuming from the journal', () => {
         Broken: { Type: 'Pass', InputPath: '$.missing', End: true },
       },
     };
-    const clock = new TestClock();
-    const first = start({ definition, clock });
-    await clock.whenSleeping();
-    const snapshot = await crash(first);
-    const later = new TestClock({ start: clock.now() + 10_000 });
+    const { snapshot, startedAt } = await crashWhenSleeping({ definition });
+    const later = new TestClock({ start: startedAt + 10_000 });
     const outcome = await start({ definition, clock: later, journal: snapshot }).outcome;
     expect(outcome).toEqual({
       status: 'FAILED',
@@ -287,11 +290,8 @@ describe('resuming from the journal', () => {
         Use: { Type: 'Pass', Output: '{% $greeting %}', End: true },
       },
     };
-    const clock = new TestClock();
-    const first = start({ definition, clock });
-    await clock.whenSleeping();
-    const snapshot = await crash(first);
-    const later = new TestClock({ start: clock.now() + 5_000 });
+    const { snapshot, startedAt } = await crashWhenSleeping({ definition });
+    const later = new TestClock({ start: startedAt + 5_000 });
     const outcome = await start({ definition, clock: later, journal: snapshot }).outcome;
     const exited = snapshot.history().find((e) => e.type === 'PassStateExited');
     const details = exited?.details.stateExitedEventDetails as
