@@ -123,7 +123,11 @@ export interface ExecutionRun {
 
 export type RunOutcome =
   | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: string; cause?: string };
+  | {
+      status: 'FAILED' /** Absent when a Fail state names no Error, as AWS records it. */;
+      error?: string;
+      cause?: string;
+    };
 
 /**
  * Implemented in `local/sfn/asl/interpreter.ts`:
