@@ -124,7 +124,8 @@ export interface ExecutionRun {
 export type RunOutcome =
   | { status: 'SUCCEEDED'; output: unknown }
   | {
-      status: 'FAILED' /** Absent when a Fail state names no Error, as AWS records it. */;
+      status: 'FAILED';
+      /** Absent when a Fail state names no Error, as AWS records it. */
       error?: string;
       cause?: string;
     };
