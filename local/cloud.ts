@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
 import type { LocalConfig } from './config.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from './dynamodb/launcher.ts';
@@ -28,14 +29,6 @@ export interface LocalCloud {
 
 type Log = (message: string) => void;
 
-/** Logical ID of the application table in the template (the DataTable construct's TableV2). */
-function appTableName(tableNames: Record<string, string>): string {
-  const entry = Object.entries(tableNames).find(([logicalId]) => logicalId.startsWith('Data'));
-  if (!entry)
-    throw new Error(`the template has no application table (tables: ${Object.keys(tableNames).join(', ')})`);
-  return entry[1];
-}
-
 /** A JVM left behind by a process that was killed outright is stopped before a new one takes its port. */
 function stopStaleJvm(pidFile: string, log: Log): void {
   try {
@@ -54,8 +47,10 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
   const outdir = join(config.dataDir, 'cdk.out');
   const started = Date.now();
 
-  const assembly = buildApp(outdir).app.synth();
-  const templatePath = assembly.getStackByName(STACK_NAME).templateFullPath;
+  const { app, stack } = buildApp(outdir);
+  const templatePath = app.synth().getStackByName(STACK_NAME).templateFullPath;
+  // The application table's logical ID, asked of the stack itself rather than guessed from the template.
+  const appTableLogicalId = stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement);
   log(`synthesized ${STACK_NAME} (${Date.now() - started} ms)`);
 
   const pidFile = join(config.dataDir, 'dynamodb.pid');
@@ -79,7 +74,8 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
   try {
     log(`DynamoDB Local on ${dynamodb.endpoint} (data in ${join(config.dataDir, 'dynamodb')})`);
     const tableNames = await createTablesFromTemplate(client, templatePath);
-    const tableName = appTableName(tableNames);
+    const tableName = tableNames[appTableLogicalId];
+    if (!tableName) throw new Error(`the template has no table ${appTableLogicalId}`);
     const meta = await seedLocal(client, tableName);
     log(`seeded catalog ${meta.version} into ${tableName}`);
 
