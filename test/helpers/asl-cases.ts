@@ -5,7 +5,7 @@
  * ("<uuid:1>", "date", ...) match any non-empty text. Both conformance suites (in-process and over HTTP)
  * read them from here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface ConformanceCase {
@@ -32,7 +32,9 @@ export interface CaseResult {
 }
 
 const repoRoot = new URL('../../', import.meta.url);
-export const casesDir = fileURLToPath(new URL('../shared/asl-conformance/cases/', repoRoot));
+/** Beside the checkout by default (as CI lays it out); ASL_CONFORMANCE_DIR points elsewhere. */
+export const casesDir =
+  process.env.ASL_CONFORMANCE_DIR ?? fileURLToPath(new URL('../shared/asl-conformance/cases/', repoRoot));
 
 /** Case id → why it fails. The suites require these to still fail, so the list can only shrink. */
 export const knownFailures = JSON.parse(
@@ -44,6 +46,11 @@ export function isKnownFailure(id: string): boolean {
 }
 
 export function loadCases(): ConformanceCase[] {
+  if (!existsSync(casesDir)) {
+    throw new Error(
+      `The ASL conformance cases are not at ${casesDir}: put the shared/ folder beside the checkout (as CI has it) or set ASL_CONFORMANCE_DIR to the cases folder.`,
+    );
+  }
   return readdirSync(casesDir)
     .filter((name) => name.endsWith('.json'))
     .sort()
