@@ -29,16 +29,21 @@ export interface LocalCloud {
 
 type Log = (message: string) => void;
 
-/** A JVM left behind by a process that was killed outright is stopped before a new one takes its port. */
+/**
+ * A JVM left behind by a process that was killed outright is stopped before a new one takes its port.
+ * The pid is only trusted while it still names DynamoDB Local: pids are reused, and another process
+ * that happens to hold it must not be killed.
+ */
 function stopStaleJvm(pidFile: string, log: Log): void {
   try {
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    if (pid > 0) {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (pid > 0 && command.includes('DynamoDBLocal.jar')) {
       process.kill(pid, 'SIGKILL');
       log(`stopped DynamoDB Local left running by an earlier start (pid ${pid})`);
     }
   } catch {
-    // No pid file, or that process is gone: nothing to stop.
+    // No pid file, that process is gone, or no /proc to check it by: nothing to stop.
   }
 }
 
@@ -69,7 +74,7 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
     async () => client.destroy(),
   ];
   const closeAll = async () => {
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    for (const step of [...cleanup].reverse()) await step().catch(() => undefined);
   };
   try {
     log(`DynamoDB Local on ${dynamodb.endpoint} (data in ${join(config.dataDir, 'dynamodb')})`);
