@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { EnquirySchema } from '#shared/enquiry/schema.ts';

@@ -4,7 +4,7 @@
  * code can never drift apart. Every string, number and array is bounded because the same schemas guard
  * data coming back from DynamoDB and from zone managers' updates.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** URL-safe slug used for zone, plot and source ids (also DynamoDB key material, hence the limit). */
 export const IdSchema = z

@@ -3,7 +3,7 @@
  * Strict and bounded everywhere, because it arrives from the public internet; `parseEnquiry` reports every
  * failing field with its rule at once, so an investor fixes a form in one round trip, not ten.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
 import { VsicVersionSchema } from '#shared/catalog/schema.ts';
 

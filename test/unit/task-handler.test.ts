@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputValidationError } from '#shared/errors.ts';
 import { taskHandler } from '#shared/middleware/task-handler.ts';
 
