@@ -5,8 +5,10 @@
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -18,10 +20,14 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { RetryLater, retryBounded } from '#shared/retry.ts';
 import type { HistoryEvent, StepRecord } from '../contracts.ts';
+  type ExecutionSummary,
 import {
   type EngineStore,
   type ExecutionRecord,
+  type ExecutionPage,
+  type ExecutionPageQuery,
   JournalState,
   type OutboxEntry,
   type StateMachineRecord,
@@ -46,6 +52,61 @@ export function engineTableNames(prefix = 'local-sfn-') {
 }
 
 const isConditionFailure = (err: unknown) =>
+interface IndexSpec {
+  name: string;
+  pk: string;
+  sk: string;
+}
+
+/**
+ * The executions' indexes. `startKey` (start time, zero-padded, then the ARN) orders a state machine's
+ * executions newest first; `machineStart` (the state machine's ARN, `#`, `startKey`) does the same inside
+ * a status. Both are written once, when the execution is created, so no later write has to keep them.
+ */
+const INDEX = {
+  byMachine: { name: 'byMachine', pk: 'stateMachineArn', sk: 'startKey' },
+  byStatus: { name: 'byStatus', pk: 'status', sk: 'machineStart' },
+} as const satisfies Record<string, IndexSpec>;
+const EXECUTION_INDEXES: IndexSpec[] = [INDEX.byMachine, INDEX.byStatus];
+
+const indexDefinition = (index: IndexSpec) => ({
+  IndexName: index.name,
+  KeySchema: [
+    { AttributeName: index.pk, KeyType: 'HASH' as const },
+    { AttributeName: index.sk, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
+/** The index keys of an execution (epoch ms fit 15 digits until the year 33658). */
+function executionIndexKeys(record: { stateMachineArn: string; startDate: number; executionArn: string }) {
+  const startKey = `${String(Math.max(0, Math.trunc(record.startDate))).padStart(15, '0')}#${record.executionArn}`;
+  return { startKey, machineStart: `${record.stateMachineArn}#${startKey}` };
+}
+
+function withoutIndexKeys(item: ExecutionRecord): ExecutionRecord {
+  const {
+    startKey: _s,
+    machineStart: _m,
+    ...record
+  } = item as ExecutionRecord & {
+    startKey?: string;
+    machineStart?: string;
+  };
+  return record;
+}
+
+function summaryOf(item: ExecutionRecord): ExecutionSummary {
+  return {
+    executionArn: item.executionArn,
+    stateMachineArn: item.stateMachineArn,
+    name: item.name,
+    status: item.status,
+    startDate: item.startDate,
+    ...(item.stopDate !== undefined ? { stopDate: item.stopDate } : {}),
+  };
+}
+
   err instanceof ConditionalCheckFailedException ||
   (err as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -71,38 +132,94 @@ export class DynamoStore implements EngineStore {
 
   async init(): Promise<void> {
     const t = this.tables;
-    const specs: Array<{ name: string; pk: string; sk?: string }> = [
+    const specs: Array<{ name: string; pk: string; sk?: string; indexes?: IndexSpec[] }> = [
       { name: t.stateMachines, pk: 'stateMachineArn' },
-      { name: t.executions, pk: 'executionArn' },
+      { name: t.executions, pk: 'executionArn', indexes: EXECUTION_INDEXES },
       { name: t.journal, pk: 'executionArn', sk: 'key' },
       { name: t.tokens, pk: 'token' },
       { name: t.outbox, pk: 'channel', sk: 'id' },
     ];
     await Promise.all(
-      specs.map(async ({ name, pk, sk }) => {
+      specs.map(async ({ name, pk, sk, indexes = [] }) => {
+        const keys = [pk, ...(sk ? [sk] : []), ...indexes.flatMap((i) => [i.pk, i.sk])];
         try {
           await this.client.send(
             new CreateTableCommand({
               TableName: name,
               BillingMode: 'PAY_PER_REQUEST',
-              AttributeDefinitions: [
-                { AttributeName: pk, AttributeType: 'S' },
-                ...(sk ? [{ AttributeName: sk, AttributeType: 'S' as const }] : []),
-              ],
+              AttributeDefinitions: [...new Set(keys)].map((AttributeName) => ({
+                AttributeName,
+                AttributeType: 'S' as const,
+              })),
               KeySchema: [
                 { AttributeName: pk, KeyType: 'HASH' },
                 ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
               ],
             }),
+              ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes.map(indexDefinition) } : {}),
           );
         } catch (err) {
           if (!(err instanceof ResourceInUseException)) throw err;
         }
+          // A table made by an earlier version (data kept in DATA_DIR) gets the indexes it lacks.
+          if (indexes.length > 0) await this.addMissingIndexes(name, indexes);
       }),
     );
   }
 
   private async putIfAbsent(table: string, key: string, item: object): Promise<boolean> {
+  /**
+   * Adds the executions' indexes to a table created before they existed, then gives every execution
+   * written without them its index keys (a one-time backfill; later starts find nothing to do).
+   */
+  private async addMissingIndexes(table: string, indexes: IndexSpec[]): Promise<void> {
+    const describe = async () =>
+      (await this.client.send(new DescribeTableCommand({ TableName: table }))).Table
+        ?.GlobalSecondaryIndexes ?? [];
+    const existing = new Set((await describe()).map((i) => i.IndexName));
+    const missing = indexes.filter((i) => !existing.has(i.name));
+    if (missing.length === 0) return;
+    // DynamoDB creates one index per UpdateTable.
+    for (const index of missing) {
+      await this.client.send(
+        new UpdateTableCommand({
+          TableName: table,
+          AttributeDefinitions: [index.pk, index.sk].map((AttributeName) => ({
+            AttributeName,
+            AttributeType: 'S' as const,
+          })),
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
+      await retryBounded(
+        `executions table: index ${index.name} to become ACTIVE`,
+        async () => {
+          const status = (await describe()).find((i) => i.IndexName === index.name)?.IndexStatus;
+          if (status !== 'ACTIVE') throw new RetryLater(`index ${index.name} is ${status ?? 'absent'}`);
+        },
+        { attempts: 40, baseDelayMs: 50, maxDelayMs: 1_000 },
+      );
+    }
+    const unindexed = await this.scanAll<ExecutionRecord>(table, {
+      expr: 'attribute_not_exists(#k)',
+      names: { '#k': 'startKey' },
+      values: undefined,
+    });
+    for (const record of unindexed) {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { executionArn: record.executionArn },
+          UpdateExpression: 'SET startKey = :s, machineStart = :m',
+          ExpressionAttributeValues: {
+            ':s': executionIndexKeys(record).startKey,
+            ':m': executionIndexKeys(record).machineStart,
+          },
+        }),
+      );
+    }
+  }
+
     try {
       await this.doc.send(
         new PutCommand({
@@ -121,7 +238,7 @@ export class DynamoStore implements EngineStore {
 
   private async scanAll<T>(
     table: string,
-    filter?: { expr: string; names: Record<string, string>; values: Record<string, unknown> },
+    filter?: { expr: string; names: Record<string, string>; values: Record<string, unknown> | undefined },
   ) {
     const items: T[] = [];
     let start: Record<string, unknown> | undefined;
@@ -202,31 +319,99 @@ export class DynamoStore implements EngineStore {
   }
 
   createExecution(record: ExecutionRecord) {
-    return this.putIfAbsent(this.tables.executions, 'executionArn', record);
+    return this.putIfAbsent(this.tables.executions, 'executionArn', {
+      ...record,
+      ...executionIndexKeys(record),
+    });
   }
   async getExecution(arn: string) {
     const r = await this.doc.send(
       new GetCommand({ TableName: this.tables.executions, Key: { executionArn: arn }, ConsistentRead: true }),
     );
-    return r.Item as ExecutionRecord | undefined;
+    return r.Item && withoutIndexKeys(r.Item as ExecutionRecord);
   }
   finishExecution(arn: string, patch: Partial<ExecutionRecord>) {
     return this.conditionalUpdate(this.tables.executions, 'executionArn', arn, patch, 'RUNNING');
   }
-  async listExecutions(stateMachineArn: string) {
-    const items = await this.scanAll<ExecutionRecord>(this.tables.executions, {
-      expr: '#m = :m',
-      names: { '#m': 'stateMachineArn' },
-      values: { ':m': stateMachineArn },
-    });
-    return items.sort((a, b) => b.startDate - a.startDate || b.executionArn.localeCompare(a.executionArn));
+  /**
+   * Without a status: the `byMachine` index (stateMachineArn, startKey descending). With one: the
+   * `byStatus` index, its sort key prefixed by the state machine (status, machineStart descending).
+   * One Query of `limit + 1` items tells whether another page follows.
+   */
+  async listExecutions(query: ExecutionPageQuery): Promise<ExecutionPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1) {
+      throw new RangeError('listExecutions: limit must be an integer ≥ 1');
+    }
+    const { stateMachineArn, status, after } = query;
+    const cursor = after && executionIndexKeys({ ...after, stateMachineArn });
+    const request = status
+      ? {
+          IndexName: INDEX.byStatus.name,
+          KeyConditionExpression: '#s = :s AND begins_with(machineStart, :m)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ':m': `${stateMachineArn}#` },
+          ...(after && cursor
+            ? {
+                ExclusiveStartKey: {
+                  executionArn: after.executionArn,
+                  status,
+                  machineStart: cursor.machineStart,
+                },
+              }
+            : {}),
+        }
+      : {
+          IndexName: INDEX.byMachine.name,
+          KeyConditionExpression: 'stateMachineArn = :m',
+          ExpressionAttributeValues: { ':m': stateMachineArn },
+          ...(after && cursor
+            ? {
+                ExclusiveStartKey: {
+                  executionArn: after.executionArn,
+                  stateMachineArn,
+                  startKey: cursor.startKey,
+                },
+              }
+            : {}),
+        };
+    const items: ExecutionSummary[] = [];
+    let start = request.ExclusiveStartKey as Record<string, unknown> | undefined;
+    // Pages of an index are bounded by size too: keep reading until limit + 1 items or the end.
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.executions,
+          ...request,
+          ExclusiveStartKey: start,
+          ScanIndexForward: false,
+          Limit: query.limit + 1 - items.length,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(summaryOf(item as ExecutionRecord));
+      start = page.LastEvaluatedKey;
+    } while (start && items.length <= query.limit);
+    return { items: items.slice(0, query.limit), more: items.length > query.limit };
   }
-  listRunningExecutions() {
-    return this.scanAll<ExecutionRecord>(this.tables.executions, {
-      expr: '#s = :s',
-      names: { '#s': 'status' },
-      values: { ':s': 'RUNNING' },
-    });
+
+  /** The `byStatus` index's RUNNING partition, every page of it. */
+  async listRunningExecutions(): Promise<ExecutionRecord[]> {
+    const records: ExecutionRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.executions,
+          IndexName: INDEX.byStatus.name,
+          KeyConditionExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'RUNNING' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(withoutIndexKeys(item as ExecutionRecord));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return records;
   }
 
   private async queryJournal(executionArn: string, prefix?: string) {

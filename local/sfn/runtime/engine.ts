@@ -3,7 +3,7 @@
  * through the interpreter and resuming every RUNNING execution when the engine starts again.
  * Timestamps are epoch milliseconds here; the HTTP server turns them into the seconds AWS sends.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { JournalFailure } from '../asl/context.ts';
 import type {
   Clock,
@@ -14,7 +14,13 @@ import type {
   RunExecution,
 } from '../contracts.ts';
 import { SfnApiError, validation } from './errors.ts';
-import type { EngineStore, ExecutionRecord, StateMachineRecord, StoredJournal } from './store.ts';
+import type {
+  EngineStore,
+  ExecutionCursor,
+  ExecutionRecord,
+  StateMachineRecord,
+  StoredJournal,
+} from './store.ts';
 
 export type ValidateDefinition = (definition: unknown, invoker?: ResourceInvoker) => string[];
 
@@ -61,13 +67,19 @@ function requireString(request: Record<string, unknown>, field: string): string 
   return value;
 }
 
-function page<T>(items: T[], maxResults: unknown, nextToken: unknown): { items: T[]; nextToken?: string } {
-  const max = maxResults === undefined || maxResults === 0 ? 100 : Number(maxResults);
-  if (!Number.isInteger(max) || max < 0 || max > 1000) {
+/** AWS's maxResults: 0 or absent means 100; at most 1,000. */
+function pageSize(maxResults: unknown): number {
+  const max = maxResults === undefined || maxResults === null || maxResults === 0 ? 100 : Number(maxResults);
+  if (!Number.isInteger(max) || max < 1 || max > 1000) {
     throw validation(
       `1 validation error detected: Value '${String(maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
     );
   }
+  return max;
+}
+
+function page<T>(items: T[], maxResults: unknown, nextToken: unknown): { items: T[]; nextToken?: string } {
+  const max = pageSize(maxResults);
   let start = 0;
   if (nextToken !== undefined && nextToken !== null) {
     const decoded = Number(Buffer.from(String(nextToken), 'base64url').toString('utf8'));
@@ -92,6 +104,8 @@ export class ExecutionEngine {
   readonly accountId: string;
   private readonly running = new Map<string, Running>();
   private closing = false;
+  /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
+  private readonly tokens = new PageTokens();
 
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
@@ -304,18 +318,25 @@ export class ExecutionEngine {
   async resumeAll(): Promise<number> {
     const running = await this.store.listRunningExecutions();
     let resumed = 0;
-    for (const record of running) {
-      if (this.running.has(record.executionArn)) continue;
-      try {
-        this.launch(record, JSON.parse(record.input), await this.openWithStartedEvent(record));
-        resumed++;
-      } catch (err) {
-        // One execution that cannot be loaded must not keep the others (or the engine) from starting.
-        console.error(
-          `local Step Functions: cannot resume ${record.executionArn}: ${(err as Error).message}`,
-        );
+    // Journals load in parallel, a bounded number at a time: 1,000 executions resume in seconds
+    // without opening 1,000 requests to the store at once.
+    let next = 0;
+    const worker = async () => {
+      while (next < running.length) {
+        const record = running[next++];
+        if (!record || this.running.has(record.executionArn)) continue;
+        try {
+          this.launch(record, JSON.parse(record.input), await this.openWithStartedEvent(record));
+          resumed++;
+        } catch (err) {
+          // One execution that cannot be loaded must not keep the others (or the engine) from starting.
+          console.error(
+            `local Step Functions: cannot resume ${record.executionArn}: ${(err as Error).message}`,
+          );
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, running.length) }, worker));
     return resumed;
   }
 
@@ -460,10 +481,29 @@ export class ExecutionEngine {
         `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${statuses.join(', ')}]`,
       );
     }
-    const all = (await this.store.listExecutions(machine.stateMachineArn)).filter(
-      (e) => filter === undefined || e.status === filter,
-    );
-    const { items, nextToken } = page(all, request.maxResults, request.nextToken);
+    const status = filter as ExecutionStatus | undefined;
+    const limit = pageSize(request.maxResults);
+    // The token names the query it continues: another state machine or filter is refused, as on AWS.
+    const query = `executions|${machine.stateMachineArn}|${status ?? ''}`;
+    const after =
+      request.nextToken === undefined || request.nextToken === null
+        ? undefined
+        : this.tokens.open(request.nextToken, query, (v): v is ExecutionCursor => {
+            const c = v as Partial<ExecutionCursor> | null;
+            return typeof c?.startDate === 'number' && typeof c.executionArn === 'string';
+          });
+    const found = await this.store.listExecutions({
+      stateMachineArn: machine.stateMachineArn,
+      ...(status ? { status } : {}),
+      limit,
+      ...(after ? { after } : {}),
+    });
+    const items = found.items;
+    const last = items.at(-1);
+    const nextToken =
+      found.more && last
+        ? this.tokens.seal(query, { startDate: last.startDate, executionArn: last.executionArn })
+        : undefined;
     return {
       executions: items.map((e) => ({
         executionArn: e.executionArn,
@@ -481,12 +521,28 @@ export class ExecutionEngine {
     const record = await this.requireExecution(request.executionArn);
     // A running execution's latest events may still be buffered in its journal: read them there.
     const live = this.running.get(record.executionArn)?.journal;
-    let events: HistoryEvent[] = live
+    const events: HistoryEvent[] = live
       ? [...live.history()]
       : await this.store.readHistory(record.executionArn);
-    if (request.reverseOrder === true) events = [...events].reverse();
+    const reverse = request.reverseOrder === true;
+    const limit = pageSize(request.maxResults);
+    // A page continues from the id of the last event sent, never from an offset: events appended by a
+    // running execution between two calls neither repeat nor skip one (in reverse order above all).
+    const query = `history|${record.executionArn}|${reverse ? 'reverse' : 'forward'}`;
+    const lastId =
+      request.nextToken === undefined || request.nextToken === null
+        ? undefined
+        : this.tokens.open(
+            request.nextToken,
+            query,
+            (v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0,
+          );
+    const items = historyPage(events, { reverse, limit, ...(lastId !== undefined ? { lastId } : {}) });
+    const lastSent = items.at(-1);
+    const more =
+      lastSent !== undefined && events.some((e) => (reverse ? e.id < lastSent.id : e.id > lastSent.id));
+    const nextToken = more && lastSent ? this.tokens.seal(query, lastSent.id) : undefined;
     const includeData = request.includeExecutionData !== false;
-    const { items, nextToken } = page(events, request.maxResults, request.nextToken);
     return {
       events: items.map((e) => {
         const details = includeData ? e.details : stripData(e.details);
@@ -559,4 +615,64 @@ function stripData(details: Record<string, unknown>): Record<string, unknown> {
     } else out[key] = value;
   }
   return out;
+}
+
+/** How many journals resumeAll loads at once. */
+const RESUME_CONCURRENCY = 32;
+
+/** The events of one GetExecutionHistory page: after `lastId` (before it in reverse order), `limit` of them. */
+export function historyPage(
+  events: readonly HistoryEvent[],
+  options: { reverse: boolean; limit: number; lastId?: number },
+): HistoryEvent[] {
+  const { reverse, limit, lastId } = options;
+  // Events are in id order: find the first one past the token by binary search.
+  let lo = 0;
+  let hi = events.length;
+  const bound = lastId ?? (reverse ? Number.POSITIVE_INFINITY : 0);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const id = (events[mid] as HistoryEvent).id;
+    if (reverse ? id < bound : id <= bound) lo = mid + 1;
+    else hi = mid;
+  }
+  if (!reverse) return events.slice(lo, lo + limit);
+  // lo is the first event not before the bound: the page is the `limit` events before it, newest first.
+  return events.slice(Math.max(0, lo - limit), lo).reverse();
+}
+
+/**
+ * AWS's nextToken: opaque, tied to the query it continues, and refused when altered (an HMAC with a
+ * key of this engine process; a token from an earlier process is refused as an expired one is on AWS).
+ */
+class PageTokens {
+  private readonly key = randomBytes(32);
+
+  private mac(text: string): Buffer {
+    return createHmac('sha256', this.key).update(text).digest();
+  }
+
+  seal(query: string, position: unknown): string {
+    const body = Buffer.from(JSON.stringify({ q: query, p: position })).toString('base64url');
+    return `${body}.${this.mac(body).toString('base64url')}`;
+  }
+
+  open<T>(token: unknown, query: string, valid: (position: unknown) => position is T): T {
+    const invalid = () => new SfnApiError('InvalidToken', `Invalid Token: '${String(token).slice(0, 64)}'`);
+    if (typeof token !== 'string' || token.length > 4096) throw invalid();
+    const [body, mac] = token.split('.');
+    if (!body || !mac) throw invalid();
+    const expected = this.mac(body);
+    const given = Buffer.from(mac, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    let parsed: { q?: unknown; p?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid();
+    }
+    // A token of another query (state machine, filter, execution, order) does not continue this one.
+    if (parsed.q !== query || !valid(parsed.p)) throw invalid();
+    return parsed.p;
+  }
 }

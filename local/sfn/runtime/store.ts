@@ -43,6 +43,38 @@ export type TokenStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
 export interface TokenRecord {
   token: string;
   executionArn: string;
+/** What ListExecutions shows of an execution (all the executions' list index holds). */
+export type ExecutionSummary = Pick<
+  ExecutionRecord,
+  'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'stopDate'
+>;
+
+/** Where a page of executions resumes: just after this one (pages are newest first). */
+export interface ExecutionCursor {
+  startDate: number;
+  executionArn: string;
+}
+
+export interface ExecutionPageQuery {
+  stateMachineArn: string;
+  /** Only executions with this status (ListExecutions' statusFilter). */
+  status?: ExecutionStatus;
+  /** Page size, ≥ 1. */
+  limit: number;
+  after?: ExecutionCursor;
+}
+
+export interface ExecutionPage {
+  items: ExecutionSummary[];
+  /** Whether executions follow the last item (so a next page exists). */
+  more: boolean;
+}
+
+/** Newest first; ties by ARN, descending (the order of the executions' list index). */
+export const byStartDesc = (a: ExecutionCursor, b: ExecutionCursor) =>
+  b.startDate - a.startDate ||
+  (b.executionArn < a.executionArn ? -1 : b.executionArn > a.executionArn ? 1 : 0);
+
   stepKey: string;
   status: TokenStatus;
   createdAt: number;
@@ -87,7 +119,9 @@ export interface EngineStore {
   getExecution(arn: string): Promise<ExecutionRecord | undefined>;
   /** Applies `patch` only while the execution is RUNNING; false when it is not (any more). */
   finishExecution(arn: string, patch: Partial<ExecutionRecord>): Promise<boolean>;
-  listExecutions(stateMachineArn: string): Promise<ExecutionRecord[]>;
+  /** One page of a state machine's executions, newest first, from an index (never a scan). */
+  listExecutions(query: ExecutionPageQuery): Promise<ExecutionPage>;
+  /** Every RUNNING execution (the resume at start), read from the status index. */
   listRunningExecutions(): Promise<ExecutionRecord[]>;
 
   /** Loads everything recorded for the execution (once), then appends. */
@@ -104,9 +138,6 @@ export interface EngineStore {
   recordOutbox(entry: OutboxEntry): Promise<void>;
   listOutbox(): Promise<OutboxEntry[]>;
 }
-
-const byStartDesc = (a: ExecutionRecord, b: ExecutionRecord) =>
-  b.startDate - a.startDate || b.executionArn.localeCompare(a.executionArn);
 
 /** Journal logic shared by both stores: event ids in order, idempotent event keys. */
 export class JournalState {
@@ -177,10 +208,12 @@ export class MemoryStore implements EngineStore {
     Object.assign(r, patch);
     return true;
   }
-  async listExecutions(stateMachineArn: string) {
-    return [...this.executions.values()]
-      .filter((e) => e.stateMachineArn === stateMachineArn)
-      .map((e) => ({ ...e }))
+  async listExecutions(query: ExecutionPageQuery): Promise<ExecutionPage> {
+    const { after } = query;
+    const matching = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === query.stateMachineArn)
+      .filter((e) => query.status === undefined || e.status === query.status)
+      .filter((e) => after === undefined || byStartDesc(after, e) > 0)
       .sort(byStartDesc);
   }
   async listRunningExecutions() {
@@ -215,6 +248,15 @@ export class MemoryStore implements EngineStore {
       eventCount: () => state.events.length,
       flush: async () => {},
     };
+    const items = matching.slice(0, query.limit).map((e) => ({
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      ...(e.stopDate !== undefined ? { stopDate: e.stopDate } : {}),
+    }));
+    return { items, more: matching.length > query.limit };
   }
   async readHistory(executionArn: string) {
     return [...this.journalState(executionArn).events];
