@@ -1,7 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
- * SDK clients, made once per Lambda instance and reused across invocations. The endpoint comes from
- * the standard AWS_ENDPOINT_URL_DYNAMODB when the local cloud sets it; on AWS it is the regional one.
+ * SDK clients, made once per Lambda instance and reused across invocations. Endpoints come from the
+ * standard AWS_ENDPOINT_URL_DYNAMODB / _EVENTBRIDGE / _SFN when the local cloud sets them; on AWS they are
+ * the regional ones.
  */
 export const dynamodb = new DynamoDBClient({});
+export const eventBridge = new EventBridgeClient({});
+export const sfn = new SFNClient({});

@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import { EnquirySchema } from '#shared/enquiry/schema.ts';
+import { checkSite } from '#shared/workflow/checks.ts';
+import { workflowTask } from '#shared/workflow/handler.ts';
+
+/** Workflow task 4: the four land-clearance checks on the held plot, run concurrently. */
+export const handler = workflowTask(
+  z.strictObject({
+    applicationId: z.string().min(1),
+    investorId: z.string().min(1),
+    executionName: z.string(),
+    plotId: z.string().min(1),
+    zoneId: z.string().min(1),
+    enquiry: EnquirySchema,
+    route: z.looseObject({
+      environment: z.looseObject({
+        group: z.enum(['I', 'II', 'III', 'IV', 'unknown']),
+        eia: z.union([z.boolean(), z.literal('unknown')]),
+        licence: z.union([z.boolean(), z.literal('unknown')]),
+        appraiser: z.string(),
+        legalBasis: z.array(z.any()),
+      }),
+    }),
+    moves: z.number().int().nonnegative(),
+    maxMoves: z.number().int().nonnegative(),
+    at: z.iso.datetime({ offset: true }),
+  }),
+  ({ executionName: _name, ...input }, deps) => checkSite(deps, input),
+);

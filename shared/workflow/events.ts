@@ -1,0 +1,124 @@
+/**
+ * Domain events of the onboarding workflow: their names (the EventBridge `DetailType`) and the zod schema
+ * of each detail. Lambdas publish them themselves (`publishEvents`, PutEvents on the bus named by
+ * EVENT_BUS_NAME) rather than through a state per event, which keeps state transitions per application low.
+ * Every detail carries a deterministic `eventId` (`<applicationId>:<what>:<n>`), so a consumer drops the
+ * duplicates a retried Lambda sends, and its `audience` (who must be told: the investor, a zone's board or
+ * manager, a role's inbox), which the notifications issue delivers.
+ *
+ * To add an event: one line in WORKFLOW_EVENTS with its detail schema (base fields are added for you).
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import * as z from 'zod';
+
+/** The EventBridge `Source` of every workflow event. */
+export const EVENT_SOURCE = 'laocai.onboarding';
+
+const id = z.string().min(1).max(200);
+const instant = z.iso.datetime({ offset: true });
+
+/** Who an event is for: the notifications issue turns each into an e-mail, an inbox badge, ... */
+export const AudienceSchema = z.strictObject({
+  kind: z.enum(['investor', 'zone-board', 'zone-manager', 'role']),
+  /** The investor id, the zone id, or the role name. */
+  id,
+});
+export type Audience = z.infer<typeof AudienceSchema>;
+
+/** Fields every workflow event detail has. */
+export const BaseDetailSchema = z.strictObject({
+  eventId: z.string().min(1).max(300),
+  applicationId: id,
+  at: instant,
+  audience: z.array(AudienceSchema).max(50),
+});
+
+const reason = z.strictObject({ code: z.string().max(80), message: z.string().max(1_000) });
+const data = <T extends z.ZodRawShape>(shape: T) => BaseDetailSchema.extend(shape).strict();
+
+/** Event name → detail schema. */
+export const WORKFLOW_EVENTS = {
+  ApplicationSubmitted: data({ investorId: id, projectName: z.string().max(200) }),
+  RouteDecided: data({
+    ruleSetId: z.string().max(80),
+    stages: z.array(z.string().max(80)).max(30),
+    review: z.boolean(),
+  }),
+  SitesMatched: data({ candidates: z.array(id).max(20), totalEligible: z.number().int().nonnegative() }),
+  NoSiteAvailable: data({
+    summary: z.string().max(2_000),
+    zones: z.array(z.strictObject({ zoneId: id, reasons: z.array(reason).max(20) })).max(200),
+    attempt: z.number().int().positive(),
+    nextCheckAt: instant.optional(),
+  }),
+  PlotHeld: data({ plotId: id, zoneId: id }),
+  SiteBlocked: data({
+    plotId: id,
+    zoneId: id,
+    blockers: z.array(reason).max(10),
+    next: z.enum(['next-candidate', 'wait-for-clearance', 'give-up']),
+  }),
+  PlotReleased: data({ plotId: id, zoneId: id.optional(), why: z.string().max(1_000) }),
+  PlotAllocated: data({ plotId: id, zoneId: id, certificateReference: z.string().max(120) }),
+  ApplicationApproved: data({ stages: z.number().int().nonnegative() }),
+  ApplicationRejected: data({ reasons: z.string().max(2_000) }),
+  ApplicationWithdrawn: data({ reason: z.string().max(2_000) }),
+  ApplicationFailed: data({ error: z.string().max(200), cause: z.string().max(2_000) }),
+} as const;
+
+export type WorkflowEventName = keyof typeof WORKFLOW_EVENTS;
+export type WorkflowEventDetail<N extends WorkflowEventName> = z.input<(typeof WORKFLOW_EVENTS)[N]>;
+export interface WorkflowEvent<N extends WorkflowEventName = WorkflowEventName> {
+  name: N;
+  detail: WorkflowEventDetail<N>;
+}
+
+/** The deterministic event id: a retried Lambda sends the same id, which consumers de-duplicate. */
+export function eventId(applicationId: string, what: string, n: number | string = 1): string {
+  return `${applicationId}:${what}:${n}`;
+}
+
+/** A PutEvents entry did not make it onto the bus (throttled, internal error): retriable. */
+export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
+}
+
+/**
+ * Validates each detail against its schema (a malformed event is a bug: InputValidation-like error naming
+ * the field), then PutEvents in batches of 10 (the API's limit). Throws EventPublishError if any entry
+ * failed, so the task's Retry sends the batch again (with the same event ids).
+ */
+export async function publishEvents(
+  client: Pick<EventBridgeClient, 'send'>,
+  eventBusName: string,
+  events: readonly WorkflowEvent[],
+): Promise<void> {
+  const entries = events.map((event) => {
+    const schema = WORKFLOW_EVENTS[event.name] as z.ZodType;
+    const parsed = schema.safeParse(event.detail);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new TypeError(
+        `event ${event.name}: ${issue?.path.map(String).join('.') || '(detail)'}: ${issue?.message}`,
+      );
+    }
+    return {
+      EventBusName: eventBusName,
+      Source: EVENT_SOURCE,
+      DetailType: event.name,
+      Detail: JSON.stringify(parsed.data),
+      Time: new Date(event.detail.at),
+    };
+  });
+  for (let i = 0; i < entries.length; i += 10) {
+    const batch = entries.slice(i, i + 10);
+    const out = await client.send(new PutEventsCommand({ Entries: batch }));
+    if ((out.FailedEntryCount ?? 0) > 0) {
+      const failed = (out.Entries ?? []).find((e) => e.ErrorCode);
+      throw new EventPublishError(
+        `${out.FailedEntryCount} of ${batch.length} events not published (${failed?.ErrorCode}: ${failed?.ErrorMessage})`,
+      );
+    }
+  }
+}

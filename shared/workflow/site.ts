@@ -1,0 +1,197 @@
+/**
+ * Steps 2 and 3: match sites on the live plot state and hold the best plot. A plot lost to a concurrent
+ * application (PlotUnavailableError) moves to the next candidate; when every candidate of a round was
+ * taken, matching runs again on the new live state (bounded). No plot at all: the application waits for
+ * capacity, and the investor and the zone boards concerned are told why (an event; the notifications issue
+ * delivers it). Idempotent: a re-run that finds the application already holding a plot returns that hold.
+ */
+import type { Enquiry } from '#shared/enquiry/schema.ts';
+import { type MatchResult, matchSites } from '#shared/matching/match-sites.ts';
+import { type PlotRecord, PlotUnavailableError, type Repository } from '#shared/repository/index.ts';
+import { type Audience, eventId } from './events.ts';
+import { appendOnce, setStatus, type WorkflowDeps } from './record.ts';
+
+export interface MatchAndHoldInput {
+  applicationId: string;
+  investorId: string;
+  enquiry: Enquiry;
+  /** Plots this application already left (blocked by a check): never matched again. */
+  excluded: string[];
+  /** 1 for the first match, n for the n-th re-match while waiting for capacity. */
+  attempt: number;
+  at: string;
+}
+
+export interface HeldSite {
+  found: true;
+  plotId: string;
+  zoneId: string;
+  zoneKind: string;
+  /** Candidates lost to concurrent applications before this one was held. */
+  lost: string[];
+}
+export interface NoSite {
+  found: false;
+  summary: string;
+}
+
+/** Rounds of match → hold when every candidate of a round went to concurrent applications. */
+const MAX_ROUNDS = 3;
+/** Candidates tried per round. */
+const CANDIDATES = 20;
+
+/** Runs `matchSites` on the live state of every zone's plots, leaving out `excluded`. */
+export async function matchLive(repository: Repository, enquiry: Enquiry, excluded: ReadonlySet<string>) {
+  const zones = await repository.listZones();
+  const plots = (await Promise.all(zones.map((zone) => repository.listPlots(zone.id))))
+    .flat()
+    .filter((plot: PlotRecord) => !excluded.has(plot.id));
+  return matchSites(enquiry, { zones, plots }, { limit: CANDIDATES });
+}
+
+export async function matchAndHold(deps: WorkflowDeps, input: MatchAndHoldInput): Promise<HeldSite | NoSite> {
+  const { repository } = deps;
+  const excluded = new Set(input.excluded);
+  const app = await repository.getApplication(input.applicationId);
+  if (app?.heldPlotId && !excluded.has(app.heldPlotId)) {
+    const plot = await repository.getPlot(app.heldPlotId);
+    const zone = plot ? await repository.getZone(plot.zoneId) : undefined;
+    if (plot && zone) return { found: true, plotId: plot.id, zoneId: zone.id, zoneKind: zone.kind, lost: [] };
+  }
+  const lost: string[] = [];
+  let result: MatchResult | undefined;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    result = await matchLive(repository, input.enquiry, new Set([...excluded, ...lost]));
+    if (result.candidates.length === 0) break;
+    for (const candidate of result.candidates) {
+      try {
+        await repository.holdPlot(candidate.plotId, input.applicationId, { at: input.at });
+      } catch (error) {
+        if (error instanceof PlotUnavailableError) {
+          lost.push(candidate.plotId);
+          continue;
+        }
+        throw error;
+      }
+      await held(deps, input, result, candidate, lost);
+      return {
+        found: true,
+        plotId: candidate.plotId,
+        zoneId: candidate.zoneId,
+        zoneKind: candidate.kind,
+        lost,
+      };
+    }
+  }
+  return noSite(deps, input, result, lost);
+}
+
+async function held(
+  deps: WorkflowDeps,
+  input: MatchAndHoldInput,
+  result: MatchResult,
+  candidate: MatchResult['candidates'][number],
+  lost: string[],
+) {
+  const { applicationId, at } = input;
+  await setStatus(deps.repository, applicationId, 'holding', {
+    plotId: candidate.plotId,
+    zoneId: candidate.zoneId,
+  });
+  await appendOnce(deps.repository, applicationId, {
+    eventId: `held-${candidate.plotId}`,
+    at,
+    what: 'plot.held',
+    who: 'system',
+    details: {
+      plotId: candidate.plotId,
+      zoneId: candidate.zoneId,
+      score: candidate.score,
+      rank: candidate.rank,
+      candidates: result.candidates.map((c) => c.plotId),
+      lostToConcurrentApplications: lost,
+    },
+  });
+  const base = { applicationId, at };
+  await deps.publish([
+    {
+      name: 'SitesMatched',
+      detail: {
+        ...base,
+        eventId: eventId(applicationId, 'matched', candidate.plotId),
+        audience: [{ kind: 'investor', id: input.investorId }],
+        candidates: result.candidates.map((c) => c.plotId),
+        totalEligible: result.totalEligible,
+      },
+    },
+    {
+      name: 'PlotHeld',
+      detail: {
+        ...base,
+        eventId: eventId(applicationId, 'held', candidate.plotId),
+        audience: [
+          { kind: 'investor', id: input.investorId },
+          { kind: 'zone-manager', id: candidate.zoneId },
+        ],
+        plotId: candidate.plotId,
+        zoneId: candidate.zoneId,
+      },
+    },
+  ]);
+}
+
+/** Zones whose board can do something about it: those that take the sector but had no plot that fits. */
+function zonesConcerned(result: MatchResult | undefined) {
+  const blockedByLand = new Set(['NO_PLOTS', 'NO_SUITABLE_PLOT', 'ZONE_NOT_READY_IN_TIME']);
+  return (result?.excludedZones ?? [])
+    .filter((z) => z.reasons.some((r) => blockedByLand.has(r.code)))
+    .slice(0, 50)
+    .map((z) => ({ zoneId: z.zoneId, reasons: z.reasons.slice(0, 20) }));
+}
+
+async function noSite(
+  deps: WorkflowDeps,
+  input: MatchAndHoldInput,
+  result: MatchResult | undefined,
+  lost: string[],
+): Promise<NoSite> {
+  const { applicationId, at, attempt } = input;
+  const summary = (
+    lost.length > 0
+      ? `every fitting plot was taken by other applications (${lost.length} tried)`
+      : (result?.explanation?.summary ?? 'no plot fits the enquiry')
+  ).slice(0, 2_000);
+  const zones = zonesConcerned(result);
+  await setStatus(deps.repository, applicationId, 'waiting-for-capacity', { waitingReason: summary });
+  await appendOnce(deps.repository, applicationId, {
+    eventId: `no-site-${attempt}`,
+    at,
+    what: 'sites.none',
+    who: 'system',
+    details: {
+      summary,
+      attempt,
+      zones: zones.map((z) => z.zoneId),
+      closest: result?.explanation?.closest ?? [],
+    },
+  });
+  const audience: Audience[] = [
+    { kind: 'investor', id: input.investorId },
+    ...zones.map((z) => ({ kind: 'zone-board' as const, id: z.zoneId })),
+  ];
+  await deps.publish([
+    {
+      name: 'NoSiteAvailable',
+      detail: {
+        eventId: eventId(applicationId, 'no-site', attempt),
+        applicationId,
+        at,
+        audience: audience.slice(0, 50),
+        summary,
+        zones,
+        attempt,
+      },
+    },
+  ]);
+  return { found: false, summary };
+}
