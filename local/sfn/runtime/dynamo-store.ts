@@ -22,12 +22,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
 import type { HistoryEvent, StepRecord } from '../contracts.ts';
-  type ExecutionSummary,
 import {
   type EngineStore,
-  type ExecutionRecord,
   type ExecutionPage,
   type ExecutionPageQuery,
+  type ExecutionRecord,
+  type ExecutionSummary,
   JournalState,
   type OutboxEntry,
   type StateMachineRecord,
@@ -51,7 +51,6 @@ export function engineTableNames(prefix = 'local-sfn-') {
   };
 }
 
-const isConditionFailure = (err: unknown) =>
 interface IndexSpec {
   name: string;
   pk: string;
@@ -107,6 +106,7 @@ function summaryOf(item: ExecutionRecord): ExecutionSummary {
   };
 }
 
+const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException ||
   (err as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -155,19 +155,18 @@ export class DynamoStore implements EngineStore {
                 { AttributeName: pk, KeyType: 'HASH' },
                 ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
               ],
-            }),
               ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes.map(indexDefinition) } : {}),
+            }),
           );
         } catch (err) {
           if (!(err instanceof ResourceInUseException)) throw err;
-        }
           // A table made by an earlier version (data kept in DATA_DIR) gets the indexes it lacks.
           if (indexes.length > 0) await this.addMissingIndexes(name, indexes);
+        }
       }),
     );
   }
 
-  private async putIfAbsent(table: string, key: string, item: object): Promise<boolean> {
   /**
    * Adds the executions' indexes to a table created before they existed, then gives every execution
    * written without them its index keys (a one-time backfill; later starts find nothing to do).
@@ -220,6 +219,7 @@ export class DynamoStore implements EngineStore {
     }
   }
 
+  private async putIfAbsent(table: string, key: string, item: object): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({

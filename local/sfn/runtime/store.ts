@@ -38,11 +38,6 @@ export interface ExecutionRecord {
   roleArn: string;
 }
 
-export type TokenStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
-
-export interface TokenRecord {
-  token: string;
-  executionArn: string;
 /** What ListExecutions shows of an execution (all the executions' list index holds). */
 export type ExecutionSummary = Pick<
   ExecutionRecord,
@@ -75,6 +70,11 @@ export const byStartDesc = (a: ExecutionCursor, b: ExecutionCursor) =>
   b.startDate - a.startDate ||
   (b.executionArn < a.executionArn ? -1 : b.executionArn > a.executionArn ? 1 : 0);
 
+export type TokenStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+
+export interface TokenRecord {
+  token: string;
+  executionArn: string;
   stepKey: string;
   status: TokenStatus;
   createdAt: number;
@@ -215,6 +215,15 @@ export class MemoryStore implements EngineStore {
       .filter((e) => query.status === undefined || e.status === query.status)
       .filter((e) => after === undefined || byStartDesc(after, e) > 0)
       .sort(byStartDesc);
+    const items = matching.slice(0, query.limit).map((e) => ({
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      ...(e.stopDate !== undefined ? { stopDate: e.stopDate } : {}),
+    }));
+    return { items, more: matching.length > query.limit };
   }
   async listRunningExecutions() {
     return [...this.executions.values()].filter((e) => e.status === 'RUNNING').map((e) => ({ ...e }));
@@ -248,15 +257,6 @@ export class MemoryStore implements EngineStore {
       eventCount: () => state.events.length,
       flush: async () => {},
     };
-    const items = matching.slice(0, query.limit).map((e) => ({
-      executionArn: e.executionArn,
-      stateMachineArn: e.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: e.startDate,
-      ...(e.stopDate !== undefined ? { stopDate: e.stopDate } : {}),
-    }));
-    return { items, more: matching.length > query.limit };
   }
   async readHistory(executionArn: string) {
     return [...this.journalState(executionArn).events];
