@@ -20,6 +20,8 @@ const repoRoot = new URL('../..', import.meta.url).pathname;
  * The one way this project makes a Lambda function: Node 22 on ARM64, X-Ray tracing, JSON logs into a log
  * group with a retention, source maps, an esbuild bundle built locally (no Docker) that includes the AWS SDK
  * so the version we test is the version we ship, and least-privilege grants through `bindTable`.
+ * Bundles stay lean (budget: 400 KiB minified, checked by test/unit/bundle-size.test.ts): ES-module builds
+ * so dependencies tree-shake, and credentials read from the Lambda environment (lambda-credentials.ts).
  */
 export class HouseFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -48,6 +50,13 @@ export class HouseFunction extends Construct {
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
+        // Node builds only: ES modules first (they tree-shake; the CommonJS `main` builds do not), and the
+        // `module`/`node` export conditions, never a package's browser or react-native files.
+        mainFields: ['module', 'main'],
+        esbuildArgs: {
+          '--conditions': 'module,node',
+          '--alias:@aws-sdk/credential-provider-node': `${repoRoot}infra/constructs/lambda-credentials.ts`,
+        },
         sourceMap: true,
         minify: true,
         externalModules: [],
