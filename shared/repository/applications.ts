@@ -13,13 +13,17 @@ import {
   InvalidRepositoryInputError,
   StaleVersionError,
 } from './errors.ts';
-import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys } from './keys.ts';
+import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys, pagedLists } from './keys.ts';
 import {
-  decodeCursor,
+  CREATE_DIGEST,
+  checkFieldName,
+  contentDigest,
+  type Item,
   isConditionFailure,
   oldItem,
   type Page,
   pageLimit,
+  startKeyOf,
   stripKeys,
   type TableContext,
   toPage,
@@ -62,9 +66,17 @@ const RESERVED = new Set<string>([
   'createdAt',
   'updatedAt',
   'version',
+  CREATE_DIGEST,
 ]);
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const CREATE_FIELDS = new Set(['id', 'investorId', 'createdAt']);
+const RESERVED_ON_CREATE = new Set([...RESERVED].filter((f) => !CREATE_FIELDS.has(f)));
 
+/**
+ * Creates the application at version 1. Idempotent under retries: when the id exists and was created
+ * from the same request (same fields; `createdAt` compared only when the caller gave it), the stored
+ * application is returned as it is now; a different request for the same id is ApplicationExistsError,
+ * and nothing is written either way.
+ */
 export async function createApplication(
   ctx: TableContext,
   input: NewApplication,
@@ -72,12 +84,12 @@ export async function createApplication(
   checkId('id', input.id);
   checkId('investorId', input.investorId);
   checkId('status', input.status);
-  for (const field of Object.keys(input)) {
-    if (RESERVED.has(field) && !['id', 'investorId', 'createdAt'].includes(field)) {
-      throw new InvalidRepositoryInputError(field, 'is managed by the repository');
-    }
-  }
-  const createdAt = checkInstant('createdAt', input.createdAt ?? ctx.now());
+  for (const field of Object.keys(input)) checkFieldName(field, field, RESERVED_ON_CREATE);
+  const givenCreatedAt =
+    input.createdAt === undefined ? undefined : checkInstant('createdAt', input.createdAt);
+  const request = givenCreatedAt ? { ...input, createdAt: givenCreatedAt } : { ...input };
+  const digest = contentDigest(request);
+  const createdAt = givenCreatedAt ?? checkInstant('createdAt', ctx.now());
   const record: ApplicationRecord = { ...input, createdAt, updatedAt: createdAt, version: 1 };
   try {
     await ctx.doc.send(
@@ -85,27 +97,49 @@ export async function createApplication(
         TableName: ctx.tableName,
         Item: {
           ...record,
+          [CREATE_DIGEST]: digest,
           ...keys.application(input.id),
           ...keys.investorIndex(input.investorId, createdAt, input.id),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw new ApplicationExistsError(input.id);
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    // Some emulators do not return the old item: read it.
+    const existing = oldItem(error) ?? (await getItem(ctx, input.id));
+    if (existing && sameRequest(existing, request, digest)) return stripKeys<ApplicationRecord>(existing);
+    throw new ApplicationExistsError(input.id);
   }
   return record;
+}
+
+/**
+ * Whether a stored item was created from `request`: by its digest, or, for an item written before
+ * digests were stored, by every requested field being stored as requested.
+ */
+export function sameRequest(existing: Item, request: Item, digest: string): boolean {
+  const stored = existing[CREATE_DIGEST];
+  if (typeof stored === 'string') return stored === digest;
+  return Object.entries(request).every(
+    ([field, value]) => value === undefined || contentDigest(existing[field]) === contentDigest(value),
+  );
+}
+
+async function getItem(ctx: TableContext, applicationId: string): Promise<Item | undefined> {
+  const out = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: keys.application(applicationId), ConsistentRead: true }),
+  );
+  return out.Item;
 }
 
 export async function getApplication(
   ctx: TableContext,
   applicationId: string,
 ): Promise<ApplicationRecord | undefined> {
-  const out = await ctx.doc.send(
-    new GetCommand({ TableName: ctx.tableName, Key: keys.application(applicationId), ConsistentRead: true }),
-  );
-  return out.Item ? stripKeys<ApplicationRecord>(out.Item) : undefined;
+  const item = await getItem(ctx, applicationId);
+  return item ? stripKeys<ApplicationRecord>(item) : undefined;
 }
 
 /**
@@ -133,11 +167,7 @@ export async function updateApplication(
   const removes: string[] = [];
   let n = 0;
   for (const [field, value] of Object.entries(changes)) {
-    if (!FIELD_NAME.test(field)) {
-      throw new InvalidRepositoryInputError(`changes.${field}`, 'must be a plain attribute name');
-    }
-    if (RESERVED.has(field))
-      throw new InvalidRepositoryInputError(`changes.${field}`, 'is managed by the repository');
+    checkFieldName(`changes.${field}`, field, RESERVED);
     if (field === 'status') checkId('changes.status', value);
     names[`#c${n}`] = field;
     if (value === undefined) {
@@ -188,10 +218,13 @@ export async function listApplicationsByInvestor(
       ExpressionAttributeValues: { ':pk': keys.investorPartition(investorId) },
       ScanIndexForward: false,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: startKeyOf(ctx, pagedLists.investorApplications, investorId, options.cursor),
     }),
   );
   return toPage(
+    ctx,
+    pagedLists.investorApplications,
+    investorId,
     (out.Items ?? []).map((i) => stripKeys<ApplicationRecord>(i)),
     out.LastEvaluatedKey,
   );

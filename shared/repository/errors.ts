@@ -12,7 +12,10 @@ export class RepositoryError extends Error {
   }
 }
 
-/** A key part or a change was malformed (empty id, '#' in an id, a reserved attribute, ...). */
+/**
+ * A key part or a change was malformed (empty id, '#' in an id, a reserved attribute, ...): the caller's
+ * mistake (a 400-class answer over HTTP), and nothing was written.
+ */
 export class InvalidRepositoryInputError extends RepositoryError {
   constructor(
     readonly field: string,
@@ -87,9 +90,13 @@ export class ApplicationNotFoundError extends RepositoryError {
   }
 }
 
+/**
+ * An application with this id already exists with different content (a conflict: 409 over HTTP). A
+ * retried create with the same content is not an error: it gets the stored application back.
+ */
 export class ApplicationExistsError extends RepositoryError {
   constructor(readonly applicationId: string) {
-    super(`application ${applicationId} already exists`);
+    super(`application ${applicationId} already exists with different content`);
   }
 }
 
@@ -136,6 +143,21 @@ export class TaskStatusConflictError extends RepositoryError {
   }
 }
 
+/**
+ * A task with this id already exists with different content (another role, due date, task token, ...).
+ * A retried create with the same content is not an error: it gets the stored task back. It extends
+ * TaskStatusConflictError ("expected absent, found existing"), which creating twice threw before.
+ */
+export class TaskExistsError extends TaskStatusConflictError {
+  constructor(
+    readonly applicationId: string,
+    taskId: string,
+  ) {
+    super(taskId, 'absent', 'existing');
+    this.message = `task ${taskId} of application ${applicationId} already exists with different content`;
+  }
+}
+
 /** Concurrent transactions kept colliding on the same items after every retry: safe to retry later. */
 export class TransactionContentionError extends RepositoryError {
   constructor(
@@ -157,8 +179,13 @@ export class IdempotencyKeyReusedError extends RepositoryError {
   }
 }
 
-export class InvalidCursorError extends RepositoryError {
-  constructor() {
-    super('cursor: not a cursor returned by this API');
+/**
+ * A page cursor that is not one this list handed out: malformed, altered, signed with another secret, or
+ * from another list (another investor, inbox or timeline). A 400-class input error on the field
+ * `cursor`; the rule says what is wrong without revealing the key layout. Nothing is queried.
+ */
+export class InvalidCursorError extends InvalidRepositoryInputError {
+  constructor(rule = 'must be a cursor returned by the previous page of this same list') {
+    super('cursor', rule);
   }
 }

@@ -8,6 +8,7 @@
  * Rules: an application holds at most one plot at a time and none once it has an allocation; only the
  * holder can release (idempotently) or turn the hold into an allocation.
  */
+import { createHash } from 'node:crypto';
 import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ApplicationHoldsAnotherPlotError,
@@ -39,7 +40,11 @@ export interface HoldOptions {
    * is a different request and fails with IdempotencyKeyReusedError.
    */
   requestToken?: string;
-  /** The instant recorded as heldAt/allocatedAt; defaults to the repository clock. */
+  /**
+   * The instant recorded as heldAt/allocatedAt (defaults to the repository clock), so a retried request
+   * is identical to the first. It only stamps the record: whether a hold has expired is always judged by
+   * the repository's own clock, never by this.
+   */
   at?: string | Date;
 }
 
@@ -70,6 +75,20 @@ function checkToken(token: string | undefined): string | undefined {
   return token;
 }
 
+/**
+ * The ClientRequestToken of a follow-up transaction (the takeover of an expired hold), derived from the
+ * caller's token and what the follow-up is conditioned on: a retried request that finds the same
+ * expired hold sends the identical takeover under the identical token, so DynamoDB answers it from its
+ * idempotency cache instead of running it twice; a takeover of another hold gets another token.
+ */
+function derivedToken(token: string | undefined, ...parts: string[]): string | undefined {
+  if (token === undefined) return undefined;
+  return createHash('sha256')
+    .update([token, ...parts].join('\0'))
+    .digest('base64url')
+    .slice(0, 36);
+}
+
 /** Sends the transaction, naming the error of a request token reused for a different request. */
 async function sendWithToken(ctx: TableContext, input: TransactWriteCommandInput): Promise<void> {
   try {
@@ -94,6 +113,7 @@ export async function holdPlot(
   const now = checkInstant('at', options.at ?? ctx.now());
   const expiresAt =
     options.expiresAt === undefined ? undefined : checkInstant('expiresAt', options.expiresAt);
+  const requestToken = checkToken(options.requestToken);
   const hold: Hold = expiresAt
     ? { plotId, applicationId, heldAt: now, expiresAt }
     : { plotId, applicationId, heldAt: now };
@@ -105,7 +125,7 @@ export async function holdPlot(
   if (expiresAt) appValues[':expires'] = expiresAt;
 
   const input: TransactWriteCommandInput = {
-    ClientRequestToken: checkToken(options.requestToken),
+    ClientRequestToken: requestToken,
     TransactItems: [
       {
         Update: {
@@ -147,15 +167,26 @@ export async function holdPlot(
     async (reasons) => {
       const [plot, app] = reasons;
       const previous = str(plot?.item, 'holderApplicationId');
-      const expiresAt = str(plot?.item, 'holdExpiresAt');
-      const expired =
+      const previousExpiry = str(plot?.item, 'holdExpiresAt');
+      // Judged by the repository's clock, read now: a caller's `at` only stamps the record.
+      const clock = ctx.now().toISOString();
+      if (
         plot?.code === 'ConditionalCheckFailed' &&
         app?.code === 'None' &&
         str(plot.item, 'status') === 'held' &&
         previous !== undefined &&
-        expiresAt !== undefined &&
-        expiresAt < now;
-      if (expired) return takeOver(ctx, input, plotId, previous, hold);
+        previousExpiry !== undefined &&
+        previousExpiry < clock
+      ) {
+        return takeOver(
+          ctx,
+          input,
+          plotId,
+          { applicationId: previous, expiresAt: previousExpiry },
+          hold,
+          requestToken,
+        );
+      }
       throw holdFailure(plotId, applicationId, reasons);
     },
   );
@@ -164,22 +195,34 @@ export async function holdPlot(
 /**
  * Takes over an expired hold: the plot changes holder, the new application records it and the previous
  * holder's record is cleared, in one transaction, so plot and application records keep agreeing.
- * The condition re-checks that the same expired hold is still there (a concurrent taker wins once).
+ *
+ * The repository's clock judged the hold expired; the condition re-checks that the very hold it judged
+ * (same holder, same expiry) is still there, so a concurrent taker wins once and a hold refreshed in
+ * between is not taken. Time only moves forward, so a hold expired then is expired still. Keeping the
+ * clock reading out of the request keeps a retried takeover byte-identical, under the same
+ * ClientRequestToken (derived from the caller's), which DynamoDB then answers from its idempotency cache.
  */
 async function takeOver(
   ctx: TableContext,
   input: TransactWriteCommandInput,
   plotId: string,
-  previous: string,
+  previousHold: { applicationId: string; expiresAt: string },
   hold: Hold,
+  requestToken: string | undefined,
 ): Promise<Hold> {
+  const previous = previousHold.applicationId;
   const [plotItem, appItem] = input.TransactItems ?? [];
   if (!plotItem?.Update || !appItem) throw new Error('holdPlot: malformed transaction');
   const { ':available': _unused, ...values } = plotItem.Update.ExpressionAttributeValues ?? {};
   const plotUpdate = {
     ...plotItem.Update,
-    ConditionExpression: '#status = :held AND holderApplicationId = :previous AND holdExpiresAt < :now',
-    ExpressionAttributeValues: { ...values, ':previous': previous },
+    ConditionExpression:
+      '#status = :held AND holderApplicationId = :previous AND holdExpiresAt = :previousExpiry',
+    ExpressionAttributeValues: {
+      ...values,
+      ':previous': previous,
+      ':previousExpiry': previousHold.expiresAt,
+    },
   };
   const previousApp = {
     TableName: ctx.tableName,
@@ -190,7 +233,13 @@ async function takeOver(
   };
   const attempt = (clearPrevious: boolean) => async () => {
     const items = [{ Update: plotUpdate }, appItem, ...(clearPrevious ? [{ Update: previousApp }] : [])];
-    await ctx.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    const token = derivedToken(
+      requestToken,
+      clearPrevious ? 'takeover' : 'takeover-kept',
+      previous,
+      previousHold.expiresAt,
+    );
+    await sendWithToken(ctx, { ClientRequestToken: token, TransactItems: items });
     return hold;
   };
   const fail = (reasons: CancellationReason[]): never => {

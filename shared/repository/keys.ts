@@ -92,3 +92,79 @@ export const keys = {
     `INBOX#${checkId('role', role)}#${checkId('scope', scope)}#${checkId('status', status)}`,
   inboxSort: (dueAt: string, taskId: string) => `DUE#${dueAt}#${checkId('taskId', taskId)}`,
 };
+
+/**
+ * How a paged list turns DynamoDB's LastEvaluatedKey into the few sort-key values its cursor carries,
+ * and back into the exclusive start key within the caller's own partition (see cursor.ts).
+ */
+export interface PagedList<P> {
+  /** Names the kind of list; part of the cursor's MAC. */
+  readonly name: string;
+  /** How many values its cursors carry. */
+  readonly arity: number;
+  /** The partition the caller's query reads; part of the cursor's MAC, never part of the cursor. */
+  partition(params: P): string;
+  /** The values of a LastEvaluatedKey. */
+  values(lastKey: Record<string, unknown>): string[];
+  /** The ExclusiveStartKey rebuilt from those values in the caller's partition. */
+  startKey(params: P, values: readonly string[]): Record<string, unknown>;
+}
+
+/** `PREFIX<part>#<part>…` taken apart into `count` parts; throws when the key has another shape. */
+function keyParts(value: unknown, prefix: string, count: number): string[] {
+  if (typeof value === 'string' && value.startsWith(prefix)) {
+    const parts = value.slice(prefix.length).split('#');
+    if (parts.length === count && parts.every((p) => p.length > 0)) return parts;
+  }
+  throw new Error(`repository: unexpected key ${String(value)} (expected ${prefix} and ${count} parts)`);
+}
+
+function two(values: readonly string[]): [string, string] {
+  return [values[0] ?? '', values[1] ?? ''];
+}
+
+export const pagedLists = {
+  /** gsi1: an investor's applications; cursor [createdAt, applicationId]. */
+  investorApplications: {
+    name: 'investor-applications',
+    arity: 2,
+    partition: (investorId: string) => keys.investorPartition(investorId),
+    values: (key) => keyParts(key.gsi1sk, 'APP#', 2),
+    startKey: (investorId: string, values) => {
+      const [createdAt, applicationId] = two(values);
+      return {
+        ...keys.application(applicationId),
+        ...keys.investorIndex(investorId, checkInstant('createdAt', createdAt), applicationId),
+      };
+    },
+  } satisfies PagedList<string>,
+
+  /** gsi2: an inbox; cursor [dueAt, taskId, applicationId]. */
+  inbox: {
+    name: 'inbox',
+    arity: 3,
+    partition: (inbox: { role: string; scope: string; status: string }) =>
+      keys.inboxPartition(inbox.role, inbox.scope, inbox.status),
+    values: (key) => [...keyParts(key.gsi2sk, 'DUE#', 2), ...keyParts(key.pk, 'APP#', 1)],
+    startKey: (inbox: { role: string; scope: string; status: string }, values) => {
+      const [dueAt, taskId] = two(values);
+      return {
+        ...keys.task(values[2] ?? '', taskId),
+        gsi2pk: keys.inboxPartition(inbox.role, inbox.scope, inbox.status),
+        gsi2sk: keys.inboxSort(checkInstant('dueAt', dueAt), taskId),
+      };
+    },
+  } satisfies PagedList<{ role: string; scope: string; status: string }>,
+
+  /** An application's timeline; cursor [at, eventId]. */
+  timeline: {
+    name: 'timeline',
+    arity: 2,
+    partition: (applicationId: string) => keys.application(applicationId).pk,
+    values: (key) => keyParts(key.sk, 'EVENT#', 2),
+    startKey: (applicationId: string, values) => {
+      const [at, eventId] = two(values);
+      return keys.timelineEvent(applicationId, checkInstant('at', at), eventId);
+    },
+  } satisfies PagedList<string>,
+};

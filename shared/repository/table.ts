@@ -2,11 +2,14 @@
  * What every part of the repository shares: the injected document client, the table name, the clock,
  * cursors, and the handling of cancelled transactions.
  */
+import { createHash } from 'node:crypto';
 import { type AttributeValue, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { RetriesExhaustedError, RetryLater, retryBounded } from '#shared/retry.ts';
+import { cursorKey, openCursor, signCursor } from './cursor.ts';
 import { InvalidCursorError, InvalidRepositoryInputError, TransactionContentionError } from './errors.ts';
-import { KEY_ATTRIBUTES } from './keys.ts';
+import { KEY_ATTRIBUTES, type PagedList } from './keys.ts';
 
 export type Item = Record<string, unknown>;
 
@@ -17,6 +20,11 @@ export interface RepositoryOptions {
   maxTransactionAttempts?: number;
   /** Called before each retry of a contended transaction (for metrics and benchmarks). */
   onTransactionRetry?: (operation: string, attempt: number) => void;
+  /**
+   * The key that signs page cursors (at least 16 characters). Defaults to the `CURSOR_SECRET`
+   * environment variable, else a key derived from the table name (see cursor.ts for what that means).
+   */
+  cursorSecret?: string;
 }
 
 export interface TableContext {
@@ -25,6 +33,8 @@ export interface TableContext {
   readonly now: () => Date;
   readonly maxTransactionAttempts: number;
   readonly onTransactionRetry?: (operation: string, attempt: number) => void;
+  /** The MAC key of page cursors (cursor.ts). */
+  readonly cursorKey: Buffer;
 }
 
 /** A page of results; pass `cursor` back to get the next page, absent on the last page. */
@@ -58,19 +68,57 @@ export function createContext(
     tableName,
     now: options.now ?? (() => new Date()),
     maxTransactionAttempts: options.maxTransactionAttempts ?? 8,
+    cursorKey: cursorKey(tableName, options.cursorSecret),
     ...(options.onTransactionRetry ? { onTransactionRetry: options.onTransactionRetry } : {}),
   };
 }
 
-/** The record without its key attributes (pk, sk, gsiNpk, gsiNsk). */
+/**
+ * The fingerprint of a create request, stored on the item (never returned): a Lambda retried after a
+ * timeout sends the same request, finds the item there and gets it back instead of an "exists" error,
+ * while a different request for the same id is a conflict.
+ */
+export const CREATE_DIGEST = 'createDigest';
+
+/** Attributes the repository keeps on items but never returns. */
+const HIDDEN_ATTRIBUTES = [...KEY_ATTRIBUTES, CREATE_DIGEST];
+
+/** The record without its key attributes (pk, sk, gsiNpk, gsiNsk) and bookkeeping (createDigest). */
 export function stripKeys<T>(item: Item): T {
   const copy: Item = { ...item };
-  for (const k of KEY_ATTRIBUTES) delete copy[k];
+  for (const k of HIDDEN_ATTRIBUTES) delete copy[k];
   return copy as T;
 }
 
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key), 'utf8').toString('base64url') : undefined;
+/** JSON with object keys sorted and undefined dropped (as stored): equal content, equal text. */
+function canonicalJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Item)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** sha256 (base64url) of a create request's canonical JSON. */
+export function contentDigest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+}
+
+/**
+ * Attribute names a caller may set: a letter, then letters, digits or '_' (at most 64), so a name can
+ * never be an expression, a path or a key attribute spelled differently.
+ */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/** Refuses a field name that is not a plain attribute name, or that `reserved` owns. */
+export function checkFieldName(path: string, field: string, reserved: ReadonlySet<string>): void {
+  if (!FIELD_NAME.test(field)) throw new InvalidRepositoryInputError(path, 'must be a plain attribute name');
+  if (reserved.has(field)) throw new InvalidRepositoryInputError(path, 'is managed by the repository');
 }
 
 /** `limit` as a page size: `fallback` when absent, otherwise an integer from 1 to `max`. */
@@ -82,23 +130,39 @@ export function pageLimit(limit: number | undefined, fallback: number, max: numb
   return value;
 }
 
-/** A query's items as a page, with the cursor of the next page when the query stopped before the end. */
-export function toPage<T>(items: T[], lastEvaluatedKey: Record<string, unknown> | undefined): Page<T> {
-  const page: Page<T> = { items };
-  const cursor = encodeCursor(lastEvaluatedKey);
-  if (cursor) page.cursor = cursor;
-  return page;
+/**
+ * The ExclusiveStartKey a `cursor` of `list` stands for, in the caller's own partition; undefined for
+ * the first page. Anything but a cursor this list handed out is InvalidCursorError, before any query.
+ */
+export function startKeyOf<P>(
+  ctx: TableContext,
+  list: PagedList<P>,
+  params: P,
+  cursor: string | undefined,
+): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  const values = openCursor(ctx.cursorKey, list.name, list.partition(params), cursor, list.arity);
+  try {
+    return list.startKey(params, values);
+  } catch (error) {
+    if (error instanceof InvalidRepositoryInputError) throw new InvalidCursorError();
+    throw error;
+  }
 }
 
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through to the named error
+/** A query's items as a page, with the cursor of the next page when the query stopped before the end. */
+export function toPage<T, P>(
+  ctx: TableContext,
+  list: PagedList<P>,
+  params: P,
+  items: T[],
+  lastEvaluatedKey: Record<string, unknown> | undefined,
+): Page<T> {
+  const page: Page<T> = { items };
+  if (lastEvaluatedKey) {
+    page.cursor = signCursor(ctx.cursorKey, list.name, list.partition(params), list.values(lastEvaluatedKey));
   }
-  throw new InvalidCursorError();
+  return page;
 }
 
 /** One cancellation reason of a TransactWriteItems call, with the item as it was (if returned). */
@@ -160,9 +224,11 @@ function isTransient(error: unknown, reasons: CancellationReason[] | undefined):
 }
 
 /**
- * Runs a transactional write, retrying with jittered exponential backoff while it only collides with
- * concurrent transactions on the same items (DynamoDB cancels both sides of such a race). A cancellation
- * for a failed condition is handed to `onCancelled`, which maps it to a named error or a result.
+ * Runs a transactional write, retrying with jittered exponential backoff (shared/retry.ts) while it only
+ * collides with concurrent transactions on the same items (DynamoDB cancels both sides of such a race),
+ * at most `maxTransactionAttempts` times, then TransactionContentionError (safe to retry later). A
+ * cancellation for a failed condition is an answer, not contention: it is handed to `onCancelled` at
+ * once, which maps it to a named error or a result.
  */
 export async function withTransactionRetry<T>(
   ctx: TableContext,
@@ -170,24 +236,37 @@ export async function withTransactionRetry<T>(
   attempt: () => Promise<T>,
   onCancelled: (reasons: CancellationReason[]) => T | Promise<T>,
 ): Promise<T> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (isTransient(error, reasons)) {
-        if (n >= ctx.maxTransactionAttempts) {
-          throw new TransactionContentionError(operation, n, { cause: error });
+  type Outcome = { done: true; value: T } | { done: false; reasons: CancellationReason[] };
+  let outcome: Outcome;
+  try {
+    outcome = await retryBounded(
+      operation,
+      async (): Promise<Outcome> => {
+        try {
+          return { done: true, value: await attempt() };
+        } catch (error) {
+          const reasons = cancellationReasons(error);
+          if (isTransient(error, reasons)) throw new RetryLater(operation, { cause: error });
+          if (reasons) return { done: false, reasons };
+          throw error;
         }
-        ctx.onTransactionRetry?.(operation, n);
-        const ceiling = Math.min(200, 5 * 2 ** n);
-        await new Promise((r) => setTimeout(r, ceiling / 2 + Math.random() * (ceiling / 2)));
-        continue;
-      }
-      if (reasons) return onCancelled(reasons);
-      throw error;
+      },
+      {
+        attempts: ctx.maxTransactionAttempts,
+        baseDelayMs: 10,
+        maxDelayMs: 200,
+        retriable: () => false,
+        onRetry: (_error, n) => ctx.onTransactionRetry?.(operation, n),
+      },
+    );
+  } catch (error) {
+    if (error instanceof RetriesExhaustedError) {
+      const last = error.cause instanceof RetryLater ? error.cause.cause : error.cause;
+      throw new TransactionContentionError(operation, error.attempts, { cause: last });
     }
+    throw error;
   }
+  return outcome.done ? outcome.value : onCancelled(outcome.reasons);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */

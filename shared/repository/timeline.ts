@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidRepositoryInputError, TimelineEventExistsError } from './errors.ts';
-import { checkId, checkInstant, keys } from './keys.ts';
+import { checkId, checkInstant, keys, pagedLists } from './keys.ts';
 import {
-  decodeCursor,
   isConditionFailure,
   type Page,
   pageLimit,
+  startKeyOf,
   stripKeys,
   type TableContext,
   toPage,
@@ -135,10 +135,13 @@ export async function listTimeline(
       },
       ConsistentRead: true,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: startKeyOf(ctx, pagedLists.timeline, applicationId, options.cursor),
     }),
   );
   return toPage(
+    ctx,
+    pagedLists.timeline,
+    applicationId,
     (out.Items ?? []).map((i) => stripKeys<TimelineEvent>(i)),
     out.LastEvaluatedKey,
   );

@@ -10,10 +10,13 @@ import {
   ApplicationHoldsAnotherPlotError,
   ApplicationNotFoundError,
   IdempotencyKeyReusedError,
+  InvalidCursorError,
+  InvalidRepositoryInputError,
   PlotNotHeldError,
   PlotUnavailableError,
   Repository,
   StaleVersionError,
+  TaskExistsError,
   TimelineEventExistsError,
 } from '#shared/repository/index.ts';
 import {
@@ -180,10 +183,29 @@ describe('catalog', () => {
 });
 
 describe('applications', () => {
-  it('refuses to create an application twice', async () => {
-    const repo = await freshRepo();
-    await newApplication(repo, 'dup');
-    await expect(newApplication(repo, 'dup')).rejects.toBeInstanceOf(ApplicationExistsError);
+  it('gives a retried create the stored application back, and refuses different content for the same id', async () => {
+    let now = new Date('2026-03-01T08:00:00Z');
+    const repo = await freshRepo({ now: () => now });
+    const created = await newApplication(repo, 'dup');
+    await repo.updateApplication('dup', 1, { route: 'irc-only' });
+
+    // A Lambda retried after a timeout: same request, a later clock reading.
+    now = new Date('2026-03-01T08:05:00Z');
+    const retried = await newApplication(repo, 'dup');
+
+    expect(retried).toMatchObject({ id: 'dup', createdAt: created.createdAt, version: 2, route: 'irc-only' });
+    expect(retried).not.toHaveProperty('createDigest');
+    await expect(newApplication(repo, 'dup', 'inv-2')).rejects.toBeInstanceOf(ApplicationExistsError);
+    await expect(
+      repo.createApplication({
+        id: 'dup',
+        investorId: 'inv-1',
+        status: 'submitted',
+        project: { name: 'other' },
+      }),
+    ).rejects.toMatchObject({ name: 'ApplicationExistsError', applicationId: 'dup' });
+    expect(await repo.getApplication('dup')).toEqual(retried);
+    expect((await repo.listApplicationsByInvestor('inv-2')).items).toEqual([]);
   });
 
   it('refuses a stale version and writes nothing', async () => {
@@ -370,6 +392,32 @@ describe('plot holds', () => {
     expect(await repo.getPlot('z0-p0')).toMatchObject({ status: 'available' });
   });
 
+  it('judges expiry by the repository clock, whatever `at` the caller passes', async () => {
+    let now = new Date('2026-03-01T00:00:00Z');
+    const repo = await freshRepo({ now: () => now });
+    await repo.seedCatalog(sampleCatalog(1, 1));
+    await newApplication(repo, 'slow');
+    await newApplication(repo, 'next');
+    await repo.holdPlot('z0-p0', 'slow', { expiresAt: '2026-03-02T00:00:00Z' });
+
+    // The caller claims it is a week later: the hold is still live by the repository's clock.
+    await expect(repo.holdPlot('z0-p0', 'next', { at: '2026-03-09T00:00:00Z' })).rejects.toMatchObject({
+      name: 'PlotUnavailableError',
+      holderApplicationId: 'slow',
+    });
+    expect(await repo.getPlot('z0-p0')).toMatchObject({ holderApplicationId: 'slow' });
+
+    // The repository's clock passes the expiry; a retry stamped with its original, earlier `at` takes over.
+    now = new Date('2026-03-03T00:00:00Z');
+    const request = { at: '2026-03-01T12:00:00Z', requestToken: 'exec-7-hold' };
+    await expect(repo.holdPlot('z0-p0', 'next', request)).resolves.toMatchObject({
+      heldAt: '2026-03-01T12:00:00.000Z',
+    });
+    await expect(repo.holdPlot('z0-p0', 'next', request)).resolves.toMatchObject({ applicationId: 'next' });
+    expect(await repo.getPlot('z0-p0')).toMatchObject({ holderApplicationId: 'next' });
+    expect(await repo.getApplication('slow')).not.toHaveProperty('heldPlotId');
+  });
+
   it('lets another application take over an expired hold', async () => {
     let now = new Date('2026-03-01T00:00:00Z');
     const repo = await freshRepo({ now: () => now });
@@ -464,5 +512,96 @@ describe('approval inbox', () => {
     });
     expect((await repo.listInbox(inbox)).items.map((t) => t.taskId)).toEqual(['t-soon']);
     expect((await repo.getTask('a', 't-late'))?.taskToken).toBe('secret');
+  });
+
+  it('gives a retried createTask the stored task back, and refuses another token for the same task', async () => {
+    const repo = await freshRepo();
+    const task = {
+      applicationId: 'a',
+      taskId: 't1',
+      role: 'zone-board-reviewer',
+      scope: 'z0',
+      dueAt: '2026-03-20',
+      taskToken: 'token-1',
+      stage: 'zone-board',
+    };
+    const created = await repo.createTask(task);
+
+    await expect(repo.createTask({ ...task })).resolves.toEqual(created);
+    await expect(repo.createTask({ ...task, taskToken: 'token-2' })).rejects.toMatchObject({
+      name: 'TaskExistsError',
+      taskId: 't1',
+    });
+    await expect(repo.createTask({ ...task, dueAt: '2026-03-21' })).rejects.toBeInstanceOf(TaskExistsError);
+    expect(await repo.getTask('a', 't1')).toEqual(created);
+    expect((await repo.listInbox({ role: task.role, scope: 'z0', status: 'open' })).items).toHaveLength(1);
+  });
+
+  it('never lets setTaskStatus overwrite the token or move the task to another inbox through changes', async () => {
+    const repo = await freshRepo();
+    const inbox = { role: 'zone-board-reviewer', scope: 'z0', status: 'open' };
+    await repo.createTask({
+      applicationId: 'a',
+      taskId: 't',
+      ...inbox,
+      dueAt: '2026-03-20',
+      taskToken: 'real',
+    });
+
+    for (const changes of [
+      { taskToken: 'forged' },
+      { gsi2pk: 'INBOX#x#y#open' },
+      { scope: 'z9' },
+      { pk: 'APP#b' },
+    ]) {
+      await expect(repo.setTaskStatus('a', 't', 'open', 'decided', changes)).rejects.toBeInstanceOf(
+        InvalidRepositoryInputError,
+      );
+    }
+
+    expect(await repo.getTask('a', 't')).toMatchObject({ status: 'open', taskToken: 'real', scope: 'z0' });
+    expect((await repo.listInbox(inbox)).items.map((t) => t.taskId)).toEqual(['t']);
+  });
+});
+
+describe('page cursors on DynamoDB Local', () => {
+  it("refuses another investor's cursor, another inbox's and another timeline's, with InvalidCursorError", async () => {
+    const repo = await freshRepo();
+    for (let i = 0; i < 3; i++) {
+      await newApplication(repo, `a-${i}`, 'inv-a', `2026-03-0${i + 1}T08:00:00.000Z`);
+      await newApplication(repo, `b-${i}`, 'inv-b', `2026-03-0${i + 1}T08:00:00.000Z`);
+      await repo.createTask({
+        applicationId: `a-${i}`,
+        taskId: 't',
+        role: 'r',
+        scope: 'z0',
+        dueAt: '2026-03-10',
+      });
+      await repo.createTask({
+        applicationId: `b-${i}`,
+        taskId: 't',
+        role: 'r',
+        scope: 'z1',
+        dueAt: '2026-03-10',
+      });
+      await repo.appendTimelineEvent('a-0', { what: `e${i}`, who: 'system' });
+      await repo.appendTimelineEvent('b-0', { what: `e${i}`, who: 'system' });
+    }
+    const apps = await repo.listApplicationsByInvestor('inv-a', { limit: 1 });
+    const inbox = await repo.listInbox({ role: 'r', scope: 'z0', status: 'open' }, { limit: 1 });
+    const events = await repo.listTimeline('a-0', { limit: 1 });
+
+    await expect(repo.listApplicationsByInvestor('inv-b', { cursor: apps.cursor })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
+    await expect(
+      repo.listInbox({ role: 'r', scope: 'z1', status: 'open' }, { cursor: inbox.cursor }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(repo.listTimeline('b-0', { cursor: events.cursor })).rejects.toMatchObject({
+      name: 'InvalidCursorError',
+      field: 'cursor',
+    });
+    const next = await repo.listApplicationsByInvestor('inv-a', { limit: 1, cursor: apps.cursor });
+    expect(next.items.map((a) => a.id)).toEqual(['a-1']);
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ApplicationHoldsAnotherPlotError,
@@ -57,6 +58,30 @@ function conditionFailed(item?: Record<string, unknown>) {
 beforeEach(() => {
   ddb.reset();
 });
+
+/** The LastEvaluatedKey DynamoDB returns for gsi1 (an investor's applications). */
+function investorKey(investorId: string, applicationId: string, createdAt = NOW.toISOString()) {
+  return {
+    gsi1pk: `INVESTOR#${investorId}`,
+    gsi1sk: `APP#${createdAt}#${applicationId}`,
+    pk: `APP#${applicationId}`,
+    sk: 'APP',
+  };
+}
+
+/** The LastEvaluatedKey of gsi2 (an inbox). */
+function inboxKey(
+  inbox: { role: string; scope: string; status: string },
+  applicationId: string,
+  taskId: string,
+) {
+  return {
+    gsi2pk: `INBOX#${inbox.role}#${inbox.scope}#${inbox.status}`,
+    gsi2sk: `DUE#2026-03-10T00:00:00.000Z#${taskId}`,
+    pk: `APP#${applicationId}`,
+    sk: `TASK#${taskId}`,
+  };
+}
 
 describe('holdPlot', () => {
   it('writes the plot and the application in one transaction, conditioned on the plot being free', async () => {
@@ -158,8 +183,13 @@ describe('holdPlot', () => {
     const takeover = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.TransactItems ?? [];
     expect(takeover).toHaveLength(3);
     expect(takeover[0]?.Update).toMatchObject({
-      ConditionExpression: '#status = :held AND holderApplicationId = :previous AND holdExpiresAt < :now',
-      ExpressionAttributeValues: expect.objectContaining({ ':previous': 'old', ':now': NOW.toISOString() }),
+      ConditionExpression:
+        '#status = :held AND holderApplicationId = :previous AND holdExpiresAt = :previousExpiry',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':previous': 'old',
+        ':previousExpiry': '2026-02-01T00:00:00.000Z',
+        ':now': NOW.toISOString(),
+      }),
     });
     expect(takeover[2]?.Update).toMatchObject({
       Key: { pk: 'APP#old', sk: 'APP' },
@@ -332,8 +362,8 @@ describe('createApplication and listing', () => {
     });
   });
 
-  it('queries newest first and hands back an opaque cursor', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: { pk: 'APP#a', sk: 'APP' } });
+  it('queries newest first and hands back an opaque cursor that restores the exact start key', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: investorKey('inv', 'a') });
     const page = await repo().listApplicationsByInvestor('inv', { limit: 1 });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'gsi1',
@@ -341,10 +371,9 @@ describe('createApplication and listing', () => {
       Limit: 1,
     });
     await repo().listApplicationsByInvestor('inv', { cursor: page.cursor });
-    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
-      pk: 'APP#a',
-      sk: 'APP',
-    });
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(
+      investorKey('inv', 'a'),
+    );
     await expect(
       repo().listApplicationsByInvestor('inv', { cursor: '!!not a cursor' }),
     ).rejects.toBeInstanceOf(InvalidCursorError);
@@ -467,5 +496,247 @@ describe('errors', () => {
     expect(new ApplicationHoldsAnotherPlotError('a', 'p', undefined).name).toBe(
       'ApplicationHoldsAnotherPlotError',
     );
+  });
+});
+
+describe('hold expiry is judged by the repository clock, never by the caller', () => {
+  const heldUntil = (holdExpiresAt: string) =>
+    cancelled([
+      {
+        Code: 'ConditionalCheckFailed',
+        Item: marshall({ status: 'held', holderApplicationId: 'old', holdExpiresAt }),
+      },
+      { Code: 'None' },
+    ]);
+
+  it('does not take over a live hold when the caller passes a later `at`', async () => {
+    ddb.on(TransactWriteCommand).rejects(heldUntil('2026-03-02T00:00:00.000Z'));
+
+    const attempt = repo().holdPlot('dpm-001', 'app-1', { at: '2026-03-09T00:00:00Z' });
+
+    await expect(attempt).rejects.toMatchObject({ name: 'PlotUnavailableError', holderApplicationId: 'old' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('takes over a hold the repository clock says expired, even when the caller passes an earlier `at`', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(heldUntil('2026-02-15T00:00:00.000Z')).resolves({});
+
+    const hold = await repo().holdPlot('dpm-001', 'app-1', { at: '2026-02-01T00:00:00Z' });
+
+    expect(hold).toMatchObject({ applicationId: 'app-1', heldAt: '2026-02-01T00:00:00.000Z' });
+    const takeover = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input;
+    expect(takeover?.TransactItems?.[0]?.Update?.ConditionExpression).toContain(
+      'holderApplicationId = :previous',
+    );
+    // The takeover is conditioned on the very hold the repository judged expired, not on the caller's time.
+    expect(takeover?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':previous': 'old',
+      ':previousExpiry': '2026-02-15T00:00:00.000Z',
+    });
+  });
+
+  it('keeps a ClientRequestToken on the takeover transaction, the same one on every retry', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(heldUntil('2026-02-15T00:00:00.000Z')).resolves({});
+    await repo().holdPlot('dpm-001', 'app-1', { requestToken: 'exec-42-hold' });
+    const first = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.ClientRequestToken;
+
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejectsOnce(heldUntil('2026-02-15T00:00:00.000Z')).resolves({});
+    await repo().holdPlot('dpm-001', 'app-1', { requestToken: 'exec-42-hold' });
+    const again = ddb.commandCalls(TransactWriteCommand)[1]?.args[0].input.ClientRequestToken;
+
+    expect(first).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
+    expect(again).toBe(first);
+    expect(first).not.toBe('exec-42-hold');
+  });
+});
+
+describe('tasks accept only their own fields', () => {
+  const task = {
+    applicationId: 'a',
+    taskId: 't',
+    role: 'zone-board-reviewer',
+    scope: 'z0',
+    dueAt: '2026-03-10',
+    taskToken: 'token',
+  };
+
+  it('refuses key attributes, repository fields and malformed names in createTask, writing nothing', async () => {
+    for (const field of [
+      'pk',
+      'sk',
+      'gsi1pk',
+      'gsi2pk',
+      'gsi2sk',
+      'gsi3sk',
+      'createdAt',
+      'updatedAt',
+      'a.b',
+      '',
+    ]) {
+      await expect(repo().createTask({ ...task, [field]: 'x' })).rejects.toMatchObject({
+        name: 'InvalidRepositoryInputError',
+        field,
+      });
+    }
+    await expect(repo().createTask({ ...task, taskToken: 42 as unknown as string })).rejects.toMatchObject({
+      field: 'taskToken',
+    });
+    await expect(repo().createTask({ ...task, role: 'a#b' })).rejects.toMatchObject({ field: 'role' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('refuses index keys, status, identity and the task token in setTaskStatus changes, writing nothing', async () => {
+    ddb.on(GetCommand).resolves({ Item: { ...task, status: 'open' } });
+    for (const field of [
+      'taskToken',
+      'pk',
+      'sk',
+      'gsi2pk',
+      'gsi2sk',
+      'status',
+      'role',
+      'taskId',
+      'createdAt',
+      'x-y',
+    ]) {
+      await expect(
+        repo().setTaskStatus('a', 't', 'open', 'decided', { [field]: 'forged' }),
+      ).rejects.toMatchObject({ name: 'InvalidRepositoryInputError', field: `changes.${field}` });
+    }
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('sets allowed changes and removes a field given as undefined', async () => {
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { ...task, status: 'open' } })
+      .on(UpdateCommand)
+      .resolves({ Attributes: { ...task, status: 'decided' } });
+    await repo().setTaskStatus('a', 't', 'open', 'decided', { decision: 'approve', reminder: undefined });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toMatch(/^SET .*#c0 = :c0 REMOVE #c1$/);
+    expect(input?.ExpressionAttributeNames).toMatchObject({ '#c0': 'decision', '#c1': 'reminder' });
+  });
+});
+
+describe('page cursors', () => {
+  const decoded = (cursor: string | undefined) => Buffer.from(cursor ?? '', 'base64url').toString('latin1');
+
+  it('reveal no key layout', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: investorKey('inv', 'a') });
+    const { cursor } = await repo().listApplicationsByInvestor('inv', { limit: 1 });
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    for (const layout of ['APP#', 'INVESTOR', 'gsi1', 'pk', 'sk']) {
+      expect(decoded(cursor)).not.toContain(layout);
+    }
+  });
+
+  it("refuse another investor's cursor before querying", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: investorKey('inv-a', 'a') });
+    const { cursor } = await repo().listApplicationsByInvestor('inv-a', { limit: 1 });
+    ddb.resetHistory();
+
+    const attempt = repo().listApplicationsByInvestor('inv-b', { cursor });
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(attempt).rejects.toMatchObject({ field: 'cursor' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("refuse another inbox's cursor, and a list's cursor in another kind of list", async () => {
+    const inbox = { role: 'reviewer', scope: 'z0', status: 'open' };
+    ddb.on(QueryCommand).resolves({ Items: [{ taskId: 't' }], LastEvaluatedKey: inboxKey(inbox, 'a', 't') });
+    const { cursor } = await repo().listInbox(inbox, { limit: 1 });
+    ddb.resetHistory();
+
+    await expect(repo().listInbox({ ...inbox, scope: 'z1' }, { cursor })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
+    await expect(repo().listInbox({ ...inbox, status: 'decided' }, { cursor })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
+    await expect(repo().listTimeline('a', { cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    expect(ddb.calls()).toHaveLength(0);
+    await repo().listInbox(inbox, { cursor });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(
+      inboxKey(inbox, 'a', 't'),
+    );
+  });
+
+  it('refuse a cursor signed with another secret', async () => {
+    const withSecret = (cursorSecret: string) =>
+      new Repository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'Table', { cursorSecret });
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: investorKey('inv', 'a') });
+    const { cursor } = await withSecret('one secret, at least 32 characters!').listApplicationsByInvestor(
+      'inv',
+    );
+    await expect(
+      withSecret('another secret, at least 32 chars!').listApplicationsByInvestor('inv', { cursor }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(
+      withSecret('one secret, at least 32 characters!').listApplicationsByInvestor('inv', { cursor }),
+    ).resolves.toBeDefined();
+  });
+
+  it('turn any random string into InvalidCursorError naming the field, never another error or a query', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.base64String(), fc.stringMatching(/^[A-Za-z0-9_-]{0,200}$/)),
+        async (cursor) => {
+          ddb.resetHistory();
+          const error = await repo()
+            .listApplicationsByInvestor('inv', { cursor })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          expect(error).toBeInstanceOf(InvalidCursorError);
+          expect(error).toMatchObject({ name: 'InvalidCursorError', field: 'cursor' });
+          expect(ddb.calls()).toHaveLength(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('turn any mutation of a good cursor into InvalidCursorError', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ id: 'a' }], LastEvaluatedKey: investorKey('inv', 'app-1') });
+    const { cursor } = await repo().listApplicationsByInvestor('inv', { limit: 1 });
+    if (!cursor) throw new Error('expected a cursor');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('');
+    const mutation = fc.oneof(
+      // replace one character with another of the alphabet
+      fc
+        .tuple(fc.nat({ max: cursor.length - 1 }), fc.constantFrom(...alphabet))
+        .filter(([i, c]) => cursor[i] !== c)
+        .map(([i, c]) => cursor.slice(0, i) + c + cursor.slice(i + 1)),
+      // cut it short
+      fc.nat({ max: cursor.length - 1 }).map((n) => cursor.slice(0, n)),
+      // add to it
+      fc.string({ minLength: 1, maxLength: 8 }).map((extra) => cursor + extra),
+      // flip one bit of the decoded bytes
+      fc.tuple(fc.nat(), fc.nat({ max: 7 })).map(([i, bit]) => {
+        const bytes = Buffer.from(cursor, 'base64url');
+        const at = i % bytes.length;
+        bytes[at] = (bytes[at] ?? 0) ^ (1 << bit);
+        return bytes.toString('base64url');
+      }),
+    );
+    ddb.resetHistory();
+    await fc.assert(
+      fc.asyncProperty(mutation, async (bad) => {
+        const error = await repo()
+          .listApplicationsByInvestor('inv', { cursor: bad })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(error).toBeInstanceOf(InvalidCursorError);
+      }),
+      { numRuns: 300 },
+    );
+    expect(ddb.calls()).toHaveLength(0);
   });
 });
