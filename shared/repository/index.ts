@@ -14,6 +14,7 @@ import * as holds from './holds.ts';
 import { createContext, type Page, type RepositoryOptions, type TableContext } from './table.ts';
 import * as tasks from './tasks.ts';
 import * as timeline from './timeline.ts';
+import { Waits } from './waits.ts';
 
 export type { ApplicationRecord, NewApplication } from './applications.ts';
 export type { CatalogMeta, Occupancy, PlotRecord, ZoneRecord } from './catalog.ts';
@@ -23,6 +24,7 @@ export { INDEX, keys } from './keys.ts';
 export type { Page, RepositoryOptions } from './table.ts';
 export type { NewTask, TaskRecord } from './tasks.ts';
 export type { TimelineEvent, TimelineEventInput } from './timeline.ts';
+export * from './waits.ts';
 
 export class Repository {
   private readonly ctx: TableContext;
@@ -37,6 +39,11 @@ export class Repository {
 
   get tableName(): string {
     return this.ctx.tableName;
+  }
+
+  /** Task-token waits (approval tasks with their tokens, clearance waits): server-side only. */
+  get waits(): Waits {
+    return new Waits(this.ctx);
   }
 
   // Catalog
