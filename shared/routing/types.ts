@@ -93,10 +93,16 @@ export interface RoutingTriggers {
   hazardousWaste: boolean;
   /** Whether a domestic investor asked for an IRC (RoutingInput.ircRequested; absent = not asked). */
   ircRequested: boolean;
+  /** Whether the site's commune is a border, island or coastal one, when the rule set asks (else absent). */
+  borderOrCoastalCommune?: boolean | 'unknown';
+  /** The investor's election of the special investment procedure and what the rule set made of it. */
+  specialProcedure: 'not-requested' | 'requested-eligible' | 'requested-ineligible' | 'requested-unknown';
 }
 
 export interface RouteEnvironment {
   group: EnvironmentalGroup;
+  /** For Group II, the point of Law 72/2020 Art. 28(4): 'a' (licence only) or 'c-e' (EIA). */
+  groupPoint?: 'a' | 'c-e';
   eia: boolean | 'unknown';
   licence: boolean | 'unknown';
   /** Authority id of who appraises the EIA / grants the licence, or 'unknown'. */
@@ -115,18 +121,36 @@ export interface Route {
   environment: RouteEnvironment;
   /** In order; a review route has the single 'routing-review' stage. */
   stages: RouteStage[];
-  /** Present when something is unknown: a provincial official picks the path (`applyReviewDecision`). */
+  /**
+   * Present exactly while the route awaits a provincial official (stages = the single 'routing-review'):
+   * each reason names an unknown. `applyReviewDecision` replaces the route and drops it.
+   */
   review?: { reasons: string[] };
-  /** Present once an official has picked the path of a review route. */
-  decidedBy?: { officialId: string; reason: string; candidateId: string; decidedAt: string };
+  /** Present once an official has picked the path of a review route: who, why, and what was unknown. */
+  decidedBy?: {
+    officialId: string;
+    reason: string;
+    candidateId: string;
+    decidedAt: string;
+    reviewReasons: string[];
+  };
   /** The rules that produced this route. */
   legalBasis: LegalBasis[];
 }
 
 export interface RoutingInput {
   enquiry: Enquiry;
-  /** null: outside zones (or no site matched yet). */
+  /**
+   * null: outside zones. landRoute 'sublease': from the zone's infrastructure developer; 'state-lease': leased
+   * from the State without auction or bidding.
+   */
   site: { zoneId: string; zoneKind: string; landRoute: LandRoute } | null;
+  /** The land route of a project outside zones (site null); absent there = unknown, an official decides. */
+  landRoute?: LandRoute;
+  /** Whether the site's commune is a border, island or coastal commune (asked by Law 61/2020 Art. 32). */
+  borderOrCoastalCommune?: boolean;
+  /** The investor elects the special investment procedure (absent = not elected). */
+  specialProcedureRequested?: boolean;
   /** YYYY-MM-DD, the Vietnam date the dossier was filed. */
   filedOn: string;
   /** Share of charter capital held by foreign investors; decides 'foreign-majority' for a VN enterprise. */
