@@ -16,6 +16,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Catalog, Clearance, Plot, PlotStatus, Zone } from '#shared/catalog/schema.ts';
+import { RetryLater, retryBounded } from '#shared/retry.ts';
 import { PlotNotFoundError } from './errors.ts';
 import { checkId, INDEX, keys } from './keys.ts';
 import { type Item, isConditionFailure, mapLimit, stripKeys, type TableContext } from './table.ts';
@@ -50,6 +51,24 @@ export interface Occupancy {
   totalPlots: number;
   totalAreaHa: number;
 }
+
+/**
+ * The whole catalog in one index partition: every zone and every plot carries
+ * `gsi1pk = CATALOG#SNAPSHOT` and `gsi1sk = ZONE#<zone>` (a zone) or `ZONE#<zone>#PLOT#<plot>` (a plot),
+ * so matching reads zones and plots, with the plots' live status, in one Query per MB of catalog
+ * (`listCatalog`) instead of one per zone. The keys are static (ids only): holds, releases and clearance
+ * updates never touch them, and the live fields travel in the projection (gsi1 projects ALL).
+ * gsi1 otherwise holds an investor's applications (`INVESTOR#i`): partitions never overlap.
+ */
+export const CATALOG_SNAPSHOT = {
+  index: INDEX.investorApplications,
+  partition: 'CATALOG#SNAPSHOT',
+  zone: (zoneId: string) => ({ gsi1pk: 'CATALOG#SNAPSHOT', gsi1sk: `ZONE#${checkId('zoneId', zoneId)}` }),
+  plot: (zoneId: string, plotId: string) => ({
+    gsi1pk: 'CATALOG#SNAPSHOT',
+    gsi1sk: `ZONE#${checkId('zoneId', zoneId)}#PLOT#${checkId('plotId', plotId)}`,
+  }),
+} as const;
 
 /**
  * Fields owned by the running system, not by the data file: seeding writes them only when the item is
@@ -98,13 +117,22 @@ interface SeedEntry {
 
 function zoneEntry(ctx: TableContext, zone: Zone, version: string): SeedEntry {
   const key = keys.zone(zone.id);
-  const fields: Item = { ...zone, ...keys.zoneIndex(zone.id), catalogVersion: version };
+  const fields: Item = {
+    ...zone,
+    ...keys.zoneIndex(zone.id),
+    ...CATALOG_SNAPSHOT.zone(zone.id),
+    catalogVersion: version,
+  };
   return { key, item: { ...fields, ...key }, update: () => seedUpdate(ctx, key, fields, {}) };
 }
 
 function plotEntry(ctx: TableContext, plot: Plot, version: string): SeedEntry {
   const key = keys.plot(plot.id);
-  const staticFields: Item = { catalogVersion: version, gsi3pk: keys.plotIndexPk(plot.zoneId) };
+  const staticFields: Item = {
+    catalogVersion: version,
+    gsi3pk: keys.plotIndexPk(plot.zoneId),
+    ...CATALOG_SNAPSHOT.plot(plot.zoneId, plot.id),
+  };
   for (const [field, value] of Object.entries(plot)) {
     if (!PLOT_LIVE_FIELDS.has(field)) staticFields[field] = value;
   }
@@ -121,48 +149,66 @@ function plotEntry(ctx: TableContext, plot: Plot, version: string): SeedEntry {
   };
 }
 
-async function backoff(attempt: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-}
+/** Attempts per batch call while DynamoDB keeps returning unprocessed items (then a clear error). */
+const BATCH_ATTEMPTS = 8;
 
-/** The catalogVersion of each existing key (BatchGetItem, 100 keys a call, unprocessed keys retried). */
+const hasRequests = (r: Record<string, unknown> | undefined): r is Record<string, unknown> =>
+  r !== undefined && Object.keys(r).length > 0;
+
+/**
+ * What an existing key holds: its catalogVersion, or '' when the item predates the catalog snapshot
+ * index (no gsi1pk), so a change of key layout reseeds even when the data did not change.
+ * BatchGetItem, 100 keys a call; unprocessed keys retried with backoff, at most BATCH_ATTEMPTS times.
+ */
 async function storedVersions(ctx: TableContext, entries: SeedEntry[]): Promise<Map<string, string>> {
   const versions = new Map<string, string>();
   for (let i = 0; i < entries.length; i += 100) {
-    let request: BatchGetCommandInput['RequestItems'] | undefined = {
+    let request: BatchGetCommandInput['RequestItems'] = {
       [ctx.tableName]: {
         Keys: entries.slice(i, i + 100).map((e) => e.key),
-        ProjectionExpression: 'pk, catalogVersion',
+        ProjectionExpression: 'pk, catalogVersion, gsi1pk',
         ConsistentRead: true,
       },
     };
-    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      const out: BatchGetCommandOutput = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[ctx.tableName] ?? []) {
-        versions.set(String(item.pk), String(item.catalogVersion ?? ''));
-      }
-      request = out.UnprocessedKeys;
-    }
+    await retryBounded(
+      'seed: reading stored catalog versions (unprocessed keys)',
+      async () => {
+        const out: BatchGetCommandOutput = await ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[ctx.tableName] ?? []) {
+          versions.set(String(item.pk), item.gsi1pk === undefined ? '' : String(item.catalogVersion ?? ''));
+        }
+        if (hasRequests(out.UnprocessedKeys)) {
+          request = out.UnprocessedKeys;
+          throw new RetryLater('unprocessed keys');
+        }
+      },
+      { attempts: BATCH_ATTEMPTS, retriable: () => false },
+    );
   }
   return versions;
 }
 
-/** Puts new items 25 a call (BatchWriteItem), retrying unprocessed ones. */
+/** Puts new items 25 a call (BatchWriteItem); unprocessed items retried with backoff, bounded. */
 async function putAll(ctx: TableContext, items: Item[], concurrency: number): Promise<void> {
   const chunks: Item[][] = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
   await mapLimit(chunks, concurrency, async (chunk) => {
-    let request: BatchWriteCommandInput['RequestItems'] | undefined = {
+    let request: BatchWriteCommandInput['RequestItems'] = {
       [ctx.tableName]: chunk.map((Item) => ({ PutRequest: { Item } })),
     };
-    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      const out: BatchWriteCommandOutput = await ctx.doc.send(
-        new BatchWriteCommand({ RequestItems: request }),
-      );
-      request = out.UnprocessedItems;
-    }
+    await retryBounded(
+      'seed: writing catalog items (unprocessed items)',
+      async () => {
+        const out: BatchWriteCommandOutput = await ctx.doc.send(
+          new BatchWriteCommand({ RequestItems: request }),
+        );
+        if (hasRequests(out.UnprocessedItems)) {
+          request = out.UnprocessedItems;
+          throw new RetryLater('unprocessed items');
+        }
+      },
+      { attempts: BATCH_ATTEMPTS, retriable: () => false },
+    );
   });
 }
 
@@ -282,6 +328,35 @@ export async function listPlots(
     ExpressionAttributeValues: values,
   });
   return items.map((i) => stripKeys<PlotRecord>(i));
+}
+
+/** The zones and plots of the catalog with the plots' live state, as `listCatalog` reads them. */
+export interface CatalogSnapshot {
+  zones: ZoneRecord[];
+  plots: PlotRecord[];
+}
+
+/**
+ * Every zone and every plot (with its live status, clearance and holder) from the catalog snapshot
+ * partition of gsi1: one Query per MB of catalog items, whatever the number of zones. The seeded Lào Cai
+ * catalog (35 zones, ~600 plots, ~0.5 MB) is ONE Query; at ~0.4 KB a plot and ~5 KB a zone, 1 MB holds
+ * about 2,000 plots, so the bound is ceil(catalog bytes / 1 MB) round trips (36 before, one per zone).
+ * Zones come ordered by id, plots by zone then id. Eventually consistent like every GSI read: a plot held
+ * a moment ago may still read as available, which is harmless because holdPlot's condition decides.
+ */
+export async function listCatalog(ctx: TableContext): Promise<CatalogSnapshot> {
+  const items = await queryAll(ctx, {
+    IndexName: CATALOG_SNAPSHOT.index,
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': CATALOG_SNAPSHOT.partition },
+  });
+  const snapshot: CatalogSnapshot = { zones: [], plots: [] };
+  for (const item of items) {
+    const pk = String(item.pk);
+    if (pk.startsWith('ZONE#')) snapshot.zones.push(stripKeys<ZoneRecord>(item));
+    else if (pk.startsWith('PLOT#')) snapshot.plots.push(stripKeys<PlotRecord>(item));
+  }
+  return snapshot;
 }
 
 /** Plots and hectares of a zone by status, counted from the plots themselves. */

@@ -17,7 +17,7 @@ import * as timeline from './timeline.ts';
 import { Waits } from './waits.ts';
 
 export type { ApplicationRecord, NewApplication } from './applications.ts';
-export type { CatalogMeta, Occupancy, PlotRecord, ZoneRecord } from './catalog.ts';
+export type { CatalogMeta, CatalogSnapshot, Occupancy, PlotRecord, ZoneRecord } from './catalog.ts';
 export * from './errors.ts';
 export type { Allocation, Hold, HoldOptions } from './holds.ts';
 export { INDEX, keys } from './keys.ts';
@@ -60,6 +60,10 @@ export class Repository {
   }
   listZones() {
     return catalog.listZones(this.ctx);
+  }
+  /** Every zone and plot with live state in ceil(catalog bytes / 1 MB) queries (matching reads this). */
+  listCatalog() {
+    return catalog.listCatalog(this.ctx);
   }
   getPlot(plotId: string, options?: { consistent?: boolean }) {
     return catalog.getPlot(this.ctx, plotId, options);
