@@ -101,10 +101,14 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
     accountId: LOCAL_ACCOUNT_ID,
   });
 
-  const server = await startSfnServer(engine, tokens, options.port, options.host);
+  const server = await startSfnServer(engine, tokens, options.port, options.host, { store, clock });
   const sfnEndpoint = server.endpoint;
   // Lambdas that call Step Functions (SendTaskSuccess...) reach this engine.
-  lambda.setExtraEnv({ AWS_ENDPOINT_URL_SFN: sfnEndpoint, ...options.lambdaEnv });
+  lambda.setExtraEnv({
+    AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: sfnEndpoint,
+    ...options.lambdaEnv,
+  });
 
   const stateMachines: Record<string, string> = {};
   let template: ResolvedTemplate | undefined;

@@ -4,7 +4,7 @@
  * the investor and the zone manager are told. Idempotent: allocating again returns the same allocation.
  */
 import { eventId } from './events.ts';
-import { appendOnce, setStatus, type WorkflowDeps } from './record.ts';
+import { appendOnce, flattenApprovals, setStatus, type WorkflowDeps } from './record.ts';
 
 export interface AllocateInput {
   applicationId: string;
@@ -21,8 +21,8 @@ export interface AllocateInput {
 export function certificateReference(
   input: Pick<AllocateInput, 'applicationId' | 'approvals' | 'at'>,
 ): string {
-  for (const approval of [...input.approvals].reverse()) {
-    const ref = (approval as { certificateReference?: unknown } | null)?.certificateReference;
+  for (const approval of flattenApprovals(input.approvals).reverse()) {
+    const ref = approval.certificateReference;
     if (typeof ref === 'string' && ref.length > 0) return ref.slice(0, 120);
   }
   return `LC-${input.at.slice(0, 10).replaceAll('-', '')}-${input.applicationId}`.slice(0, 120);
@@ -59,7 +59,7 @@ export async function allocate(deps: WorkflowDeps, input: AllocateInput) {
         applicationId,
         at,
         audience,
-        stages: input.approvals.length,
+        stages: flattenApprovals(input.approvals).length,
       },
     },
     {

@@ -71,3 +71,9 @@ export function basisLine(basis: { instrument: string; article?: string } | unde
   if (!basis) return undefined;
   return (basis.article ? `${basis.instrument}, ${basis.article}` : basis.instrument).slice(0, 300);
 }
+
+/** The approvals of a fragment's output, flattened (groups of stages come back as nested arrays). */
+export function flattenApprovals(approvals: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(approvals)) return [];
+  return approvals.flat(3).filter((a): a is Record<string, unknown> => a !== null && typeof a === 'object');
+}

@@ -4,8 +4,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../contracts.ts';
 import type { ExecutionEngine } from '../runtime/engine.ts';
 import { SfnApiError } from '../runtime/errors.ts';
+import type { EngineStore } from '../runtime/store.ts';
 import type { TokenRegistry } from '../runtime/tokens.ts';
 
 type Operation = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -71,6 +73,51 @@ export function operations(engine: ExecutionEngine, tokens: TokenRegistry): Reco
   };
 }
 
+/**
+ * EventBridge's PutEvents (`X-Amz-Target: AWSEvents.PutEvents`, AWS JSON 1.1) on the same endpoint, so
+ * Lambdas publishing domain events with `@aws-sdk/client-eventbridge` (AWS_ENDPOINT_URL_EVENTBRIDGE) reach
+ * the engine's outbox, channel `events.putEvents`, as the `events:putEvents` task integration does.
+ * An entry without Source, DetailType or a JSON Detail fails alone, as on AWS (FailedEntryCount).
+ */
+export function putEventsOperation(outbox: { store: EngineStore; clock: Clock }): Operation {
+  return async (request) => {
+    const entries = request.Entries;
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
+      throw new SfnApiError('ValidationException', 'Entries: must hold 1 to 10 entries');
+    }
+    let failed = 0;
+    const out: Record<string, unknown>[] = [];
+    for (const entry of entries as Record<string, unknown>[]) {
+      const detail = typeof entry?.Detail === 'string' ? entry.Detail : undefined;
+      let valid = typeof entry?.Source === 'string' && typeof entry?.DetailType === 'string' && !!detail;
+      try {
+        if (detail) JSON.parse(detail);
+      } catch {
+        valid = false;
+      }
+      if (!valid) {
+        failed++;
+        out.push({
+          ErrorCode: 'MalformedDetail',
+          ErrorMessage: 'Source, DetailType and a JSON Detail are required',
+        });
+        continue;
+      }
+      const id = crypto.randomUUID();
+      await outbox.store.recordOutbox({
+        channel: 'events.putEvents',
+        executionArn: '',
+        stateName: 'PutEvents',
+        recordedAt: outbox.clock.now(),
+        id,
+        message: entry,
+      });
+      out.push({ EventId: id });
+    }
+    return { Entries: out, FailedEntryCount: failed };
+  };
+}
+
 function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -108,8 +155,10 @@ export async function startSfnServer(
   tokens: TokenRegistry,
   port: number,
   host = '127.0.0.1',
+  outbox?: { store: EngineStore; clock: Clock },
 ): Promise<SfnServer> {
   const ops = operations(engine, tokens);
+  const putEvents = outbox ? putEventsOperation(outbox) : undefined;
   const server = createServer(async (req, res) => {
     try {
       if (req.method === 'GET' && req.url === '/health') {
@@ -123,7 +172,9 @@ export async function startSfnServer(
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.startsWith('AWSStepFunctions.')
         ? ops[target.slice('AWSStepFunctions.'.length)]
-        : undefined;
+        : target === 'AWSEvents.PutEvents'
+          ? putEvents
+          : undefined;
       if (!op) {
         sendError(res, 'UnknownOperationException', `Unknown operation: '${target}'`);
         return;
