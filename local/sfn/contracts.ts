@@ -58,13 +58,29 @@ export interface StepRecord {
  */
 export interface ExecutionJournal {
   getStep(key: string): StepRecord | undefined;
-  putStep(key: string, record: StepRecord): Promise<void>;
+  /**
+   * Records a finished step. Resolves once it is durable, unless `deferred`: then it resolves at once and
+   * the record rides in the journal's next durable write (a step replay can recompute: Pass, Choice, ...).
+   */
+  putStep(key: string, record: StepRecord, options?: PutStepOptions): Promise<void>;
   /** Values that must not change on replay: task tokens, due times, UUIDs, entered times. */
   getMemo(key: string): unknown;
   putMemo(key: string, value: unknown): Promise<void>;
   /** Idempotent on `eventKey`: an event already recorded under that key is not appended again. */
   appendEvent(eventKey: string, event: HistoryEventInput): Promise<void>;
+  /** Events recorded so far, durable or not (ids are 1-based: the next event gets `eventCount() + 1`). */
+  eventCount(): number;
+  /** The id of the event recorded under `eventKey`, if any (a resumed step cites its entered event). */
+  eventIdOf(eventKey: string): number | undefined;
 }
+
+export interface PutStepOptions {
+  /** The step is deterministic given its input and variables: it need not be durable before the run goes on. */
+  deferred?: boolean;
+}
+
+/** AWS's limit on a state's input, output or a task's result: 256 KiB of UTF-8 JSON text. */
+export const PAYLOAD_LIMIT_BYTES = 262_144;
 
 /** A Task state's request to the runtime. */
 export interface TaskInvocation {

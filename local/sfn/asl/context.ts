@@ -80,15 +80,9 @@ export interface Frame {
   signal: AbortSignal;
 }
 
-/**
- * The id of an event already recorded under `eventKey`, when the journal can tell (an optional
- * `eventIdOf(key)` method): a resumed step then names the id AWS would in its error causes.
- */
+/** The id of an event already recorded under `eventKey` (a resumed step names the id AWS would in causes). */
 function recordedEventId(journal: ExecutionJournal, eventKey: string): number | undefined {
-  const lookup = (journal as { eventIdOf?: unknown }).eventIdOf;
-  if (typeof lookup !== 'function') return undefined;
-  const id = lookup.call(journal, eventKey);
-  return typeof id === 'number' ? id : undefined;
+  return journal.eventIdOf(eventKey);
 }
 
 const contextUse = new WeakMap<object, boolean>();
@@ -114,6 +108,8 @@ export class StepContext {
   private pendingMemos: [string, unknown][] = [];
   private randomOrdinal = 0;
   readonly queryLanguage: QueryLanguage;
+  /** Set when the state drew a UUID, a random number or the time, or reads the context object. */
+  nondeterministic = false;
 
   constructor(
     readonly frame: Frame,
@@ -132,6 +128,7 @@ export class StepContext {
       this.enteredTime = new Date(exec.run.clock.now()).toISOString();
       if (usesContext(state)) this.pendingMemos.push([memoKey, this.enteredTime]);
     }
+    if (usesContext(state)) this.nondeterministic = true;
   }
 
   /** Retry attempt (0 first); part of event and memo keys so attempts never collide. */
@@ -191,6 +188,7 @@ export class StepContext {
   }
 
   private syncMemo<T>(name: string, compute: () => T): T {
+    this.nondeterministic = true;
     const memoKey = `${this.attemptKey}:${name}`;
     const remembered = this.journal.getMemo(memoKey);
     if (remembered !== undefined) return remembered as T;
@@ -204,7 +202,10 @@ export class StepContext {
     uuid: () => this.syncMemo(`uuid${this.randomOrdinal++}`, () => randomUUID()),
     random: () => this.syncMemo(`random${this.randomOrdinal++}`, () => Math.random()),
     // JSONata's $now()/$millis() follow the injected clock (a step re-run after a crash reads it anew).
-    now: () => this.exec.run.clock.now(),
+    now: () => {
+      this.nondeterministic = true;
+      return this.exec.run.clock.now();
+    },
   };
 
   /** The context object (`$$` / `$states.context`) as this state sees it. */

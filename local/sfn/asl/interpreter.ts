@@ -33,7 +33,7 @@ import {
   StepContext,
 } from './context.ts';
 import { runMap, runParallel } from './states/branching.ts';
-import { finalError, inStateError, throwIfAborted } from './states/common.ts';
+import { checkPayloadSize, finalError, inStateError, throwIfAborted } from './states/common.ts';
 import { runChoice, runFail, runPass, runSucceed, runWait } from './states/flow.ts';
 import { runTask } from './states/task.ts';
 
@@ -81,12 +81,7 @@ export async function runExecution(run: ExecutionRun): Promise<RunOutcome> {
 
 /** Events already in the journal (the runtime's ExecutionStarted at least), so ids in causes match AWS. */
 function recordedEvents(journal: ExecutionJournal): number {
-  const counter = (journal as { eventCount?: unknown }).eventCount;
-  if (typeof counter === 'function') {
-    const count = counter.call(journal);
-    if (typeof count === 'number') return Math.max(count, 1);
-  }
-  return 1;
+  return Math.max(journal.eventCount(), 1);
 }
 
 function regionOf(arn: string): string {
@@ -103,8 +98,9 @@ async function runFrame(frame: Frame, block: StatesBlock, input: unknown): Promi
     const key = `${frame.path}/${seq}`;
     let record = journal.getStep(key);
     if (!record) {
-      record = await executeStep(frame, key, name, current);
-      await persisted(journal.putStep(key, record));
+      const executed = await executeStep(frame, key, name, current);
+      record = executed.record;
+      await persisted(journal.putStep(key, record, executed.deferred ? { deferred: true } : undefined));
     }
     if (record.assigned) Object.assign(frame.variables, record.assigned);
     if (record.failure) {
@@ -118,28 +114,54 @@ async function runFrame(frame: Frame, block: StatesBlock, input: unknown): Promi
 
 const OUTPUT_DETAILS = { truncated: false };
 
-async function executeStep(frame: Frame, key: string, name: string, input: unknown): Promise<StepRecord> {
+/**
+ * States whose outcome replay can recompute from their input and variables alone, unless they drew a
+ * UUID, a random number or the time, or read the context object: their step need not be durable before
+ * the run goes on (a Parallel or Map only composes its children, which are journalled on their own).
+ */
+const RECOMPUTABLE = new Set(['Pass', 'Choice', 'Succeed', 'Fail', 'Parallel', 'Map']);
+
+async function executeStep(
+  frame: Frame,
+  key: string,
+  name: string,
+  input: unknown,
+): Promise<{ record: StepRecord; deferred: boolean }> {
   const state: StateDef | undefined = frame.block.States[name];
   if (!state) {
     const cause = `The state '${name}' is not defined in the state machine`;
-    return { output: null, next: null, failure: { error: 'States.Runtime', cause } };
+    return {
+      record: { output: null, next: null, failure: { error: 'States.Runtime', cause } },
+      deferred: true,
+    };
   }
   const type = String(state.Type);
   const handler = HANDLERS[type];
   const step = new StepContext(frame, key, name, state);
+  const deferred = () => RECOMPUTABLE.has(type) && !step.nondeterministic;
+  const inputText = JSON.stringify(input ?? null);
+  try {
+    checkPayloadSize(inputText, name, 'an input');
+  } catch (error) {
+    const failure = error as StatesError;
+    return {
+      record: { output: null, next: null, failure: { error: failure.error, cause: failure.cause ?? '' } },
+      deferred: deferred(),
+    };
+  }
   await step.emit(
     `${type}StateEntered`,
-    {
-      stateEnteredEventDetails: { name, input: JSON.stringify(input ?? null), inputDetails: OUTPUT_DETAILS },
-    },
+    { stateEnteredEventDetails: { name, input: inputText, inputDetails: OUTPUT_DETAILS } },
     'entered',
   );
   try {
     if (!handler) throw new StatesError('States.Runtime', `Unsupported state type '${type}'`);
     const outcome = await handler(step, input);
+    const outputText = JSON.stringify(outcome.output ?? null);
+    checkPayloadSize(outputText, name, 'a result');
     const exited: Record<string, unknown> = {
       name,
-      output: JSON.stringify(outcome.output ?? null),
+      output: outputText,
       outputDetails: OUTPUT_DETAILS,
     };
     // AWS lists assignedVariables only when the state assigned something (an empty Assign shows none).
@@ -152,7 +174,7 @@ async function executeStep(frame: Frame, key: string, name: string, input: unkno
     await step.emit(`${type}StateExited`, { stateExitedEventDetails: exited }, 'exited');
     const record: StepRecord = { output: outcome.output ?? null, next: outcome.next };
     if (outcome.assigned) record.assigned = outcome.assigned;
-    return record;
+    return { record, deferred: deferred() };
   } catch (error) {
     if (isInterruption(error)) throw error;
     if (frame.signal.aborted) throw new FrameAborted(frame.signal.reason);
@@ -165,6 +187,6 @@ async function executeStep(frame: Frame, key: string, name: string, input: unkno
           );
     const recorded: { error: string; cause?: string } = { error: failure.error };
     if (failure.cause !== undefined) recorded.cause = failure.cause;
-    return { output: null, next: null, failure: recorded };
+    return { record: { output: null, next: null, failure: recorded }, deferred: deferred() };
   }
 }

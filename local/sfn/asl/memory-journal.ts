@@ -3,7 +3,13 @@
  * benchmark). `snapshot()` deep-copies it so a test can "crash" an execution at any point and resume a fresh
  * `runExecution` from what had been persisted by then.
  */
-import type { ExecutionJournal, HistoryEvent, HistoryEventInput, StepRecord } from '#local/sfn/contracts.ts';
+import type {
+  ExecutionJournal,
+  HistoryEvent,
+  HistoryEventInput,
+  PutStepOptions,
+  StepRecord,
+} from '#local/sfn/contracts.ts';
 
 export interface MemoryJournalData {
   steps: [string, StepRecord][];
@@ -33,7 +39,7 @@ export class MemoryJournal implements ExecutionJournal {
     return this.steps.get(key);
   }
 
-  async putStep(key: string, record: StepRecord): Promise<void> {
+  async putStep(key: string, record: StepRecord, _options?: PutStepOptions): Promise<void> {
     this.writes++;
     // Copied so that later mutation of the interpreter's values cannot rewrite history.
     this.steps.set(key, structuredClone(record));

@@ -11,7 +11,6 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -21,18 +20,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
-import type { HistoryEvent, StepRecord } from '../contracts.ts';
-import {
-  type EngineStore,
-  type ExecutionPage,
-  type ExecutionPageQuery,
-  type ExecutionRecord,
-  type ExecutionSummary,
-  JournalState,
-  type OutboxEntry,
-  type StateMachineRecord,
-  type StoredJournal,
-  type TokenRecord,
+import type { HistoryEvent } from '../contracts.ts';
+import { DynamoJournal, decodeJournal, emptyJournal, GroupCommitter, queryJournal } from './journal.ts';
+import type {
+  EngineStore,
+  ExecutionPage,
+  ExecutionPageQuery,
+  ExecutionRecord,
+  ExecutionSummary,
+  OpenJournalOptions,
+  OutboxEntry,
+  StateMachineRecord,
+  StoredJournal,
+  TokenRecord,
 } from './store.ts';
 
 export interface DynamoStoreOptions {
@@ -414,46 +414,75 @@ export class DynamoStore implements EngineStore {
     return records;
   }
 
-  private async queryJournal(executionArn: string, prefix?: string) {
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tables.journal,
-          KeyConditionExpression: prefix ? 'executionArn = :a AND begins_with(#k, :p)' : 'executionArn = :a',
-          ExpressionAttributeValues: { ':a': executionArn, ...(prefix ? { ':p': prefix } : {}) },
-          ...(prefix ? { ExpressionAttributeNames: { '#k': 'key' } } : {}),
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
+  /** One group commit for every journal of this store: concurrent executions' writes share transactions. */
+  private journalCommitter: GroupCommitter | undefined;
 
-  async openJournal(executionArn: string): Promise<StoredJournal> {
-    const state = new JournalState();
-    const events: KeyedEvent[] = [];
-    const attached = new Map<string, KeyedEvent[]>();
-    for (const item of await this.queryJournal(executionArn)) {
-      const key = String(item.key);
-      const value = String(item.value);
-      if (key.startsWith('S#')) state.steps.set(key.slice(2), decode(value) as StepRecord);
-      else if (key.startsWith('M#')) state.memos.set(key.slice(2), decode(value));
-      const carried = eventsOf(item);
-      events.push(...carried);
-      if (carried.length > 0) attached.set(key, carried);
-    }
-    state.load(events);
-    return new BufferedJournal(this.doc, this.tables.journal, executionArn, state, attached);
+  async openJournal(executionArn: string, options: OpenJournalOptions = {}): Promise<StoredJournal> {
+    this.journalCommitter ??= new GroupCommitter(this.doc);
+    const decoded = options.fresh
+      ? emptyJournal()
+      : decodeJournal(await queryJournal(this.doc, this.tables.journal, executionArn));
+    return new DynamoJournal({
+      doc: this.doc,
+      committer: this.journalCommitter,
+      journalTable: this.tables.journal,
+      executionsTable: this.tables.executions,
+      executionArn,
+      decoded,
+      ...options,
+    });
   }
 
   async readHistory(executionArn: string): Promise<HistoryEvent[]> {
-    const items = await this.queryJournal(executionArn);
-    return items.flatMap((i) => eventsOf(i).map((e) => e.event)).sort((a, b) => a.id - b.id);
+    return decodeJournal(await queryJournal(this.doc, this.tables.journal, executionArn)).state.events;
+  }
+
+  async takeLease(arn: string, owner: string, expiry: number, expectedHolder: string | undefined) {
+    return this.leaseUpdate(
+      arn,
+      expiry,
+      owner,
+      expectedHolder === undefined
+        ? 'attribute_not_exists(#owner)'
+        : expectedHolder === owner
+          ? '#owner = :me'
+          : '#owner = :holder',
+      expectedHolder,
+    );
+  }
+
+  renewLease(arn: string, owner: string, expiry: number) {
+    return this.leaseUpdate(arn, expiry, owner, '#owner = :me', owner);
+  }
+
+  private async leaseUpdate(
+    arn: string,
+    expiry: number,
+    owner: string,
+    holderCondition: string,
+    holder: string | undefined,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.executions,
+          Key: { executionArn: arn },
+          UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
+          ConditionExpression: `#status = :running AND ${holderCondition}`,
+          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#expiry': 'leaseExpiry', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me': owner,
+            ':expiry': expiry,
+            ':running': 'RUNNING',
+            ...(holder !== undefined && holder !== owner ? { ':holder': holder } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   async registerToken(record: TokenRecord): Promise<TokenRecord> {
@@ -487,141 +516,5 @@ export class DynamoStore implements EngineStore {
     return items
       .map((i) => ({ ...i, id: String(i.id).split('#')[1] ?? i.id, message: decode(i.message) }))
       .sort((a, b) => a.recordedAt - b.recordedAt);
-  }
-}
-
-const BATCH = 25;
-const EVENT_FLUSH_MS = 50;
-// Keep items well under DynamoDB's 400 KB item limit.
-const MAX_ITEM_CHARS = 300_000;
-
-interface KeyedEvent {
-  key: string;
-  event: HistoryEvent;
-}
-
-function eventsOf(item: Record<string, unknown>): KeyedEvent[] {
-  return typeof item.events === 'string' ? (JSON.parse(item.events) as KeyedEvent[]) : [];
-}
-
-/**
- * One execution's journal in DynamoDB. Steps and memos are durable when their promise resolves. History
- * events are buffered and stored inside the next step or memo item (or within 50 ms on their own), so a
- * state costs one write instead of three. An event lost in a crash belongs to a step that was not
- * recorded either: that step runs again on resume and emits it again under the same key.
- */
-class BufferedJournal implements StoredJournal {
-  private pending = new Map<string, Record<string, unknown>>();
-  private pendingEvents: KeyedEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<Promise<void>>();
-
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly executionArn: string,
-    private readonly state: JournalState,
-    /** Events already stored inside an item, kept when that item is written again (a retry memo). */
-    private readonly attached: Map<string, KeyedEvent[]>,
-  ) {}
-
-  getStep(key: string) {
-    return this.state.steps.get(key);
-  }
-  getMemo(key: string) {
-    return this.state.memos.get(key);
-  }
-  history() {
-    return this.state.events;
-  }
-  eventCount() {
-    return this.state.events.length;
-  }
-
-  private item(key: string, value: unknown): Record<string, unknown> {
-    return { executionArn: this.executionArn, key, value: encode(value) };
-  }
-
-  async putStep(key: string, record: StepRecord): Promise<void> {
-    this.state.steps.set(key, record);
-    this.pending.set(`S#${key}`, this.item(`S#${key}`, record));
-    await this.send();
-  }
-
-  async putMemo(key: string, value: unknown): Promise<void> {
-    this.state.memos.set(key, value);
-    this.pending.set(`M#${key}`, this.item(`M#${key}`, value));
-    await this.send();
-  }
-
-  async appendEvent(eventKey: string, input: Parameters<StoredJournal['appendEvent']>[1]): Promise<void> {
-    const event = this.state.claim(eventKey, input);
-    if (!event) return;
-    this.pendingEvents.push({ key: eventKey, event });
-    this.timer ??= setTimeout(() => {
-      this.send().catch(() => {});
-    }, EVENT_FLUSH_MS);
-  }
-
-  /** Writes everything buffered; resolves once it and every write still in flight is stored. */
-  async flush(): Promise<void> {
-    await this.send();
-    await Promise.all([...this.inflight]);
-  }
-
-  /**
-   * Writes what is buffered now. Writes of different keys may overlap (Parallel branches, Map
-   * iterations); a key is only rewritten by the step that owns it, after its previous write resolved.
-   */
-  private send(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const items = [...this.pending.values()];
-    const events = this.pendingEvents;
-    this.pending = new Map();
-    this.pendingEvents = [];
-    for (const item of items) {
-      const carried = this.attached.get(String(item.key));
-      if (carried) item.events = JSON.stringify(carried);
-    }
-    if (events.length > 0) {
-      const host = items[0];
-      const hostKey = String(host?.key);
-      const merged = [...(this.attached.get(hostKey) ?? []), ...events];
-      const text = JSON.stringify(merged);
-      if (host && String(host.value).length + text.length < MAX_ITEM_CHARS) {
-        host.events = text;
-        this.attached.set(hostKey, merged);
-      } else if (JSON.stringify(events).length < MAX_ITEM_CHARS) {
-        const key = `E#${events[0]?.key}`;
-        items.push({ executionArn: this.executionArn, key, value: '~', events: JSON.stringify(events) });
-      } else {
-        for (const e of events) {
-          const key = `E#${e.key}`;
-          items.push({ executionArn: this.executionArn, key, value: '~', events: JSON.stringify([e]) });
-        }
-      }
-    }
-    if (items.length === 0) return Promise.resolve();
-    const write = this.write(items);
-    this.inflight.add(write);
-    const forget = () => this.inflight.delete(write);
-    write.then(forget, forget);
-    return write;
-  }
-
-  private async write(items: Array<Record<string, unknown>>): Promise<void> {
-    if (items.length === 1 && items[0]) {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: items[0] }));
-      return;
-    }
-    for (let i = 0; i < items.length; i += BATCH) {
-      let requests = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-        if (requests.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-      }
-    }
   }
 }

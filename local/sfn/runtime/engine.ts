@@ -4,14 +4,18 @@
  * Timestamps are epoch milliseconds here; the HTTP server turns them into the seconds AWS sends.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hostname } from 'node:os';
+import { backoffDelay, RetryLater, retryBounded } from '#shared/retry.ts';
 import { JournalFailure } from '../asl/context.ts';
-import type {
-  Clock,
-  ExecutionContextObject,
-  ExecutionStatus,
-  HistoryEvent,
-  ResourceInvoker,
-  RunExecution,
+import {
+  type Clock,
+  type ExecutionContextObject,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type HistoryEventInput,
+  PAYLOAD_LIMIT_BYTES,
+  type ResourceInvoker,
+  type RunExecution,
 } from '../contracts.ts';
 import { SfnApiError, validation } from './errors.ts';
 import type {
@@ -32,6 +36,11 @@ export interface EngineOptions {
   validateDefinition: ValidateDefinition;
   region?: string;
   accountId?: string;
+  /**
+   * How long an engine's hold on an execution lasts without renewal (default 15 s). One engine drives
+   * an execution at a time; another takes it over once the lease expired or its holder's process died.
+   */
+  leaseMs?: number;
 }
 
 /** Why an execution's run was interrupted: the engine shutting down leaves it RUNNING for the resume. */
@@ -43,6 +52,26 @@ class ExecutionStopped extends Error {
 }
 class ExecutionTimedOut extends Error {
   override readonly name = 'ExecutionTimedOut';
+}
+/** The store could not be written (or the lease renewed): the run pauses, the execution stays RUNNING. */
+class ExecutionPaused extends Error {
+  override readonly name = 'ExecutionPaused';
+}
+/** Another engine holds the execution now, or it is no longer RUNNING: this engine stops driving it. */
+class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/** Whether a lease holder (`host:pid:nonce`) is a process of this machine that no longer exists. */
+function holderIsGone(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 // AWS: 1–80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / or control characters.
@@ -97,6 +126,8 @@ interface Running {
   controller: AbortController;
   done: Promise<void>;
   journal: StoredJournal;
+  /** When the lease was last renewed (wall clock). */
+  renewedAt: number;
 }
 
 export class ExecutionEngine {
@@ -104,12 +135,23 @@ export class ExecutionEngine {
   readonly accountId: string;
   private readonly running = new Map<string, Running>();
   private closing = false;
+  /** This engine as a lease holder: `host:pid:nonce`. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly leaseMs: number;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Paused executions waiting for the store to answer again, with their probes. */
+  private readonly probes = new Map<string, Promise<void>>();
+  /** How many times in a row each execution paused: the wait before its next resume grows with it. */
+  private readonly pauses = new Map<string, number>();
+  private readonly shutdown = new AbortController();
   /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
   private readonly tokens = new PageTokens();
 
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
+    this.leaseMs = options.leaseMs ?? 15_000;
   }
 
   get store(): EngineStore {
@@ -261,6 +303,11 @@ export class ExecutionEngine {
     const machine = await this.requireStateMachine(request.stateMachineArn);
     const name = request.name === undefined ? randomUUID() : checkName(request.name, 'name');
     const input = request.input === undefined || request.input === null ? '{}' : String(request.input);
+    if (Buffer.byteLength(input, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+      throw validation(
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`,
+      );
+    }
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);
@@ -281,6 +328,9 @@ export class ExecutionEngine {
       input,
       definition: machine.definition,
       roleArn: machine.roleArn,
+      leaseOwner: this.owner,
+      leaseExpiry: Date.now() + this.leaseMs,
+      journalSeq: 0,
     };
     if (!(await this.store.createExecution(record))) {
       const existing = await this.store.getExecution(executionArn);
@@ -290,15 +340,31 @@ export class ExecutionEngine {
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const journal = await this.openWithStartedEvent(record);
+    const journal = await this.openWithStartedEvent(record, true);
     this.launch(record, parsedInput, journal);
     return { executionArn, startDate: record.startDate };
   }
 
-  /** Opens the journal and records ExecutionStarted (idempotent: a resume after a crash right after
-   * the execution record was created still gets it). */
-  private async openWithStartedEvent(record: ExecutionRecord): Promise<StoredJournal> {
-    const journal = await this.store.openJournal(record.executionArn);
+  /**
+   * Opens the journal as this engine's (its writes conditioned on the lease) and records
+   * ExecutionStarted (idempotent: a resume after a crash right after the record was created still gets
+   * it). The event rides in the journal's first durable write.
+   */
+  private async openWithStartedEvent(record: ExecutionRecord, fresh = false): Promise<StoredJournal> {
+    const arn = record.executionArn;
+    const journal = await this.store.openJournal(arn, {
+      owner: this.owner,
+      fresh,
+      onBroken: (error) => {
+        const run = this.running.get(arn);
+        if (run?.journal !== journal) return;
+        run.controller.abort(
+          (error as Error)?.name === 'JournalConflict'
+            ? new LeaseLost((error as Error).message)
+            : new ExecutionPaused(`the journal could not be written: ${(error as Error)?.message ?? error}`),
+        );
+      },
+    });
     await journal.appendEvent('execution/started', {
       type: 'ExecutionStarted',
       timestamp: record.startDate,
@@ -310,8 +376,33 @@ export class ExecutionEngine {
         },
       },
     });
-    await journal.flush();
     return journal;
+  }
+
+  /**
+   * Takes the execution's lease and drives it, unless it is driven here already, is no longer RUNNING,
+   * or another live engine holds an unexpired lease on it. True when it now runs here.
+   */
+  async resume(record: ExecutionRecord): Promise<boolean> {
+    const arn = record.executionArn;
+    if (this.closing || this.running.has(arn) || record.status !== 'RUNNING') return false;
+    const holder = record.leaseOwner;
+    const now = Date.now();
+    const free =
+      holder === undefined ||
+      holder === this.owner ||
+      (record.leaseExpiry ?? 0) <= now ||
+      holderIsGone(holder);
+    if (!free) return false;
+    if (!(await this.store.takeLease(arn, this.owner, now + this.leaseMs, holder))) return false;
+    if (this.running.has(arn)) return false;
+    const journal = await this.openWithStartedEvent(record);
+    if (this.closing || this.running.has(arn)) {
+      journal.close();
+      return false;
+    }
+    this.launch(record, JSON.parse(record.input), journal);
+    return true;
   }
 
   /** Resumes every execution left RUNNING (after a crash or a restart). */
@@ -326,8 +417,7 @@ export class ExecutionEngine {
         const record = running[next++];
         if (!record || this.running.has(record.executionArn)) continue;
         try {
-          this.launch(record, JSON.parse(record.input), await this.openWithStartedEvent(record));
-          resumed++;
+          if (await this.resume(record)) resumed++;
         } catch (err) {
           // One execution that cannot be loaded must not keep the others (or the engine) from starting.
           console.error(
@@ -342,10 +432,44 @@ export class ExecutionEngine {
 
   private launch(record: ExecutionRecord, input: unknown, journal: StoredJournal): void {
     const controller = new AbortController();
-    const done = this.drive(record, input, controller, journal).finally(() => {
-      this.running.delete(record.executionArn);
+    const arn = record.executionArn;
+    const entry: Running = { controller, done: Promise.resolve(), journal, renewedAt: Date.now() };
+    this.running.set(arn, entry);
+    entry.done = this.drive(record, input, controller, journal).finally(() => {
+      journal.close();
+      if (this.running.get(arn) === entry) this.running.delete(arn);
     });
-    this.running.set(record.executionArn, { controller, done, journal });
+    this.startTimers();
+  }
+
+  /** Renews the leases of the executions driven here, and takes over those whose holder is gone. */
+  private startTimers(): void {
+    if (this.closing) return;
+    this.leaseTimer ??= setInterval(() => void this.renewLeases(), Math.max(50, this.leaseMs / 3));
+    this.leaseTimer.unref();
+    this.sweepTimer ??= setInterval(() => {
+      this.resumeAll().catch(() => {});
+    }, this.leaseMs);
+    this.sweepTimer.unref();
+  }
+
+  private async renewLeases(): Promise<void> {
+    await Promise.all(
+      [...this.running.entries()].map(async ([arn, run]) => {
+        const now = Date.now();
+        try {
+          if (await this.store.renewLease(arn, this.owner, now + this.leaseMs)) run.renewedAt = now;
+          else run.controller.abort(new LeaseLost(`${arn} is no longer held by this engine`));
+        } catch (error) {
+          // The store is down: stop before the lease runs out, so no other engine can overlap with us.
+          if (now - run.renewedAt > (this.leaseMs * 2) / 3) {
+            run.controller.abort(
+              new ExecutionPaused(`the lease could not be renewed: ${(error as Error).message}`),
+            );
+          }
+        }
+      }),
+    );
   }
 
   private async drive(
@@ -376,6 +500,7 @@ export class ExecutionEngine {
         () => {},
       );
     }
+    let end: { event: HistoryEventInput; patch: Partial<ExecutionRecord> } | undefined;
     try {
       const outcome = await this.options.runExecution({
         definition,
@@ -390,60 +515,125 @@ export class ExecutionEngine {
       const stopDate = clock.now();
       if (outcome.status === 'SUCCEEDED') {
         const output = JSON.stringify(outcome.output ?? null);
-        await journal.appendEvent('execution/end', {
-          type: 'ExecutionSucceeded',
-          timestamp: stopDate,
-          details: { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } },
-        });
-        await journal.flush();
-        await this.store.finishExecution(arn, { status: 'SUCCEEDED', output, stopDate });
+        end = {
+          event: {
+            type: 'ExecutionSucceeded',
+            timestamp: stopDate,
+            details: { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } },
+          },
+          patch: { status: 'SUCCEEDED', output, stopDate },
+        };
       } else {
-        await journal.appendEvent('execution/end', {
-          type: 'ExecutionFailed',
-          timestamp: stopDate,
-          details: { executionFailedEventDetails: { error: outcome.error, cause: outcome.cause } },
-        });
-        await journal.flush();
-        await this.store.finishExecution(arn, {
-          status: 'FAILED',
-          error: outcome.error,
-          cause: outcome.cause,
-          stopDate,
-        });
+        end = {
+          event: {
+            type: 'ExecutionFailed',
+            timestamp: stopDate,
+            details: { executionFailedEventDetails: { error: outcome.error, cause: outcome.cause } },
+          },
+          patch: { status: 'FAILED', error: outcome.error, cause: outcome.cause, stopDate },
+        };
       }
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
-      if (reason instanceof EngineShutdown || reason instanceof ExecutionStopped) return;
       const stopDate = clock.now();
-      if (reason instanceof ExecutionTimedOut) {
-        await journal.appendEvent('execution/end', {
-          type: 'ExecutionTimedOut',
-          timestamp: stopDate,
-          details: { executionTimedOutEventDetails: { error: 'States.Timeout' } },
-        });
-        await journal.flush();
-        await this.store.finishExecution(arn, { status: 'TIMED_OUT', error: 'States.Timeout', stopDate });
-        return;
+      if (
+        reason instanceof EngineShutdown ||
+        reason instanceof ExecutionStopped ||
+        reason instanceof LeaseLost
+      ) {
+        // Left as it is: resumed at the next start, stopped by StopExecution, or driven elsewhere.
+      } else if (reason instanceof ExecutionTimedOut) {
+        end = {
+          event: {
+            type: 'ExecutionTimedOut',
+            timestamp: stopDate,
+            details: { executionTimedOutEventDetails: { error: 'States.Timeout' } },
+          },
+          patch: { status: 'TIMED_OUT', error: 'States.Timeout', stopDate },
+        };
+      } else if (this.closing) {
+        // Shutting down: the next start resumes it.
+      } else if (reason instanceof JournalFailure || reason instanceof ExecutionPaused) {
+        // A store error is never the execution's failure: it stays RUNNING and resumes here once the
+        // store answers again.
+        this.park(arn, reason);
+      } else {
+        // The interpreter itself failed: report it as the execution's failure rather than hang RUNNING.
+        const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        end = {
+          event: {
+            type: 'ExecutionFailed',
+            timestamp: stopDate,
+            details: { executionFailedEventDetails: { error: 'States.Runtime', cause } },
+          },
+          patch: { status: 'FAILED', error: 'States.Runtime', cause, stopDate },
+        };
       }
-      if (this.closing) return;
-      if (reason instanceof JournalFailure) {
-        // Progress could not be persisted (DynamoDB Local unreachable): the execution is not failed, it
-        // stays RUNNING in the store and resumes from its journal at the next start.
-        console.error(`execution ${arn} paused: ${reason.message}; it resumes when the engine restarts`);
-        return;
-      }
-      // The interpreter itself failed: report it as the execution's failure rather than hang RUNNING.
-      const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      await journal.appendEvent('execution/end', {
-        type: 'ExecutionFailed',
-        timestamp: stopDate,
-        details: { executionFailedEventDetails: { error: 'States.Runtime', cause } },
-      });
-      await journal.flush();
-      await this.store.finishExecution(arn, { status: 'FAILED', error: 'States.Runtime', cause, stopDate });
     } finally {
       timer.abort();
     }
+    if (!end) return;
+    try {
+      // False when a stop (or another engine) recorded the outcome first: history and status agree either way.
+      await journal.finish(end.event, end.patch);
+      this.pauses.delete(arn);
+    } catch (error) {
+      if (!this.closing) this.park(arn, error);
+    }
+  }
+
+  /**
+   * Pauses an execution whose store writes failed: it stays RUNNING and, as soon as the store answers
+   * again, resumes here from what its journal holds (probing with backoff). If the store stays down
+   * past the probes, the periodic sweep or the next start resumes it.
+   */
+  private park(arn: string, reason: unknown): void {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    console.error(
+      `local Step Functions: execution ${arn} paused (${message}); it resumes once the store answers`,
+    );
+    if (this.probes.has(arn) || this.closing) return;
+    const pauses = (this.pauses.get(arn) ?? 0) + 1;
+    this.pauses.set(arn, pauses);
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        this.shutdown.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    const probe = (async () => {
+      // Let the driver finish unwinding first, so the resume starts from a clean slate; then back off
+      // (longer after each pause in a row) before probing the store.
+      await this.running.get(arn)?.done.catch(() => {});
+      await sleep(100 + backoffDelay(pauses, { baseDelayMs: 200, maxDelayMs: 5_000 }));
+      await retryBounded(
+        `resume of ${arn}`,
+        async () => {
+          if (this.closing || this.running.has(arn)) return;
+          const record = await this.store.getExecution(arn);
+          if (!record || record.status !== 'RUNNING') return;
+          const holder = record.leaseOwner;
+          if (!(await this.resume(record)) && holder === this.owner && !this.running.has(arn)) {
+            throw new RetryLater(`${arn} could not be taken back yet`);
+          }
+        },
+        {
+          attempts: 40,
+          baseDelayMs: 100,
+          maxDelayMs: 5_000,
+          sleep,
+        },
+      );
+    })()
+      .catch((error) => {
+        console.error(
+          `local Step Functions: ${arn} stays RUNNING (${(error as Error).message}); the periodic sweep or the next start resumes it`,
+        );
+      })
+      .finally(() => this.probes.delete(arn));
+    this.probes.set(arn, probe);
   }
 
   private async requireExecution(arnValue: unknown) {
@@ -561,26 +751,51 @@ export class ExecutionEngine {
   async stopExecution(request: Record<string, unknown>) {
     const record = await this.requireExecution(request.executionArn);
     if (record.status !== 'RUNNING') return { stopDate: record.stopDate ?? this.options.clock.now() };
+    const arn = record.executionArn;
     const stopDate = this.options.clock.now();
     const error = request.error === undefined ? undefined : String(request.error);
     const cause = request.cause === undefined ? undefined : String(request.cause);
-    const running = this.running.get(record.executionArn);
-    if (
-      await this.store.finishExecution(record.executionArn, { status: 'ABORTED', stopDate, error, cause })
-    ) {
-      running?.controller.abort(new ExecutionStopped());
-      const journal = running?.journal ?? (await this.store.openJournal(record.executionArn));
-      await journal.appendEvent('execution/end', {
-        type: 'ExecutionAborted',
-        timestamp: stopDate,
-        details: {
-          executionAbortedEventDetails: {
-            ...(error !== undefined ? { error } : {}),
-            ...(cause !== undefined ? { cause } : {}),
-          },
+    const event: HistoryEventInput = {
+      type: 'ExecutionAborted',
+      timestamp: stopDate,
+      details: {
+        executionAbortedEventDetails: {
+          ...(error !== undefined ? { error } : {}),
+          ...(cause !== undefined ? { cause } : {}),
         },
-      });
-      await journal.flush();
+      },
+    };
+    const patch: Partial<ExecutionRecord> = { status: 'ABORTED', stopDate, error, cause };
+    // The driver here stops first, so its journal (with what it has not written yet) records the end.
+    const running = this.running.get(arn);
+    if (running) {
+      running.controller.abort(new ExecutionStopped());
+      await running.done;
+    }
+    let journal: StoredJournal | undefined = running?.journal;
+    let stopped = false;
+    await retryBounded(
+      `StopExecution ${arn}`,
+      async () => {
+        try {
+          if (journal && (await journal.finish(event, patch))) {
+            stopped = true;
+            return;
+          }
+        } catch {
+          // That journal's store write failed; read the journal afresh and try again.
+        }
+        const now = await this.store.getExecution(arn);
+        if (now?.status !== 'RUNNING') return;
+        // Still RUNNING: another writer moved the journal on meanwhile; read it as it is now.
+        journal = await this.store.openJournal(arn);
+        throw new RetryLater(`${arn} is still RUNNING`);
+      },
+      { attempts: 8, baseDelayMs: 20, maxDelayMs: 500 },
+    );
+    if (!stopped) {
+      const now = await this.store.getExecution(arn);
+      return { stopDate: now?.stopDate ?? stopDate };
     }
     return { stopDate };
   }
@@ -592,15 +807,23 @@ export class ExecutionEngine {
 
   /** Resolves when every execution started so far has finished (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+    while (this.running.size > 0 || this.probes.size > 0) {
+      await Promise.all([...[...this.running.values()].map((r) => r.done), ...this.probes.values()]);
+    }
   }
 
   /** Stops driving executions without changing their status: they resume on the next start. */
   async close(): Promise<void> {
     this.closing = true;
-    const all = [...this.running.values()];
-    for (const r of all) r.controller.abort(new EngineShutdown('engine shutting down'));
-    await Promise.allSettled(all.map((r) => r.done));
+    this.shutdown.abort();
+    clearInterval(this.leaseTimer);
+    clearInterval(this.sweepTimer);
+    const all = [...this.running.entries()];
+    for (const [, r] of all) r.controller.abort(new EngineShutdown('engine shutting down'));
+    await Promise.allSettled(all.map(([, r]) => r.done));
+    await Promise.allSettled([...this.probes.values()]);
+    // Hand the leases back so the next engine resumes at once instead of waiting for them to expire.
+    await Promise.allSettled(all.map(([arn]) => this.store.renewLease(arn, this.owner, 0)));
   }
 }
 

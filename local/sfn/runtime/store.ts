@@ -36,6 +36,11 @@ export interface ExecutionRecord {
   /** The definition the execution started with (AWS runs an execution on the version it started on). */
   definition: string;
   roleArn: string;
+  /** The engine driving the execution (one at a time) and until when (epoch ms, wall clock). */
+  leaseOwner?: string;
+  leaseExpiry?: number;
+  /** Segments written to the execution's journal so far (every journal write moves it by one). */
+  journalSeq?: number;
 }
 
 /** What ListExecutions shows of an execution (all the executions' list index holds). */
@@ -100,10 +105,26 @@ export interface OutboxEntry {
 /** A journal bound to one execution, also able to list its history in order. */
 export interface StoredJournal extends ExecutionJournal {
   history(): HistoryEvent[];
-  /** Events recorded so far (the interpreter numbers event ids in its causes from it). */
-  eventCount(): number;
   /** Resolves once everything appended so far is stored. */
   flush(): Promise<void>;
+  /**
+   * Records the terminal event (key `execution/end`) and applies `patch` (status, output, stopDate...)
+   * in one durable write, only while the execution is RUNNING and, for a driver's journal, while the
+   * driver holds the lease. False when it is not (another outcome was recorded first); a store error
+   * rejects and records nothing.
+   */
+  finish(end: HistoryEventInput, patch: Partial<ExecutionRecord>): Promise<boolean>;
+  /** Stops background writes (the driver is gone). */
+  close(): void;
+}
+
+export interface OpenJournalOptions {
+  /** The driver's lease owner: every write is conditioned on it still holding the lease. */
+  owner?: string;
+  /** A new execution: nothing recorded yet, nothing to read. */
+  fresh?: boolean;
+  /** Called once when the journal gave up on a write (its store stayed down): the run must pause. */
+  onBroken?: (error: unknown) => void;
 }
 
 export interface EngineStore {
@@ -125,7 +146,14 @@ export interface EngineStore {
   listRunningExecutions(): Promise<ExecutionRecord[]>;
 
   /** Loads everything recorded for the execution (once), then appends. */
-  openJournal(executionArn: string): Promise<StoredJournal>;
+  openJournal(executionArn: string, options?: OpenJournalOptions): Promise<StoredJournal>;
+  /**
+   * Takes the execution's lease for `owner` until `expiry`, if it is RUNNING and its lease is still held
+   * by `expectedHolder` (undefined: held by nobody). False when either changed meanwhile.
+   */
+  takeLease(arn: string, owner: string, expiry: number, expectedHolder: string | undefined): Promise<boolean>;
+  /** Extends `owner`'s lease; false when the execution is not RUNNING or another owner holds it. */
+  renewLease(arn: string, owner: string, expiry: number): Promise<boolean>;
   /** The history as recorded so far, in id order. */
   readHistory(executionArn: string): Promise<HistoryEvent[]>;
 
@@ -144,13 +172,17 @@ export class JournalState {
   readonly steps = new Map<string, StepRecord>();
   readonly memos = new Map<string, unknown>();
   readonly eventKeys = new Set<string>();
+  /** Event key → id, so a resumed step can cite the id of its entered event. */
+  readonly eventIds = new Map<string, number>();
   readonly events: HistoryEvent[] = [];
   nextId = 1;
 
   load(events: Array<{ key: string; event: HistoryEvent }>): void {
     events.sort((a, b) => a.event.id - b.event.id);
     for (const { key, event } of events) {
+      if (this.eventKeys.has(key)) continue;
       this.eventKeys.add(key);
+      this.eventIds.set(key, event.id);
       this.events.push(event);
       this.nextId = Math.max(this.nextId, event.id + 1);
     }
@@ -161,6 +193,7 @@ export class JournalState {
     if (this.eventKeys.has(eventKey)) return undefined;
     this.eventKeys.add(eventKey);
     const id = this.nextId++;
+    this.eventIds.set(eventKey, id);
     const event: HistoryEvent = { ...input, id, previousEventId: id - 1 };
     this.events.push(event);
     return event;
@@ -238,7 +271,7 @@ export class MemoryStore implements EngineStore {
     return state;
   }
 
-  async openJournal(executionArn: string): Promise<StoredJournal> {
+  async openJournal(executionArn: string, options: OpenJournalOptions = {}): Promise<StoredJournal> {
     const state = this.journalState(executionArn);
     return {
       getStep: (key) => state.steps.get(key),
@@ -255,8 +288,30 @@ export class MemoryStore implements EngineStore {
       },
       history: () => state.events,
       eventCount: () => state.events.length,
+      eventIdOf: (key) => state.eventIds.get(key),
       flush: async () => {},
+      finish: async (end, patch) => {
+        const r = this.executions.get(executionArn);
+        if (r?.status !== 'RUNNING') return false;
+        if (options.owner !== undefined && r.leaseOwner !== options.owner) return false;
+        if (!state.claim('execution/end', structuredClone(end))) return false;
+        Object.assign(r, patch);
+        return true;
+      },
+      close: () => {},
     };
+  }
+  async takeLease(arn: string, owner: string, expiry: number, expectedHolder: string | undefined) {
+    const r = this.executions.get(arn);
+    if (r?.status !== 'RUNNING' || r.leaseOwner !== expectedHolder) return false;
+    Object.assign(r, { leaseOwner: owner, leaseExpiry: expiry });
+    return true;
+  }
+  async renewLease(arn: string, owner: string, expiry: number) {
+    const r = this.executions.get(arn);
+    if (r?.status !== 'RUNNING' || r.leaseOwner !== owner) return false;
+    r.leaseExpiry = expiry;
+    return true;
   }
   async readHistory(executionArn: string) {
     return [...this.journalState(executionArn).events];

@@ -2,7 +2,7 @@
  * What every state shares: input/output processing in both query languages, Assign, the error prefix AWS
  * puts on evaluation errors, and Retry/Catch.
  */
-import { StatesError } from '#local/sfn/contracts.ts';
+import { PAYLOAD_LIMIT_BYTES, StatesError } from '#local/sfn/contracts.ts';
 import type { StateDef, StateOutcome, StepContext } from '../context.ts';
 import { FrameAborted, isInterruption, persisted } from '../context.ts';
 import { isJsonataTemplate, type JsonataBindings, resolveJsonataTemplate } from '../jsonata.ts';
@@ -19,6 +19,20 @@ export function finalError(error: StatesError): StatesError {
 
 export function isFinalError(error: unknown): boolean {
   return error instanceof StatesError && finalErrors.has(error);
+}
+
+/** AWS's States.DataLimitExceeded when a state's input or output (JSON text) exceeds 256 KiB. */
+export function checkPayloadSize(text: string, subject: string, what: 'a result' | 'an input'): void {
+  if (text.length > PAYLOAD_LIMIT_BYTES / 4 && Buffer.byteLength(text, 'utf8') > PAYLOAD_LIMIT_BYTES) {
+    throw finalError(
+      new StatesError(
+        'States.DataLimitExceeded',
+        what === 'a result'
+          ? `The state/task '${subject}' returned a result with a size exceeding the maximum number of bytes service limit.`
+          : `The state/task '${subject}' received an input with a size exceeding the maximum number of bytes service limit.`,
+      ),
+    );
+  }
 }
 
 /** Throws FrameAborted when the frame's signal has fired (StopExecution, a sibling branch failed). */
@@ -213,8 +227,7 @@ interface RetryMemo {
 
 /**
  * Errors no retrier or catcher handles: States.Runtime always fails the execution. (The docs also list
- * States.DataLimitExceeded, but AWS's recorded histories show States.ALL catching it; this engine never
- * raises it anyway.)
+ * States.DataLimitExceeded, but AWS's recorded histories show States.ALL catching it.)
  */
 const UNCATCHABLE = new Set(['States.Runtime']);
 

@@ -7,6 +7,7 @@ import { StatesError } from '#local/sfn/contracts.ts';
 import type { StateOutcome, StepContext } from '../context.ts';
 import { FrameAborted, isInterruption } from '../context.ts';
 import {
+  checkPayloadSize,
   finalError,
   jsonataField,
   jsonataFinish,
@@ -191,6 +192,8 @@ async function invoke(step: StepContext, spec: InvokeSpec): Promise<unknown> {
     }
     const result = winner === undefined ? null : winner;
     const output = JSON.stringify(result);
+    // Too big a result fails the task as on AWS, before it reaches a step record or an event.
+    checkPayloadSize(output, spec.resourceArn, 'a result');
     if (described.lambda) {
       await step.emit('LambdaFunctionSucceeded', {
         lambdaFunctionSucceededEventDetails: { output, outputDetails: { truncated: false } },

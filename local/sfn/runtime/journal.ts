@@ -1,0 +1,541 @@
+/**
+ * The durable journal of one execution in DynamoDB, and the group commit that writes the journals of
+ * every execution of the engine together.
+ *
+ * Layout (journal table, partition `executionArn`): a journal is a sequence of *segments* `W#<seq>`,
+ * each holding the step records, memos and history events written since the previous one, as UTF-8 JSON
+ * split into chunks `W#<seq>#<chunk>` (binary, under DynamoDB's item limit). A segment is written in one
+ * TransactWriteItems together with an update of the execution's item that moves `journalSeq` from `seq`
+ * to `seq + 1`, on the condition that the execution is RUNNING, `journalSeq` is still `seq` and, for the
+ * driver, that it still holds the lease. So:
+ * - segments are written one at a time per execution: when segment k is durable, so is everything
+ *   recorded before it (a step is never durable without the events it emitted before it);
+ * - two engines can never both append to one journal, and nothing is ever overwritten;
+ * - the terminal event and the final status are one write (`finish`): status and history always agree.
+ * Items `S#…`, `M#…`, `E#…` of the earlier layout are still read.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { retryBounded } from '#shared/retry.ts';
+import type { HistoryEvent, HistoryEventInput, PutStepOptions, StepRecord } from '../contracts.ts';
+import { type ExecutionRecord, JournalState, type StoredJournal } from './store.ts';
+
+/** DynamoDB allows 400 KB per item and 4 MB per transaction; stay well under both. */
+const CHUNK_BYTES = 350_000;
+const SEGMENT_BYTES = 3_000_000;
+const TRANSACTION_ITEMS = 100;
+/** Events and deferred steps are written at the latest this long after they were recorded. */
+const BACKGROUND_FLUSH_MS = 100;
+
+export interface KeyedEvent {
+  key: string;
+  event: HistoryEvent;
+}
+
+interface SegmentBody {
+  s?: Record<string, StepRecord>;
+  m?: Record<string, unknown>;
+  e?: KeyedEvent[];
+}
+
+/** The journal could not be appended to because the execution moved on without this writer. */
+export class JournalConflict extends Error {
+  override readonly name = 'JournalConflict';
+}
+
+type Item = Record<string, unknown>;
+
+const segmentKey = (seq: number) => `W#${String(seq).padStart(9, '0')}`;
+
+/** What a journal partition holds, decoded: steps, memos, events in id order, and the next segment. */
+export interface DecodedJournal {
+  state: JournalState;
+  nextSeq: number;
+}
+
+/** An empty journal (a new execution: nothing to read). */
+export const emptyJournal = (): DecodedJournal => ({ state: new JournalState(), nextSeq: 0 });
+
+// JSON text with `undefined` kept distinguishable from null (the earlier per-key layout).
+const decodeLegacy = (text: string): unknown => (text === '~' ? undefined : JSON.parse(text));
+
+function legacyEvents(item: Item): KeyedEvent[] {
+  return typeof item.events === 'string' ? (JSON.parse(item.events) as KeyedEvent[]) : [];
+}
+
+/** Decodes the items of one journal partition (both layouts). */
+export function decodeJournal(items: Item[]): DecodedJournal {
+  const state = new JournalState();
+  const events: KeyedEvent[] = [];
+  const segments = new Map<number, { chunks: Map<number, Uint8Array>; count: number }>();
+  for (const item of items) {
+    const key = String(item.key);
+    if (key.startsWith('W#')) {
+      const [, seqText, chunkText] = key.split('#');
+      const seq = Number(seqText);
+      const segment = segments.get(seq) ?? { chunks: new Map(), count: Number(item.chunks ?? 1) };
+      segment.chunks.set(Number(chunkText ?? 0), item.data as Uint8Array);
+      segments.set(seq, segment);
+      continue;
+    }
+    if (key.startsWith('S#')) state.steps.set(key.slice(2), decodeLegacy(String(item.value)) as StepRecord);
+    else if (key.startsWith('M#')) state.memos.set(key.slice(2), decodeLegacy(String(item.value)));
+    events.push(...legacyEvents(item));
+  }
+  let nextSeq = 0;
+  for (const seq of [...segments.keys()].sort((a, b) => a - b)) {
+    const segment = segments.get(seq) as { chunks: Map<number, Uint8Array>; count: number };
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < segment.count; i++) {
+      const part = segment.chunks.get(i);
+      if (!part) throw new Error(`journal segment ${seq} lacks chunk ${i} of ${segment.count}`);
+      parts.push(part);
+    }
+    const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as SegmentBody;
+    for (const [k, v] of Object.entries(body.s ?? {})) state.steps.set(k, v);
+    for (const [k, v] of Object.entries(body.m ?? {})) state.memos.set(k, v);
+    events.push(...(body.e ?? []));
+    nextSeq = seq + 1;
+  }
+  state.load(events);
+  return { state, nextSeq };
+}
+
+/** Every item of one execution's journal partition. */
+export async function queryJournal(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  executionArn: string,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'executionArn = :a',
+        ExpressionAttributeValues: { ':a': executionArn },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Group commit
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+interface Operation {
+  items: TransactItem[];
+  bytes: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const isCancellation = (error: unknown): error is { CancellationReasons?: Array<{ Code?: string }> } =>
+  (error as { name?: string }).name === 'TransactionCanceledException';
+
+/**
+ * Writes the operations of every journal of the store in shared TransactWriteItems (up to 100 items):
+ * an operation resolves when its transaction committed. A transaction cancelled because of one
+ * operation's condition fails that operation only; the others are sent again.
+ */
+export class GroupCommitter {
+  private readonly queue: Operation[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly maxInFlight = 4,
+  ) {}
+
+  submit(items: TransactItem[], bytes: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, bytes, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch: Operation[] = [];
+      let items = 0;
+      let bytes = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0] as Operation;
+        if (
+          batch.length > 0 &&
+          (items + next.items.length > TRANSACTION_ITEMS || bytes + next.bytes > SEGMENT_BYTES)
+        ) {
+          break;
+        }
+        this.queue.shift();
+        batch.push(next);
+        items += next.items.length;
+        bytes += next.bytes;
+      }
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(batch: Operation[]): Promise<void> {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: batch.flatMap((op) => op.items) }));
+      for (const op of batch) op.resolve();
+    } catch (error) {
+      if (!isCancellation(error) || batch.length === 1) {
+        for (const op of batch) op.reject(error);
+        return;
+      }
+      // One operation's condition (or a conflict) cancelled the others: fail that one, send the rest again.
+      const reasons = error.CancellationReasons ?? [];
+      let offset = 0;
+      const again: Operation[] = [];
+      for (const op of batch) {
+        const own = reasons.slice(offset, offset + op.items.length);
+        offset += op.items.length;
+        if (own.some((r) => r.Code === 'ConditionalCheckFailed')) op.reject(error);
+        else again.push(op);
+      }
+      this.queue.unshift(...again);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One execution's journal
+
+export interface DynamoJournalOptions {
+  doc: DynamoDBDocumentClient;
+  committer: GroupCommitter;
+  journalTable: string;
+  executionsTable: string;
+  executionArn: string;
+  /** What was recorded so far (empty for a new execution). */
+  decoded: DecodedJournal;
+  /** The driver's lease: every write is conditioned on still holding it. Absent for StopExecution. */
+  owner?: string;
+  /** Called once when a write failed for good (the store stayed down): the run must pause. */
+  onBroken?: (error: unknown) => void;
+  /** Attempts of one segment write before the journal gives up (default 6, about 3 s of backoff). */
+  attempts?: number;
+}
+
+interface Pending {
+  steps: Map<string, StepRecord>;
+  memos: Map<string, unknown>;
+  events: KeyedEvent[];
+}
+
+const emptyPending = (): Pending => ({ steps: new Map(), memos: new Map(), events: [] });
+const isEmpty = (p: Pending) => p.steps.size === 0 && p.memos.size === 0 && p.events.length === 0;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export class DynamoJournal implements StoredJournal {
+  private readonly state: JournalState;
+  private nextSeq: number;
+  private pending = emptyPending();
+  private waiters: Waiter[] = [];
+  /** The segment write in flight, if any (one at a time). */
+  private current: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private broken: unknown;
+  /** Set by finish(): no other write starts any more. */
+  private finishing = false;
+
+  constructor(private readonly options: DynamoJournalOptions) {
+    this.state = options.decoded.state;
+    this.nextSeq = options.decoded.nextSeq;
+  }
+
+  getStep(key: string) {
+    return this.state.steps.get(key);
+  }
+  getMemo(key: string) {
+    return this.state.memos.get(key);
+  }
+  history() {
+    return this.state.events;
+  }
+  eventCount() {
+    return this.state.events.length;
+  }
+  eventIdOf(eventKey: string) {
+    return this.state.eventIds.get(eventKey);
+  }
+
+  async putStep(key: string, record: StepRecord, options?: PutStepOptions): Promise<void> {
+    const copy = structuredClone(record);
+    this.state.steps.set(key, copy);
+    this.pending.steps.set(key, copy);
+    if (options?.deferred) {
+      this.schedule();
+      return;
+    }
+    await this.commit();
+  }
+
+  async putMemo(key: string, value: unknown): Promise<void> {
+    const copy = structuredClone(value);
+    this.state.memos.set(key, copy);
+    this.pending.memos.set(key, copy);
+    await this.commit();
+  }
+
+  async appendEvent(eventKey: string, input: HistoryEventInput): Promise<void> {
+    const event = this.state.claim(eventKey, structuredClone(input));
+    if (!event) return;
+    this.pending.events.push({ key: eventKey, event });
+    this.schedule();
+  }
+
+  /** Resolves once everything recorded so far is durable. */
+  flush(): Promise<void> {
+    return this.commit();
+  }
+
+  /**
+   * Appends the terminal event and applies `patch` to the execution in the same write, with whatever is
+   * still pending; only while the execution is RUNNING (and this writer holds its lease). False when it
+   * is not: another outcome (a stop, a finish elsewhere) was recorded first. A store error is thrown
+   * (after the bounded retries) and nothing of the outcome is recorded.
+   */
+  async finish(end: HistoryEventInput, patch: Partial<ExecutionRecord>): Promise<boolean> {
+    if (this.broken !== undefined) throw this.broken;
+    if (this.finishing || this.state.eventIds.has('execution/end')) return false;
+    this.finishing = true;
+    this.close();
+    while (this.current) await this.current.catch(() => {});
+    if (this.broken !== undefined) throw this.broken;
+    const event = this.state.claim('execution/end', structuredClone(end)) as HistoryEvent;
+    const body = this.takePending();
+    body.events.push({ key: 'execution/end', event });
+    try {
+      await this.writeSegments(body, patch);
+    } catch (error) {
+      if (error instanceof JournalConflict) {
+        this.break(error);
+        return false;
+      }
+      this.break(error);
+      throw error;
+    }
+    for (const w of this.waiters.splice(0)) w.resolve();
+    return true;
+  }
+
+  /** Stops the background flush (the driver is gone; a later writer starts from the store). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.broken !== undefined || this.finishing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.commit().catch(() => {});
+    }, BACKGROUND_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  private commit(): Promise<void> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.pump();
+    });
+  }
+
+  private takePending(): Pending {
+    const body = this.pending;
+    this.pending = emptyPending();
+    return body;
+  }
+
+  /** One segment write at a time; waiters resolve when a write that started after they asked is durable. */
+  private pump(): void {
+    if (this.current || this.broken !== undefined || this.finishing) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    if (isEmpty(this.pending)) {
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    this.close();
+    const body = this.takePending();
+    const write = this.writeSegments(body);
+    this.current = write;
+    write.then(
+      () => {
+        this.current = undefined;
+        for (const w of waiters) w.resolve();
+        this.pump();
+      },
+      (error) => {
+        this.current = undefined;
+        this.break(error, waiters);
+      },
+    );
+  }
+
+  /** The store stayed down (or the execution moved on): every write from now on fails with `error`. */
+  private break(error: unknown, waiters: Waiter[] = []): void {
+    if (this.broken === undefined) {
+      this.broken = error;
+      this.close();
+      this.options.onBroken?.(error);
+    }
+    for (const w of [...waiters, ...this.waiters.splice(0)]) w.reject(error);
+  }
+
+  /** Writes `body` as one or more segments (each atomic, in order); the last carries `patch`. */
+  private async writeSegments(body: Pending, patch?: Partial<ExecutionRecord>): Promise<void> {
+    const parts = splitSegment(body);
+    for (const [index, part] of parts.entries()) {
+      await this.writeSegment(part, index === parts.length - 1 ? patch : undefined);
+    }
+  }
+
+  private async writeSegment(data: Uint8Array, patch?: Partial<ExecutionRecord>): Promise<void> {
+    const { executionArn, executionsTable, journalTable, owner } = this.options;
+    const seq = this.nextSeq;
+    const nonce = randomUUID();
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < data.length || chunks.length === 0; at += CHUNK_BYTES) {
+      chunks.push(data.subarray(at, at + CHUNK_BYTES));
+    }
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#seq': 'journalSeq',
+      '#nonce': 'journalNonce',
+    };
+    const values: Record<string, unknown> = {
+      ':running': 'RUNNING',
+      ':seq': seq,
+      ':next': seq + 1,
+      ':nonce': nonce,
+    };
+    const sets = ['#seq = :next', '#nonce = :nonce'];
+    const fields = Object.entries(patch ?? {}).filter(([, v]) => v !== undefined);
+    for (const [i, [field, value]] of fields.entries()) {
+      names[`#p${i}`] = field;
+      values[`:p${i}`] = value;
+      sets.push(`#p${i} = :p${i}`);
+    }
+    const sequence = seq === 0 ? '(attribute_not_exists(#seq) OR #seq = :seq)' : '#seq = :seq';
+    let condition = `#status = :running AND ${sequence}`;
+    if (owner !== undefined) {
+      names['#owner'] = 'leaseOwner';
+      values[':owner'] = owner;
+      condition += ' AND #owner = :owner';
+    }
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: executionsTable,
+          Key: { executionArn },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      ...chunks.map((chunk, i) => ({
+        Put: {
+          TableName: journalTable,
+          Item: {
+            executionArn,
+            key: `${segmentKey(seq)}#${String(i).padStart(3, '0')}`,
+            chunks: chunks.length,
+            data: chunk,
+          },
+        },
+      })),
+    ];
+    let ambiguous = false;
+    await retryBounded(
+      `journal of ${executionArn}: segment ${seq}`,
+      async () => {
+        try {
+          await this.options.committer.submit(items, data.length + 512);
+        } catch (error) {
+          if (conditionFailed(error)) {
+            // After a write whose answer was lost, the condition fails because that write went in.
+            if (ambiguous && (await this.committedAs(nonce, seq))) return;
+            throw new JournalConflict(
+              `the journal of ${executionArn} moved on without this writer (stopped, finished or taken over)`,
+            );
+          }
+          ambiguous = true;
+          throw error;
+        }
+      },
+      {
+        attempts: this.options.attempts ?? 6,
+        baseDelayMs: 100,
+        maxDelayMs: 2_000,
+        retriable: (e) => !(e instanceof JournalConflict),
+      },
+    );
+    this.nextSeq = seq + 1;
+  }
+
+  private async committedAs(nonce: string, seq: number): Promise<boolean> {
+    const out = await this.options.doc.send(
+      new GetCommand({
+        TableName: this.options.executionsTable,
+        Key: { executionArn: this.options.executionArn },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item?.journalNonce === nonce && out.Item?.journalSeq === seq + 1;
+  }
+}
+
+const conditionFailed = (error: unknown) =>
+  isCancellation(error) && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+
+/** The pending content as UTF-8 JSON segments of at most SEGMENT_BYTES, events before the steps they precede. */
+function splitSegment(body: Pending): Uint8Array[] {
+  const whole = encodeBody(body);
+  if (whole.length <= SEGMENT_BYTES) return [whole];
+  // Too big for one transaction: events first, then memos, then steps, each its own segment(s).
+  const parts: Uint8Array[] = [];
+  for (const event of body.events) parts.push(encodeBody({ ...emptyPending(), events: [event] }));
+  for (const [k, v] of body.memos) parts.push(encodeBody({ ...emptyPending(), memos: new Map([[k, v]]) }));
+  for (const [k, v] of body.steps) parts.push(encodeBody({ ...emptyPending(), steps: new Map([[k, v]]) }));
+  for (const part of parts) {
+    if (part.length > SEGMENT_BYTES)
+      throw new Error(`a journal entry of ${part.length} bytes exceeds ${SEGMENT_BYTES}`);
+  }
+  return parts;
+}
+
+function encodeBody(body: Pending): Uint8Array {
+  const out: SegmentBody = {};
+  if (body.steps.size > 0) out.s = Object.fromEntries(body.steps);
+  if (body.memos.size > 0) out.m = Object.fromEntries(body.memos);
+  if (body.events.length > 0) out.e = body.events;
+  return Buffer.from(JSON.stringify(out), 'utf8');
+}
