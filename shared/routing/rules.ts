@@ -266,6 +266,23 @@ export function loadRules(): Loaded {
     }
     for (const [k, id] of Object.entries(rs.irc.issuer)) known(id, `${f} irc.issuer.${k}`);
   }
+  for (const rs of ruleSets) {
+    // The policy stages' dated variants must cover the rule set's span without gap or overlap.
+    const variants = rs.policyApproval.stages;
+    let expected = rs.validFrom;
+    for (const [i, v] of variants.entries()) {
+      if (v.from !== expected) {
+        problems.push(
+          `rules/${rs.id}.json policyApproval.stages[${i}].from: ${v.from}, expected ${expected}`,
+        );
+      }
+      expected = v.to === undefined ? '' : nextDay(v.to);
+    }
+    const last = variants[variants.length - 1];
+    if (last && last.to !== rs.validTo) {
+      problems.push(`rules/${rs.id}.json policyApproval.stages: the last variant must end with the rule set`);
+    }
+  }
   env.appraisers.forEach((a, i) => {
     known(a.authority, `environment appraisers[${i}]`);
   });
@@ -279,6 +296,10 @@ export function loadRules(): Loaded {
     throw new RoutingRulesError(`routing rules are inconsistent:\n  ${problems.join('\n  ')}`);
   cached = { ruleSets, authorities, environment };
   return cached;
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The authorities registry. */

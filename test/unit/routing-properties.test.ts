@@ -158,6 +158,10 @@ describe('routing invariants over generated applications', () => {
         expect(has('irc')).toBe(foreign || t.ircRequested);
         if (t.landRoute === 'state-lease') {
           expect(has('policy-approval')).toBe(true);
+          expect(r.stages.filter((s) => s.kind === 'policy-approval-opinions').map((s) => s.id)).toEqual([
+            'policy-dossier-out',
+            'policy-opinions',
+          ]);
           if (has('irc')) expect(order('irc')).toBeGreaterThan(order('policy-approval'));
         }
         expect(has('eia-appraisal')).toBe(r.environment.eia === true);

@@ -37,7 +37,7 @@ describe('rule set by filing date (Vietnam date)', () => {
     const after = routeApplication(input('2026-03-01'));
     expect(before.ruleSetId).toBe('law-61-2020');
     expect(after.ruleSetId).toBe('law-143-2025');
-    // Same application, different law: 15 days (Art. 38(1)(b) of the 2020 law) vs not found (2025 law).
+    // Same application, different law: 15 days (Art. 38 of the 2020 law) vs not found (2025 law).
     expect(stage(before, 'irc').deadline).toMatchObject({
       amount: 15,
       unit: 'days',
@@ -45,7 +45,7 @@ describe('rule set by filing date (Vietnam date)', () => {
     });
     expect(stage(before, 'irc').legalBasis).toMatchObject({
       instrument: 'Law 61/2020/QH14',
-      article: 'Art. 38(1)(b)',
+      article: 'Art. 38',
     });
     expect(stage(after, 'irc').deadline).toMatchObject({ amount: null, confidence: 'unknown' });
   });
@@ -213,7 +213,7 @@ describe('routing table, Law 61/2020 (filed 2026-02-10)', () => {
     expect(r.stages).toEqual([]);
   });
 
-  it('foreign investor in a KCN outside border communes: certificate in 15 days (Art. 38(1)(b))', () => {
+  it('foreign investor in a KCN outside border communes: certificate in 15 days (Art. 38)', () => {
     const r = routeApplication({
       enquiry: foreignCopper(),
       site: kcn(),
