@@ -1,14 +1,19 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import * as routes from '../shared/http/routes.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { WorkflowEventBus } from './constructs/event-bus.ts';
 import { HouseFunction } from './constructs/house-function.ts';
+import { HttpApiConstruct } from './constructs/http-api.ts';
+import { Identity } from './constructs/identity.ts';
 import { OnboardingWorkflow } from './constructs/onboarding-workflow.ts';
 
 /** The whole product: one stack, the single definition the local cloud also runs. */
 export class OnboardingStack extends Stack {
   readonly data: DataTable;
   readonly matchSites: HouseFunction;
+  readonly identity: Identity;
+  readonly api: HttpApiConstruct;
   readonly events: WorkflowEventBus;
   readonly workflow: OnboardingWorkflow;
 
@@ -21,6 +26,13 @@ export class OnboardingStack extends Stack {
         'Ranks the plots that fit an investor enquiry, with the reasons for each rank and exclusion',
       timeout: Duration.seconds(15),
     }).bindTable(this.data.table, 'read');
+    this.identity = new Identity(this, 'Identity');
+    this.api = new HttpApiConstruct(this, 'Api', { identity: this.identity, table: this.data.table });
+    this.api.addRoute(routes.listZones, { entry: 'functions/http/list-zones.ts', table: 'read' });
+    this.api.addRoute(routes.getZone, { entry: 'functions/http/get-zone.ts', table: 'read' });
+    this.api.addRoute(routes.getStats, { entry: 'functions/http/get-stats.ts', table: 'read' });
+    this.api.addRoute(routes.getOpenApi, { entry: 'functions/http/get-openapi.ts' });
+    this.api.addRoute(routes.listTasks, { entry: 'functions/http/list-tasks.ts', table: 'read' });
     this.events = new WorkflowEventBus(this, 'Events');
     this.workflow = new OnboardingWorkflow(this, 'Workflow', {
       table: this.data.table,
