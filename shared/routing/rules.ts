@@ -236,7 +236,7 @@ export const parseAuthorities = (raw: unknown): Authority[] =>
 export const parseEnvironmentRules = (raw: unknown): EnvironmentRules =>
   parse(EnvironmentRulesSchema, raw, 'rules/environment-law-72-2020.json');
 
-interface Loaded {
+export interface Loaded {
   ruleSets: RuleSet[];
   authorities: Map<string, Authority>;
   environment: Map<string, EnvironmentRules>;
@@ -245,13 +245,24 @@ let cached: Loaded | undefined;
 
 /** The rules, validated once per process; cross-references (authority ids, rule ids) checked too. */
 export function loadRules(): Loaded {
-  if (cached) return cached;
-  const ruleSets = [
-    parseRuleSet(law61File, 'rules/law-61-2020.json'),
-    parseRuleSet(law143File, 'rules/law-143-2025.json'),
-  ].sort((a, b) => a.validFrom.localeCompare(b.validFrom));
-  const authorities = new Map(parseAuthorities(authoritiesFile).map((a) => [a.id, a]));
-  const env = parseEnvironmentRules(environmentFile);
+  cached ??= buildRules({
+    ruleSets: [law61File, law143File],
+    authorities: authoritiesFile,
+    environment: environmentFile,
+  });
+  return cached;
+}
+
+/**
+ * Validates raw rules files and their cross-references (authority ids, environment rules, rule-set spans,
+ * dated variants). Exported so tests can feed corrupted copies; `loadRules` uses it on the shipped files.
+ */
+export function buildRules(raw: { ruleSets: unknown[]; authorities: unknown; environment: unknown }): Loaded {
+  const ruleSets = raw.ruleSets
+    .map((r, i) => parseRuleSet(r, `rule set ${i}`))
+    .sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+  const authorities = new Map(parseAuthorities(raw.authorities).map((a) => [a.id, a]));
+  const env = parseEnvironmentRules(raw.environment);
   const environment = new Map([[env.id, env]]);
   const problems: string[] = [];
   const known = (id: string, where: string) => {
@@ -294,8 +305,7 @@ export function loadRules(): Loaded {
   });
   if (problems.length > 0)
     throw new RoutingRulesError(`routing rules are inconsistent:\n  ${problems.join('\n  ')}`);
-  cached = { ruleSets, authorities, environment };
-  return cached;
+  return { ruleSets, authorities, environment };
 }
 
 function nextDay(date: string): string {

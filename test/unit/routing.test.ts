@@ -8,8 +8,11 @@ import {
   routeApplication,
   ruleSetFor,
 } from '#shared/routing/route.ts';
+import authoritiesFile from '#shared/routing/rules/authorities.json' with { type: 'json' };
+import environmentFile from '#shared/routing/rules/environment-law-72-2020.json' with { type: 'json' };
+import law61 from '#shared/routing/rules/law-61-2020.json' with { type: 'json' };
 import law143 from '#shared/routing/rules/law-143-2025.json' with { type: 'json' };
-import { parseRuleSet, RoutingRulesError } from '#shared/routing/rules.ts';
+import { buildRules, parseRuleSet, RoutingRulesError } from '#shared/routing/rules.ts';
 import type { Route, RoutingInput } from '#shared/routing/types.ts';
 import { ccn, domesticGarments, domesticSteel, foreignCopper, kcn } from '../fixtures/routing/inputs.ts';
 
@@ -483,5 +486,39 @@ describe('input and data validation', () => {
     });
     for (const a of list)
       expect(a.legalBasis.sources.length + (a.legalBasis.note ? 1 : 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('rules cross-references', () => {
+  const shipped = () => ({
+    ruleSets: [structuredClone(law61), structuredClone(law143)],
+    authorities: structuredClone(authoritiesFile),
+    environment: structuredClone(environmentFile),
+  });
+
+  it('accepts the shipped rules', () => {
+    expect(buildRules(shipped()).ruleSets.map((r) => r.id)).toEqual(['law-61-2020', 'law-143-2025']);
+  });
+
+  it('names an authority missing from the registry', () => {
+    const raw = shipped();
+    (raw.ruleSets[1] as { irc: { issuer: { ccn: string } } }).irc.issuer.ccn = 'dept-industry-trade';
+    expect(() => buildRules(raw)).toThrow(
+      /rules\/law-143-2025\.json irc\.issuer\.ccn: unknown authority "dept-industry-trade"/,
+    );
+  });
+
+  it('refuses rule sets that overlap or dated variants that leave a gap', () => {
+    const overlap = shipped();
+    (overlap.ruleSets[0] as { validTo: string }).validTo = '2026-03-01';
+    expect(() => buildRules(overlap)).toThrow(/law-61-2020\.json validTo: overlaps law-143-2025/);
+    const gap = shipped();
+    (gap.ruleSets[0] as { policyApproval: { stages: Array<{ from: string }> } }).policyApproval.stages.splice(
+      1,
+      1,
+    );
+    expect(() => buildRules(gap)).toThrow(
+      /policyApproval\.stages\[1\]\.from: 2025-09-03, expected 2025-02-10/,
+    );
   });
 });
