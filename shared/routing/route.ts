@@ -189,8 +189,11 @@ function environmentOf(input: RoutingInput, rs: RuleSet, assume: Assumptions): E
     const eia = choice === 'I' || choice === 'II-cde';
     const licence: boolean | 'unknown' =
       choice === 'IV' ? false : choice === 'III' && appendix && !wastes ? 'unknown' : true;
+    // Who appraises the EIA; without one, who grants the licence (the province, Decree 05/2025: uncertain).
     const appraiserRule = rules.appraisers.find(
-      (a) => a.when === (choice === 'I' ? 'group-I' : choice === 'II-cde' ? 'group-II-cde' : ''),
+      (a) =>
+        a.when ===
+        (choice === 'I' ? 'group-I' : choice === 'II-cde' || licence === true ? 'group-II-cde' : ''),
     );
     const groupBasis = choice === 'II-cde' ? rules.eia : rules.groups[choice];
     const env: RouteEnvironment = {
@@ -202,11 +205,7 @@ function environmentOf(input: RoutingInput, rs: RuleSet, assume: Assumptions): E
           : {}),
       eia,
       licence,
-      appraiser: eia
-        ? (appraiserRule?.authority ?? 'unknown')
-        : licence === false
-          ? 'none'
-          : 'dept-agriculture-environment',
+      appraiser: licence === false && !eia ? 'none' : (appraiserRule?.authority ?? 'unknown'),
       legalBasis: bases(
         rules.basis,
         groupBasis,

@@ -69,7 +69,34 @@ describe('routing table, Law 143/2025/QH15 (filed 2026-03-10)', () => {
     expect(r.review).toBeUndefined();
     expect(r.triggers).toMatchObject({ investorType: 'domestic', location: 'kcn', landRoute: 'sublease' });
     expect(r.stages).toEqual([]);
-    expect(r.environment).toMatchObject({ group: 'III', eia: false, licence: true });
+    expect(r.environment).toMatchObject({
+      group: 'III',
+      eia: false,
+      licence: true,
+      appraiser: 'dept-agriculture-environment',
+    });
+    // Small Appendix II production declaring no wastewater and no hazardous waste: air emissions are not
+    // declared, so whether a licence is needed is unknown (recorded, not a stage).
+    const small = routeApplication({
+      enquiry: {
+        ...domesticGarments(),
+        environmentalSelfDeclaration: {
+          appendixIIType: 'pulp_paper',
+          capacity: { value: 1_000, unit: 't/yr' },
+          wastewaterM3PerDay: 0,
+          hazardousWaste: false,
+        },
+      },
+      site: kcn(),
+      filedOn: NEW,
+    });
+    expect(small.environment).toMatchObject({
+      group: 'III',
+      eia: false,
+      licence: 'unknown',
+      appraiser: 'unknown',
+    });
+    expect(small.review).toBeUndefined();
     expect(r.legalBasis.map((b) => b.instrument)).toContain('Law 143/2025/QH15 on Investment');
   });
 
