@@ -51,10 +51,11 @@ function bundlesOf(outdir: string): Bundle[] {
 describe('Lambda bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'bundles-'));
   let bundles: Bundle[] = [];
+  // Synthesis bundles every function of the stack (one esbuild run each): minutes on a busy machine.
   beforeAll(() => {
     buildApp(outdir).app.synth();
     bundles = bundlesOf(outdir);
-  });
+  }, 600_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('finds every function of the template with its bundled code', () => {
