@@ -84,11 +84,33 @@ const InputSchema = z.object({
   specialProcedureRequested: z.boolean().optional(),
 });
 
+/** A zod issue → the rule it broke, named as the enquiry parser names them (`max:100`, `format:date`). */
+function ruleOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_big':
+      return `max:${String(issue.maximum)}`;
+    case 'too_small':
+      return `min:${String(issue.minimum)}`;
+    case 'invalid_format':
+      return `format:${issue.format}`;
+    case 'invalid_type':
+      return `type:${issue.expected}`;
+    case 'invalid_value':
+      return 'enum';
+    case 'unrecognized_keys':
+      return 'unknown_key';
+    case 'custom':
+      return typeof issue.params?.rule === 'string' ? issue.params.rule : 'custom';
+    default:
+      return issue.code;
+  }
+}
+
 function validate(input: RoutingInput): void {
   const result = InputSchema.safeParse(input);
   if (!result.success) {
     throw new InputValidationError(
-      result.error.issues.map((i) => ({ path: formatPath(i.path), rule: i.code, message: i.message })),
+      result.error.issues.map((i) => ({ path: formatPath(i.path), rule: ruleOf(i), message: i.message })),
     );
   }
 }

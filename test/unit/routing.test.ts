@@ -481,7 +481,8 @@ describe('input and data validation', () => {
       routeApplication({ enquiry: domesticGarments(), site: kcn(), filedOn: NEW, ...patch });
     expect(bad({ filedOn: '2026-02-30' })).toThrow(InputValidationError);
     expect(bad({ filedOn: '2026-02-30' })).toThrow(/filedOn/);
-    expect(bad({ foreignOwnershipPercent: 120 })).toThrow(/foreignOwnershipPercent/);
+    expect(bad({ foreignOwnershipPercent: 120 })).toThrow(/foreignOwnershipPercent: .* \[max:100\]/);
+    expect(bad({ filedOn: '2026-02-30' })).toThrow(/filedOn: .* \[format:date\]/);
     expect(bad({ site: { zoneId: '', zoneKind: 'KCN', landRoute: 'sublease' } })).toThrow(/site\.zoneId/);
   });
 
