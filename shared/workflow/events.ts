@@ -11,6 +11,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
+import { APPROVAL_EVENT_FIELDS } from './approval-events.ts';
 
 /** The EventBridge `Source` of every workflow event. */
 export const EVENT_SOURCE = 'laocai.onboarding';
@@ -65,6 +66,15 @@ export const WORKFLOW_EVENTS = {
   ApplicationRejected: data({ reasons: z.string().max(2_000) }),
   ApplicationWithdrawn: data({ reason: z.string().max(2_000) }),
   ApplicationFailed: data({ error: z.string().max(200), cause: z.string().max(2_000) }),
+  // The human steps (AP): approvals, information requests, clearance waits.
+  TaskCreated: data(APPROVAL_EVENT_FIELDS.TaskCreated),
+  TaskDueSoon: data(APPROVAL_EVENT_FIELDS.TaskDueSoon),
+  TaskOverdue: data(APPROVAL_EVENT_FIELDS.TaskOverdue),
+  TaskDecided: data(APPROVAL_EVENT_FIELDS.TaskDecided),
+  InformationRequested: data(APPROVAL_EVENT_FIELDS.InformationRequested),
+  InformationProvided: data(APPROVAL_EVENT_FIELDS.InformationProvided),
+  ClearanceBlocked: data(APPROVAL_EVENT_FIELDS.ClearanceBlocked),
+  ClearanceUpdated: data(APPROVAL_EVENT_FIELDS.ClearanceUpdated),
 } as const;
 
 export type WorkflowEventName = keyof typeof WORKFLOW_EVENTS;

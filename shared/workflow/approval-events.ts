@@ -1,0 +1,45 @@
+/**
+ * The detail fields of the human steps' domain events (approvals, information requests, clearance waits).
+ * `events.ts` registers each with the base fields (`eventId`, `applicationId`, `at`, `audience`):
+ * `TaskCreated: data(APPROVAL_EVENT_FIELDS.TaskCreated)`. No task token ever appears in an event.
+ */
+import * as z from 'zod';
+
+const id = z.string().min(1).max(200);
+const instant = z.iso.datetime({ offset: true });
+
+export const APPROVAL_EVENT_FIELDS = {
+  /** A stage's inbox task was opened for a role (and scope), with its due date and legal basis. */
+  TaskCreated: {
+    taskId: id,
+    stageId: id,
+    role: id,
+    scope: id,
+    dueAt: instant,
+    legalBasis: z.string().max(300),
+  },
+  /** The reminder before the due date. */
+  TaskDueSoon: { taskId: id, role: id, scope: id, dueAt: instant },
+  /** The due date passed: the task moved to the supervising role's inbox. */
+  TaskOverdue: { taskId: id, from: id, to: id, dueAt: instant },
+  /** An official decided a stage (approve or reject); one per task. */
+  TaskDecided: {
+    taskId: id,
+    stageId: id,
+    outcome: z.enum(['approved', 'rejected']),
+    decidedBy: id,
+    reasons: z.array(z.string().max(1_000)).max(20).optional(),
+  },
+  /** An official asked the investor for information: the statutory clock is paused. */
+  InformationRequested: { taskId: id, requestedBy: id, questions: z.array(z.string().max(1_000)).max(20) },
+  /** The investor answered: the stage resumes with its due date moved by the paused time. */
+  InformationProvided: { taskId: id, dueAt: instant },
+  /** The held plot's land clearance is not done: the application waits, the zone manager is told. */
+  ClearanceBlocked: {
+    plotId: id,
+    clearance: z.string().max(40),
+    expectedDate: z.string().max(40).optional(),
+  },
+  /** The zone manager updated the clearance of a plot this application waits on. */
+  ClearanceUpdated: { plotId: id, clearance: z.string().max(40), woken: z.boolean() },
+} as const satisfies Record<string, z.ZodRawShape>;
