@@ -59,6 +59,10 @@ interface WorkerSlot {
 const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const PROJECT_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 
+/** What a caller that stopped waiting gets (it discards it): the invocation was killed. */
+const abortedResult = (): InvokeResult =>
+  errorResult({ errorType: 'Runtime.Aborted', errorMessage: 'the invocation was stopped by its caller' });
+
 function errorResult(error: { errorType?: string; errorMessage: string; trace?: string[] }): InvokeResult {
   return {
     StatusCode: 200,
@@ -79,11 +83,44 @@ class FunctionPool {
     private readonly maxWorkers: number,
   ) {}
 
-  invoke(event: unknown): Promise<InvokeResult> {
+  invoke(event: unknown, signal?: AbortSignal): Promise<InvokeResult> {
     return new Promise((resolve) => {
-      this.queue.push({ event, pending: { resolve } });
+      const item = { event, pending: { resolve } };
+      if (signal?.aborted) {
+        resolve(abortedResult());
+        return;
+      }
+      this.queue.push(item);
+      // Stopped (a Task timeout, StopExecution): a queued invocation never starts; a running one is
+      // killed with its worker, so it cannot write anything after the caller gave up on it.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const queued = this.queue.indexOf(item);
+          if (queued >= 0) {
+            this.queue.splice(queued, 1);
+            resolve(abortedResult());
+            return;
+          }
+          const slot = this.slots.find((s) => s.current?.pending === item.pending);
+          if (slot) this.recycle(slot, abortedResult());
+        },
+        { once: true },
+      );
       this.pump();
     });
+  }
+
+  /** Ends the slot's invocation with `result` and terminates its worker; a fresh one is spawned when needed. */
+  private recycle(slot: WorkerSlot, result: InvokeResult): void {
+    const current = slot.current;
+    if (!current) return;
+    clearTimeout(current.timer);
+    slot.current = undefined;
+    this.remove(slot);
+    void slot.worker.terminate();
+    current.pending.resolve(result);
+    this.pump();
   }
 
   private pump(): void {
@@ -165,15 +202,12 @@ class FunctionPool {
     // Lambda stops the environment at the timeout; here the worker is terminated and a fresh one spawned later.
     const timer = setTimeout(() => {
       if (slot.current?.id !== id) return;
-      slot.current = undefined;
-      this.remove(slot);
-      void slot.worker.terminate();
-      pending.resolve(
+      this.recycle(
+        slot,
         errorResult({
           errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`,
         }),
       );
-      this.pump();
     }, timeoutMs);
     slot.current = { id, pending, timer, requestId };
     const fn = this.config.functionName;
@@ -275,12 +309,15 @@ export class LambdaRuntime {
     return m?.[1] ?? functionNameOrArn;
   }
 
-  /** Lambda's synchronous Invoke (RequestResponse). Throws LambdaFunctionNotFoundError for an unknown function. */
-  async invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeResult> {
+  /**
+   * Lambda's synchronous Invoke (RequestResponse). Throws LambdaFunctionNotFoundError for an unknown
+   * function. When `signal` aborts, the invocation is killed (its worker terminated and replaced).
+   */
+  async invoke(functionNameOrArn: string, payload: unknown, signal?: AbortSignal): Promise<InvokeResult> {
     const name = this.nameOf(functionNameOrArn);
     const pool = this.pools.get(name);
     if (!pool) throw new LambdaFunctionNotFoundError(functionNameOrArn);
-    return pool.invoke(payload);
+    return pool.invoke(payload, signal);
   }
 
   /** Terminates every worker. */

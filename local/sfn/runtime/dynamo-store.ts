@@ -38,6 +38,8 @@ import type {
 export interface DynamoStoreOptions {
   /** Table name prefix; tables are `<prefix>state-machines`, `executions`, `journal`, `tokens`, `outbox`. */
   prefix?: string;
+  /** Attempts of one journal write before the execution pauses (default 6, with backoff). */
+  journalAttempts?: number;
 }
 
 /** Table names the engine creates (the outbox is read by the local notifications capability). */
@@ -128,7 +130,9 @@ export class DynamoStore implements EngineStore {
   ) {
     this.doc = DynamoDBDocumentClient.from(client);
     this.tables = engineTableNames(options.prefix);
+    this.journalAttempts = options.journalAttempts;
   }
+  private readonly journalAttempts: number | undefined;
 
   async init(): Promise<void> {
     const t = this.tables;
@@ -429,6 +433,7 @@ export class DynamoStore implements EngineStore {
       executionsTable: this.tables.executions,
       executionArn,
       decoded,
+      attempts: this.journalAttempts,
       ...options,
     });
   }

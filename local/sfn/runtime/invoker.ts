@@ -12,6 +12,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type InvokeResult, LambdaFunctionNotFoundError, type LambdaRuntime } from '../../lambda/runtime.ts';
+import { JournalFailure } from '../asl/context.ts';
 import { type Clock, type ResourceInvoker, StatesError, type TaskInvocation } from '../contracts.ts';
 import type { EngineStore } from './store.ts';
 import type { TokenRegistry } from './tokens.ts';
@@ -123,30 +124,50 @@ export class LocalResourceInvoker implements ResourceInvoker {
         `Resource '${task.resource}': ${this.validateResource(task.resource)}`,
       );
     }
-    const work = this.run(integration, task);
-    if (task.timeoutAt === undefined || (integration.kind === 'lambda:invoke' && integration.token))
-      return work;
+    if (task.timeoutAt === undefined || (integration.kind === 'lambda:invoke' && integration.token)) {
+      return this.run(integration, task);
+    }
     // A synchronous task still bounded by TimeoutSeconds; the token form is bounded by the token registry.
-    const local = new AbortController();
-    const onAbort = () => local.abort();
-    task.signal.addEventListener('abort', onAbort, { once: true });
+    // At the timeout the work itself is stopped (a Lambda's worker is killed), not only no longer awaited.
+    const work = new AbortController();
+    const timer = new AbortController();
+    const onAbort = () => work.abort(task.signal.reason);
+    if (task.signal.aborted) onAbort();
+    else task.signal.addEventListener('abort', onAbort, { once: true });
+    const running = this.run(integration, { ...task, signal: work.signal });
+    running.catch(() => {});
     try {
       return await Promise.race([
-        work,
-        this.options.clock.sleepUntil(task.timeoutAt, local.signal).then(() => {
-          throw new StatesError('States.Timeout');
+        running,
+        this.options.clock.sleepUntil(task.timeoutAt, timer.signal).then(() => {
+          const timedOut = new StatesError('States.Timeout');
+          work.abort(timedOut);
+          throw timedOut;
         }),
       ]);
     } finally {
       task.signal.removeEventListener('abort', onAbort);
-      local.abort();
+      timer.abort();
+    }
+  }
+
+  /**
+   * A write or read of the engine's own store (token, outbox) made for a task: its failure pauses the
+   * execution like a journal failure (the store is down), it is never the task's failure.
+   */
+  private async store<T>(task: TaskInvocation, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof StatesError || task.signal.aborted) throw error;
+      throw new JournalFailure(error);
     }
   }
 
   private async run(integration: Integration, task: TaskInvocation): Promise<unknown> {
     switch (integration.kind) {
       case 'lambda:arn': {
-        const result = await this.callLambda(integration.functionName, task.payload);
+        const result = await this.callLambda(integration.functionName, task.payload, task.signal);
         if (result.FunctionError) throw functionError(result);
         return parsePayload(result.Payload);
       }
@@ -158,12 +179,14 @@ export class LocalResourceInvoker implements ResourceInvoker {
         }
         if (integration.token) {
           const token = this.requireToken(task);
-          await this.options.tokens.register(token, task.executionArn, task.stepKey, task);
+          await this.store(task, () =>
+            this.options.tokens.register(token, task.executionArn, task.stepKey, task),
+          );
           // The function is invoked once per task: a resumed wait only waits.
           const outcome = await task.memo(
             'lambda-invoked',
             async (): Promise<{ failed?: InvokeResult; submitted?: unknown }> => {
-              const result = await this.callLambda(functionName, params.Payload);
+              const result = await this.callLambda(functionName, params.Payload, task.signal);
               // Stopped meanwhile (engine shutdown closes the workers): remember nothing, the resume invokes again.
               task.signal.throwIfAborted();
               if (result.FunctionError) return { failed: result };
@@ -188,13 +211,13 @@ export class LocalResourceInvoker implements ResourceInvoker {
               },
             },
           });
-          return this.options.tokens.wait(token, task);
+          return this.store(task, () => this.options.tokens.wait(token, task));
         }
         if (params.InvocationType === 'Event') {
           void this.callLambda(functionName, params.Payload).catch(() => {});
           return { ExecutedVersion: '$LATEST', Payload: '', ...sdkMetadata(randomUUID()), StatusCode: 202 };
         }
-        const result = await this.callLambda(functionName, params.Payload);
+        const result = await this.callLambda(functionName, params.Payload, task.signal);
         if (result.FunctionError) throw functionError(result);
         return {
           ExecutedVersion: result.ExecutedVersion,
@@ -214,14 +237,16 @@ export class LocalResourceInvoker implements ResourceInvoker {
           for (const entry of entries) {
             const id = randomUUID();
             out.push(id);
-            await this.options.store.recordOutbox({
-              channel: 'events.putEvents',
-              executionArn: task.executionArn,
-              stateName: task.stateName,
-              recordedAt: this.options.clock.now(),
-              id,
-              message: entry,
-            });
+            await this.store(task, () =>
+              this.options.store.recordOutbox({
+                channel: 'events.putEvents',
+                executionArn: task.executionArn,
+                stateName: task.stateName,
+                recordedAt: this.options.clock.now(),
+                id,
+                message: entry,
+              }),
+            );
           }
           return out;
         });
@@ -232,14 +257,16 @@ export class LocalResourceInvoker implements ResourceInvoker {
         if (integration.token) await this.registerToken(task);
         const id = await task.memo('outbox', async () => {
           const messageId = randomUUID();
-          await this.options.store.recordOutbox({
-            channel: 'sns.publish',
-            executionArn: task.executionArn,
-            stateName: task.stateName,
-            recordedAt: this.options.clock.now(),
-            id: messageId,
-            message: task.payload,
-          });
+          await this.store(task, () =>
+            this.options.store.recordOutbox({
+              channel: 'sns.publish',
+              executionArn: task.executionArn,
+              stateName: task.stateName,
+              recordedAt: this.options.clock.now(),
+              id: messageId,
+              message: task.payload,
+            }),
+          );
           return messageId;
         });
         if (integration.token) return this.waitForToken(task);
@@ -255,18 +282,27 @@ export class LocalResourceInvoker implements ResourceInvoker {
   }
 
   private async registerToken(task: TaskInvocation): Promise<void> {
-    await this.options.tokens.register(this.requireToken(task), task.executionArn, task.stepKey, task);
+    const token = this.requireToken(task);
+    await this.store(task, () => this.options.tokens.register(token, task.executionArn, task.stepKey, task));
   }
 
   private waitForToken(task: TaskInvocation): Promise<unknown> {
-    return this.options.tokens.wait(this.requireToken(task), task);
+    const token = this.requireToken(task);
+    return this.store(task, () => this.options.tokens.wait(token, task));
   }
 
-  private async callLambda(functionName: string, payload: unknown): Promise<InvokeResult> {
+  private async callLambda(
+    functionName: string,
+    payload: unknown,
+    signal?: AbortSignal,
+  ): Promise<InvokeResult> {
     const lambda = this.options.lambda;
     if (!lambda) throw new StatesError('Lambda.ServiceException', 'no local Lambda runtime is configured');
     try {
-      return await lambda.invoke(functionName, payload === undefined ? {} : payload);
+      const result = await lambda.invoke(functionName, payload === undefined ? {} : payload, signal);
+      // Stopped meanwhile: the worker was killed; what it returned is discarded.
+      signal?.throwIfAborted();
+      return result;
     } catch (err) {
       if (err instanceof LambdaFunctionNotFoundError) {
         throw new StatesError(
