@@ -37,8 +37,7 @@ export interface EngineOptions {
   region?: string;
   accountId?: string;
   /**
-   * How long an engine's hold on an execution lasts without renewal (default: env SFN_LEASE_MS, else
-   * 15 s); the sweep for executions no engine drives runs as often. One engine drives
+   * How long an engine's hold on an execution lasts without renewal (default 15 s). One engine drives
    * an execution at a time; another takes it over once the lease expired or its holder's process died.
    */
   leaseMs?: number;
@@ -152,7 +151,7 @@ export class ExecutionEngine {
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
-    this.leaseMs = options.leaseMs ?? (Number(process.env.SFN_LEASE_MS) || 15_000);
+    this.leaseMs = options.leaseMs ?? 15_000;
   }
 
   get store(): EngineStore {
@@ -507,7 +506,7 @@ export class ExecutionEngine {
         definition,
         input,
         context,
-        journal,
+        journal: withHistoryLimit(journal, controller),
         invoker: this.options.invoker,
         clock,
         signal: controller.signal,
@@ -551,6 +550,18 @@ export class ExecutionEngine {
             details: { executionTimedOutEventDetails: { error: 'States.Timeout' } },
           },
           patch: { status: 'TIMED_OUT', error: 'States.Timeout', stopDate },
+        };
+      } else if (reason instanceof HistoryLimitReached) {
+        // AWS's end of a history that reached 25,000 events: event 25,000 is this ExecutionFailed.
+        const error = 'States.Runtime';
+        const cause = `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`;
+        end = {
+          event: {
+            type: 'ExecutionFailed',
+            timestamp: stopDate,
+            details: { executionFailedEventDetails: { error, cause } },
+          },
+          patch: { status: 'FAILED', error, cause, stopDate },
         };
       } else if (this.closing) {
         // Shutting down: the next start resumes it.
@@ -839,6 +850,37 @@ function stripData(details: Record<string, unknown>): Record<string, unknown> {
     } else out[key] = value;
   }
   return out;
+}
+
+/** AWS's quota of events in one execution's history (a hard limit). */
+export const MAX_HISTORY_EVENTS = 25_000;
+
+/** Why a run stopped: its history is full (AWS fails the execution with States.Runtime). */
+export class HistoryLimitReached extends Error {
+  override readonly name = 'HistoryLimitReached';
+}
+
+/**
+ * The journal as the run sees it: once the history holds 24,999 events, the run's next event stops it
+ * (its abort reason is HistoryLimitReached) so that the 25,000th is the execution's ExecutionFailed.
+ * A Proxy, so every other method of the journal passes through unchanged.
+ */
+function withHistoryLimit<J extends StoredJournal>(journal: J, controller: AbortController): J {
+  const appendEvent: StoredJournal['appendEvent'] = async (eventKey, event) => {
+    if (journal.eventCount() >= MAX_HISTORY_EVENTS - 1) {
+      const reached = new HistoryLimitReached(`history of ${MAX_HISTORY_EVENTS - 1} events is full`);
+      if (!controller.signal.aborted) controller.abort(reached);
+      throw reached;
+    }
+    return journal.appendEvent(eventKey, event);
+  };
+  return new Proxy(journal, {
+    get(target, property) {
+      if (property === 'appendEvent') return appendEvent;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** How many journals resumeAll loads at once. */
