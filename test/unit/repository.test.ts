@@ -426,8 +426,9 @@ describe('seedCatalog', () => {
       .resolves({
         Responses: {
           Table: [
-            { pk: 'ZONE#z', catalogVersion: 'v1' },
-            { pk: 'PLOT#z-old', catalogVersion: 'v0' },
+            // Current: this version, and already in the catalog snapshot index (gsi1pk).
+            { pk: 'ZONE#z', catalogVersion: 'v1', gsi1pk: 'CATALOG#SNAPSHOT' },
+            { pk: 'PLOT#z-old', catalogVersion: 'v0', gsi1pk: 'CATALOG#SNAPSHOT' },
           ],
         },
       })
