@@ -137,7 +137,7 @@ describe('routing invariants over generated applications', () => {
         if (r.ruleSetId === 'none') expect(reviewed).toBe(true);
         checkStages(r, i);
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
   });
 
@@ -167,7 +167,7 @@ describe('routing invariants over generated applications', () => {
         expect(has('eia-appraisal')).toBe(r.environment.eia === true);
         if (r.environment.eia === true) expect(['I', 'II']).toContain(r.environment.group);
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
   });
 
@@ -200,7 +200,7 @@ describe('routing invariants over generated applications', () => {
         expect(decided.ruleSetId).toBe(r.ruleSetId);
         checkStages(decided, i);
       }),
-      { numRuns: 200 },
+      { numRuns: 120 },
     );
   });
 });
