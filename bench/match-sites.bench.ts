@@ -1,15 +1,26 @@
 /**
- * matchSites over synthetic catalogs of 1,000, 10,000 and 100,000 plots (deterministic, seeded), so the
+ * Part 2 (`handlerOnDynamoDbLocal`): the real MatchSites handler module against DynamoDB Local with the
+ * seeded Lào Cai catalog, per call median and p99, beside the previous read path (one Query per zone).
+ *
+ * Part 1: matchSites over synthetic catalogs of 1,000, 10,000 and 100,000 plots (deterministic, seeded), so the
  * growth per plot can be judged: ns/plot should stay roughly flat if the cost is linear. Target: median
  * under 5 ms at 10,000 plots. Two enquiries: a broad one (many plots pass and are scored) and one that
  * nothing satisfies (every plot is checked and the near-miss explanation is built).
  * "cold" is the first call on a fresh catalog object, which includes `prepareCatalog` (grouping, dates).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { seedLocal } from '#local/dynamodb/seed.ts';
+import { createTablesFromTemplate, synthTemplate } from '#local/dynamodb/tables.ts';
 import { loadCatalog } from '#shared/catalog/index.ts';
 import { mulberry32 } from '#shared/catalog/plots.ts';
 import type { Catalog, Plot, Zone } from '#shared/catalog/schema.ts';
 import type { Enquiry } from '#shared/enquiry/schema.ts';
-import { matchSites } from '#shared/matching/match-sites.ts';
+import { type MatchResult, matchSites } from '#shared/matching/match-sites.ts';
+import { Repository } from '#shared/repository/index.ts';
 
 const SIZES = [1_000, 10_000, 100_000];
 const DAY_MS = 86_400_000;
@@ -99,6 +110,85 @@ function time(fn: () => unknown, iterations: number): { median: number; p99: num
   return { median: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
 }
 
+async function timeAsync(
+  fn: () => Promise<unknown>,
+  iterations: number,
+): Promise<{ median: number; p99: number }> {
+  for (let i = 0; i < 10; i++) await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
+}
+
+/** The MatchSites handler module on DynamoDB Local with the seeded catalog, calls counted per invocation. */
+async function handlerOnDynamoDbLocal(): Promise<void> {
+  const iterations = 200;
+  const local = await startDynamoDbLocal();
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-match-'));
+  try {
+    const setup = localDynamoDbClient(local.endpoint);
+    const tables = await createTablesFromTemplate(setup, await synthTemplate(outdir));
+    const tableName = Object.values(tables)[0] as string;
+    await seedLocal(setup, tableName);
+    setup.destroy();
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+      AWS_REGION: 'ap-southeast-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    const { dynamodb } = await import('#shared/clients.ts');
+    let calls = 0;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        calls++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchCountCalls' },
+    );
+    const { handler } = (await import('#functions/match-sites.ts')) as unknown as {
+      handler: (event: unknown, context: Context) => Promise<MatchResult>;
+    };
+    const context = {
+      functionName: 'MatchSites',
+      awsRequestId: 'bench',
+      getRemainingTimeInMillis: () => 15_000,
+    } as unknown as Context;
+    // The previous read path, for comparison: every zone, then each zone's plots (one Query per zone).
+    const repository = new Repository(dynamodb, tableName);
+    const perZone = async () => {
+      const zones = await repository.listZones();
+      const plots = (await Promise.all(zones.map((z) => repository.listPlots(z.id)))).flat();
+      return matchSites(broad, { zones, plots });
+    };
+    const rows = ['| read path | queries per call | median ms | p99 ms |', '|---|---:|---:|---:|'];
+    for (const [label, call] of [
+      ['handler: listCatalog (one index partition)', () => handler({ enquiry: broad }, context)],
+      ['previous: listZones + listPlots per zone', perZone],
+    ] as const) {
+      calls = 0;
+      await call();
+      const perCall = calls;
+      const { median, p99 } = await timeAsync(call, iterations);
+      rows.push(`| ${label} | ${perCall} | ${median.toFixed(2)} | ${p99.toFixed(2)} |`);
+    }
+    const catalog = loadCatalog();
+    console.log(
+      `\nMatchSites on DynamoDB Local, seeded catalog (${catalog.zones.length} zones, ${catalog.plots.length} plots), ${iterations} calls each, one at a time:`,
+    );
+    console.log(rows.join('\n'));
+  } finally {
+    await local.stop();
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 export default async function (): Promise<void> {
   const rows: string[] = [];
   rows.push('| plots | enquiry | eligible | cold ms | median ms | p99 ms | ns/plot (median) |');
@@ -121,4 +211,5 @@ export default async function (): Promise<void> {
     }
   }
   console.log(rows.join('\n'));
+  await handlerOnDynamoDbLocal();
 }
