@@ -37,7 +37,8 @@ export interface EngineOptions {
   region?: string;
   accountId?: string;
   /**
-   * How long an engine's hold on an execution lasts without renewal (default 15 s). One engine drives
+   * How long an engine's hold on an execution lasts without renewal (default: env SFN_LEASE_MS, else
+   * 15 s); the sweep for executions no engine drives runs as often. One engine drives
    * an execution at a time; another takes it over once the lease expired or its holder's process died.
    */
   leaseMs?: number;
@@ -151,7 +152,7 @@ export class ExecutionEngine {
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.leaseMs = options.leaseMs ?? (Number(process.env.SFN_LEASE_MS) || 15_000);
   }
 
   get store(): EngineStore {
