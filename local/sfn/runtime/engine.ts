@@ -153,6 +153,8 @@ export class ExecutionEngine {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
     this.leaseMs = options.leaseMs ?? (Number(process.env.SFN_LEASE_MS) || 15_000);
+    // From the start: executions another engine held are taken over here once their holder is gone.
+    this.startTimers();
   }
 
   get store(): EngineStore {
