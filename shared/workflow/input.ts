@@ -19,6 +19,10 @@ export const RoutingOptionsSchema = z.strictObject({
   foreignOwnershipPercent: z.number().min(0).max(100).optional(),
   ircRequested: z.boolean().optional(),
   sensitiveFactors: z.array(z.string().min(1).max(80)).max(20).optional(),
+  /** The investor elects the special investment procedure (zones only). */
+  specialProcedureRequested: z.boolean().optional(),
+  /** Whether the site's commune is a border, island or coastal commune (Law 61/2020 Art. 32). */
+  borderOrCoastalCommune: z.boolean().optional(),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptionsSchema>;
 

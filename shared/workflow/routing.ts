@@ -43,6 +43,12 @@ export function routingInput(
       : {}),
     ...(routing.ircRequested !== undefined ? { ircRequested: routing.ircRequested } : {}),
     ...(routing.sensitiveFactors ? { sensitiveFactors: routing.sensitiveFactors } : {}),
+    ...(routing.specialProcedureRequested !== undefined
+      ? { specialProcedureRequested: routing.specialProcedureRequested }
+      : {}),
+    ...(routing.borderOrCoastalCommune !== undefined
+      ? { borderOrCoastalCommune: routing.borderOrCoastalCommune }
+      : {}),
   };
 }
 

@@ -40,13 +40,11 @@ const MAX_ROUNDS = 3;
 /** Candidates tried per round. */
 const CANDIDATES = 20;
 
-/** Runs `matchSites` on the live state of every zone's plots, leaving out `excluded`. */
+/** Runs `matchSites` on the live state of every plot (one catalog snapshot read), leaving out `excluded`. */
 export async function matchLive(repository: Repository, enquiry: Enquiry, excluded: ReadonlySet<string>) {
-  const zones = await repository.listZones();
-  const plots = (await Promise.all(zones.map((zone) => repository.listPlots(zone.id))))
-    .flat()
-    .filter((plot: PlotRecord) => !excluded.has(plot.id));
-  return matchSites(enquiry, { zones, plots }, { limit: CANDIDATES });
+  const { zones, plots } = await repository.listCatalog();
+  const live = plots.filter((plot: PlotRecord) => !excluded.has(plot.id));
+  return matchSites(enquiry, { zones, plots: live }, { limit: CANDIDATES });
 }
 
 export async function matchAndHold(deps: WorkflowDeps, input: MatchAndHoldInput): Promise<HeldSite | NoSite> {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -36,8 +37,11 @@ import { loadCatalog } from '#shared/catalog/index.ts';
 import type { Catalog } from '#shared/catalog/schema.ts';
 import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { type ApplicationRecord, Repository, type TaskRecord } from '#shared/repository/index.ts';
+import { publishEvents } from '#shared/workflow/events.ts';
 import type { RoutingOptions } from '#shared/workflow/input.ts';
+import type { WorkflowDeps } from '#shared/workflow/record.ts';
 import { isTerminal } from '#shared/workflow/status.ts';
+import { samplePlot, sampleZone } from './dynamodb.ts';
 import { localSfnClient } from './sfn.ts';
 
 /** 2026-03-02 09:00 in Lào Cai (a Monday under Law 143/2025/QH15): the default clock start. */
@@ -80,6 +84,11 @@ export interface WorkflowHarness {
   clock: TestClock;
   /** Where the template and the Lambda assets were synthesized. */
   synthesized: { templatePath: string; assetsDir: string; tableNames: Record<string, string> };
+  /**
+   * Clients for the domain operations tests call (AP's decideTask, withdrawApplication, ...): the repository,
+   * a publisher to the local bus (the outbox), the engine's SFN client, and the TestClock as "now".
+   */
+  deps: WorkflowDeps & { sfn: SFNClient; now: () => Date };
   /** Every domain event published so far (optionally of one application), oldest first. */
   events(applicationId?: string): Promise<OutboxEvent[]>;
   startApplication(
@@ -154,7 +163,19 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
     const executionArn = (applicationId: string) =>
       `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${applicationId}`;
 
+    const eventBridge = new EventBridgeClient({
+      endpoint: service.endpoint,
+      region: 'ap-southeast-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
     const harness: WorkflowHarness = {
+      deps: {
+        repository,
+        publish: (events) => publishEvents(eventBridge, 'test-bus', events),
+        sfn,
+        now: () => new Date(clock.now()),
+      },
       ddb,
       client,
       repository,
@@ -257,6 +278,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
       },
       async close() {
         sfn.destroy();
+        eventBridge.destroy();
         await running.close();
         client.destroy();
         await ddb.stop();
@@ -276,4 +298,38 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
 /** State transitions of an execution as Step Functions bills them: one per state entered. */
 export function stateTransitions(history: readonly HistoryEvent[]): number {
   return history.filter((e) => e.type?.endsWith('StateEntered')).length;
+}
+
+/**
+ * A small catalog whose outcomes are known by hand: a KCN taking garments (1410), copper (2420) and steel
+ * (2410); a CCN taking only wood processing (1621); `smallPlots` plots of 3 ha and `largePlots` of 15 ha in
+ * the KCN, two of each in the CCN; all cleared and ready.
+ */
+export function workflowCatalog(options: { smallPlots?: number; largePlots?: number } = {}) {
+  const kcn = sampleZone('kcn-test', {
+    kind: 'KCN',
+    allowedSectors: [
+      { code: '1410', version: 'VSIC2018' },
+      { code: '2420', version: 'VSIC2025' },
+      { code: '2410', version: 'VSIC2025' },
+    ],
+  });
+  const ccn = sampleZone('ccn-test', {
+    kind: 'CCN',
+    name: 'CCN test',
+    allowedSectors: [{ code: '1621', version: 'VSIC2025' }],
+  });
+  const plots = [
+    ...Array.from({ length: options.smallPlots ?? 6 }, (_, i) =>
+      samplePlot(`kcn-test-s${i}`, kcn.id, { areaHa: 3 }),
+    ),
+    ...Array.from({ length: options.largePlots ?? 4 }, (_, i) =>
+      samplePlot(`kcn-test-l${i}`, kcn.id, { areaHa: 15 }),
+    ),
+    samplePlot('ccn-test-s0', ccn.id, { areaHa: 3 }),
+    samplePlot('ccn-test-s1', ccn.id, { areaHa: 3 }),
+    samplePlot('ccn-test-l0', ccn.id, { areaHa: 15 }),
+    samplePlot('ccn-test-l1', ccn.id, { areaHa: 15 }),
+  ];
+  return { version: 'workflow-test-1', zones: [kcn, ccn], plots };
 }

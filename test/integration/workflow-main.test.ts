@@ -21,7 +21,7 @@ afterAll(async () => {
   await wf?.close();
 });
 
-describe('the onboarding workflow, smoke', () => {
+describe('the onboarding workflow, smoke', { timeout: 180_000 }, () => {
   it('fails an invalid enquiry with every field and rule, and writes no application', async () => {
     const { applicationId } = await wf.startApplication(fixture('invalid-identity'));
     const done = await wf.waitForExecution(applicationId);
