@@ -4,6 +4,8 @@
  * caller needs to explain itself (the current holder, the current version, ...).
  */
 
+import type { FieldIssue } from '#shared/errors.ts';
+
 /** Base class: every repository error is an instance of it (and keeps its own `name`). */
 export class RepositoryError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -17,11 +19,14 @@ export class RepositoryError extends Error {
  * mistake (a 400-class answer over HTTP), and nothing was written.
  */
 export class InvalidRepositoryInputError extends RepositoryError {
+  /** The failing field in the shape of InputValidationError's, so an HTTP 400 lists it the same way. */
+  readonly issues: FieldIssue[];
   constructor(
     readonly field: string,
     readonly rule: string,
   ) {
     super(`${field}: ${rule}`);
+    this.issues = [{ path: field, rule, message: rule }];
   }
 }
 

@@ -498,6 +498,17 @@ describe('errors', () => {
       'ApplicationHoldsAnotherPlotError',
     );
   });
+
+  it('name the failing field and rule of bad input the way InputValidationError does (a cursor included)', () => {
+    const error = new InvalidCursorError('must be base64url');
+    expect(error).toBeInstanceOf(InvalidRepositoryInputError);
+    expect(error).toMatchObject({
+      name: 'InvalidCursorError',
+      field: 'cursor',
+      message: 'cursor: must be base64url',
+      issues: [{ path: 'cursor', rule: 'must be base64url', message: 'must be base64url' }],
+    });
+  });
 });
 
 describe('hold expiry is judged by the repository clock, never by the caller', () => {
