@@ -15,6 +15,7 @@ import type { LocalConfig } from './config.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from './dynamodb/launcher.ts';
 import { seedLocal } from './dynamodb/seed.ts';
 import { createTablesFromTemplate } from './dynamodb/tables.ts';
+import { describeLocalApi, localApiOptions } from './gateway/local-api.ts';
 import { type LocalGateway, startGateway } from './gateway/server.ts';
 import { type StepFunctionsService, startStepFunctions } from './sfn/index.ts';
 
@@ -94,16 +95,28 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
       `Step Functions API on ${stepFunctions.endpoint}: ${Object.keys(stepFunctions.stateMachines).length} state machine(s), ${stepFunctions.resumed} execution(s) resumed`,
     );
 
-    const gateway = await startGateway(config.httpPort, async () => {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      return {
-        dynamodb: { endpoint: dynamodb.endpoint, tables: tableNames },
-        stepFunctions: { endpoint: stepFunctions.endpoint, stateMachines: stepFunctions.stateMachines },
-        catalog: { version: meta.version },
-      };
+    const api = await localApiOptions({
+      templatePath,
+      assetsDir: outdir,
+      tableNames,
+      dataDir: config.dataDir,
+      lambda: stepFunctions.lambda,
     });
+    const gateway = await startGateway(
+      config.httpPort,
+      async () => {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return {
+          dynamodb: { endpoint: dynamodb.endpoint, tables: tableNames },
+          stepFunctions: { endpoint: stepFunctions.endpoint, stateMachines: stepFunctions.stateMachines },
+          catalog: { version: meta.version },
+        };
+      },
+      api,
+    );
     cleanup.push(() => gateway.close());
     log(`HTTP API on ${gateway.url} (GET /health); ready in ${Date.now() - started} ms`);
+    for (const line of describeLocalApi(gateway, api)) log(line);
     return { config, dynamodb, stepFunctions, gateway, tableNames, close: closeAll };
   } catch (error) {
     await closeAll();
