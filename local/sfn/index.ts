@@ -5,6 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../dynamodb/launcher.ts';
+import { createTemplateRules, DynamoEventsStore, EventsService, MemoryEventsStore } from '../events/index.ts';
 import { LambdaRuntime } from '../lambda/runtime.ts';
 import { LOCAL_ACCOUNT_ID, type ResolvedTemplate, resolveTemplate } from '../template/template.ts';
 import { runExecution, validateDefinition } from './asl/interpreter.ts';
@@ -59,6 +60,10 @@ export interface StepFunctionsService {
   template?: ResolvedTemplate;
   /** ARNs of the state machines created from the template, by logical ID. */
   stateMachines: Record<string, string>;
+  /** The local EventBridge served on the same endpoint (`AWSEvents.*`). */
+  events: EventsService;
+  /** ARNs of the EventBridge rules created from the template, by logical ID. */
+  rules: Record<string, string>;
   /** How many RUNNING executions were resumed at start. */
   resumed: number;
   close(): Promise<void>;
@@ -101,7 +106,20 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
     accountId: LOCAL_ACCOUNT_ID,
   });
 
-  const server = await startSfnServer(engine, tokens, options.port, options.host, { store, clock });
+  // EventBridge's rules live beside the engine's tables (`<tablePrefix>events-rules`, `...-deliveries`).
+  const eventsStore =
+    options.inMemory || !dynamodb
+      ? new MemoryEventsStore()
+      : new DynamoEventsStore(dynamodb, { prefix: `${options.tablePrefix ?? 'local-sfn-'}events-` });
+  await eventsStore.init();
+  const events = new EventsService({
+    store: eventsStore,
+    region,
+    accountId: LOCAL_ACCOUNT_ID,
+    now: () => clock.now(),
+    outbox: store,
+  });
+  const server = await startSfnServer(engine, tokens, options.port, options.host, events.operations());
   const sfnEndpoint = server.endpoint;
   // Lambdas that call Step Functions (SendTaskSuccess...) reach this engine.
   lambda.setExtraEnv({
@@ -111,6 +129,7 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
   });
 
   const stateMachines: Record<string, string> = {};
+  const rules: Record<string, string> = {};
   let template: ResolvedTemplate | undefined;
   try {
     if (options.template) {
@@ -124,6 +143,9 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
           sm.type,
         );
         stateMachines[sm.logicalId] = created.stateMachineArn;
+      }
+      for (const rule of await createTemplateRules(events, options.template.templatePath, template)) {
+        rules[rule.logicalId] = rule.arn;
       }
     }
   } catch (err) {
@@ -145,6 +167,8 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
     invoker,
     template,
     stateMachines,
+    events,
+    rules,
     resumed,
     async close() {
       await server.close();

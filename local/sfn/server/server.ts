@@ -4,10 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../contracts.ts';
+import { EventsApiError } from '../../events/service.ts';
 import type { ExecutionEngine } from '../runtime/engine.ts';
 import { SfnApiError } from '../runtime/errors.ts';
-import type { EngineStore } from '../runtime/store.ts';
 import type { TokenRegistry } from '../runtime/tokens.ts';
 
 type Operation = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -73,51 +72,6 @@ export function operations(engine: ExecutionEngine, tokens: TokenRegistry): Reco
   };
 }
 
-/**
- * EventBridge's PutEvents (`X-Amz-Target: AWSEvents.PutEvents`, AWS JSON 1.1) on the same endpoint, so
- * Lambdas publishing domain events with `@aws-sdk/client-eventbridge` (AWS_ENDPOINT_URL_EVENTBRIDGE) reach
- * the engine's outbox, channel `events.putEvents`, as the `events:putEvents` task integration does.
- * An entry without Source, DetailType or a JSON Detail fails alone, as on AWS (FailedEntryCount).
- */
-export function putEventsOperation(outbox: { store: EngineStore; clock: Clock }): Operation {
-  return async (request) => {
-    const entries = request.Entries;
-    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
-      throw new SfnApiError('ValidationException', 'Entries: must hold 1 to 10 entries');
-    }
-    let failed = 0;
-    const out: Record<string, unknown>[] = [];
-    for (const entry of entries as Record<string, unknown>[]) {
-      const detail = typeof entry?.Detail === 'string' ? entry.Detail : undefined;
-      let valid = typeof entry?.Source === 'string' && typeof entry?.DetailType === 'string' && !!detail;
-      try {
-        if (detail) JSON.parse(detail);
-      } catch {
-        valid = false;
-      }
-      if (!valid) {
-        failed++;
-        out.push({
-          ErrorCode: 'MalformedDetail',
-          ErrorMessage: 'Source, DetailType and a JSON Detail are required',
-        });
-        continue;
-      }
-      const id = crypto.randomUUID();
-      await outbox.store.recordOutbox({
-        channel: 'events.putEvents',
-        executionArn: '',
-        stateName: 'PutEvents',
-        recordedAt: outbox.clock.now(),
-        id,
-        message: entry,
-      });
-      out.push({ EventId: id });
-    }
-    return { Entries: out, FailedEntryCount: failed };
-  };
-}
-
 function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -155,10 +109,10 @@ export async function startSfnServer(
   tokens: TokenRegistry,
   port: number,
   host = '127.0.0.1',
-  outbox?: { store: EngineStore; clock: Clock },
+  /** The EventBridge API (`local/events`), served on this endpoint for `AWSEvents.*` targets. */
+  events?: Record<string, Operation>,
 ): Promise<SfnServer> {
   const ops = operations(engine, tokens);
-  const putEvents = outbox ? putEventsOperation(outbox) : undefined;
   const server = createServer(async (req, res) => {
     try {
       if (req.method === 'GET' && req.url === '/health') {
@@ -172,8 +126,8 @@ export async function startSfnServer(
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.startsWith('AWSStepFunctions.')
         ? ops[target.slice('AWSStepFunctions.'.length)]
-        : target === 'AWSEvents.PutEvents'
-          ? putEvents
+        : target.startsWith('AWSEvents.')
+          ? events?.[target.slice('AWSEvents.'.length)]
           : undefined;
       if (!op) {
         sendError(res, 'UnknownOperationException', `Unknown operation: '${target}'`);
@@ -198,7 +152,7 @@ export async function startSfnServer(
       const result = await op(request as Record<string, unknown>);
       send(res, 200, toWire(result));
     } catch (err) {
-      if (err instanceof SfnApiError) sendError(res, err.type, err.message);
+      if (err instanceof SfnApiError || err instanceof EventsApiError) sendError(res, err.type, err.message);
       else {
         const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         sendError(res, 'InternalServerError', message, 500);
