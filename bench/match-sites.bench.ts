@@ -64,7 +64,8 @@ function syntheticCatalog(plotCount: number, seed: number): Pick<Catalog, 'zones
         ? {
             project: {
               investor: 'bench',
-              sector: { code: '2410', version: 'VSIC2018' as const },
+              sector: { code: '2410', version: 'VSIC2025' as const },
+              sectorVsic2018: { code: '2410', version: 'VSIC2018' as const },
               registeredCapitalBnVnd: 10,
             },
           }

@@ -6,11 +6,11 @@
 import { formatPath, requiredErrorMap } from './issues.ts';
 import plotsFile from './plots.generated.json' with { type: 'json' };
 import { hashString } from './plots.ts';
-import { type Catalog, CatalogSchema, type Zone } from './schema.ts';
+import { type Catalog, CatalogSchema, type ProvinceFigure, type Zone, type ZoneKind } from './schema.ts';
 import vsicFile from './vsic.json' with { type: 'json' };
 import zonesFile from './zones.json' with { type: 'json' };
 
-export type { Catalog, Plot, Zone } from './schema.ts';
+export type { Catalog, Plot, ProvinceFigure, Zone, ZoneKind } from './schema.ts';
 
 /** Thrown when catalog data does not match its schema; `issues` holds every `path: message` line. */
 export class CatalogValidationError extends Error {
@@ -62,6 +62,15 @@ export function loadCatalog(): Catalog {
   return cached;
 }
 
+/**
+ * The province-wide figures of the sources (production-value targets, the KCN's 2021 output, budget
+ * revenue, jobs and income, the cluster-area target), each read exactly as its source puts it, with its
+ * sources and any disagreeing alternatives. `GET /stats` shows them beside the catalog's aggregates.
+ */
+export function provinceFigures(): readonly ProvinceFigure[] {
+  return loadCatalog().provinceFigures;
+}
+
 export interface ZoneStats {
   zoneId: string;
   name: string;
@@ -100,7 +109,8 @@ export interface CatalogStats {
   /** The merged province (post-2025, one province). */
   province: GroupStats;
   byFormerProvince: Record<'Lào Cai' | 'Yên Bái', GroupStats>;
-  byKind: Record<'KCN' | 'CCN', GroupStats>;
+  /** KCN, CCN and KKT (economic-zone areas such as Kim Thành) apart: a KKT area is never in KCN totals. */
+  byKind: Record<ZoneKind, GroupStats>;
 }
 
 /** Hundredths of a hectare: sums are done in integers so 661.93 stays 661.93. */
@@ -189,7 +199,11 @@ export function catalogStats(catalog: Pick<Catalog, 'zones' | 'plots'>): Catalog
       'Lào Cai': pick((s) => formerOf.get(s.zoneId) === 'Lào Cai'),
       'Yên Bái': pick((s) => formerOf.get(s.zoneId) === 'Yên Bái'),
     },
-    byKind: { KCN: pick((s) => s.kind === 'KCN'), CCN: pick((s) => s.kind === 'CCN') },
+    byKind: {
+      KCN: pick((s) => s.kind === 'KCN'),
+      CCN: pick((s) => s.kind === 'CCN'),
+      KKT: pick((s) => s.kind === 'KKT'),
+    },
   };
 }
 

@@ -20,10 +20,11 @@ export const SAMPLE_SEED = 20250701;
 export const SAMPLE_ASSUMPTIONS = {
   industrialLandRatio: 0.65,
   defaultFilledShare: 0.6,
-  meanAllocatedPlotHa: { KCN: 3, CCN: 0.5 },
+  // A KKT area (Kim Thành) leases land as a KCN does: it takes the KCN assumptions.
+  meanAllocatedPlotHa: { KCN: 3, CCN: 0.5, KKT: 3 },
   meanFreePlotHa: { largeKCN: 5, KCN: 1.2, CCN: 0.6 },
   capitalBnVndPerHa: 25,
-  leasePriceUsdPerM2: { KCN: [55, 100], CCN: [30, 60] },
+  leasePriceUsdPerM2: { KCN: [55, 100], CCN: [30, 60], KKT: [55, 100] },
   heldShare: 0.12,
 } as const;
 
@@ -125,7 +126,9 @@ export function generateZonePlots(zone: Zone, seed: number): Plot[] {
       readinessDate: fromDay(toDay('2008-01-01') + Math.floor(rand() * 6000)),
       project: {
         investor: `Doanh nghiệp mẫu ${String(i + 1).padStart(3, '0')} – ${zone.name} (sample)`,
-        sector: { code: sector.code, version: 'VSIC2018' },
+        // Level-4 codes assumed unchanged from VSIC 2018 to VSIC 2025 (see vsic.json's notice).
+        sector: { code: sector.code, version: 'VSIC2025' },
+        sectorVsic2018: { code: sector.code, version: 'VSIC2018' },
         registeredCapitalBnVnd: (capitals[i] ?? 0) / 10,
       },
       sample: true,

@@ -84,7 +84,8 @@ export const FigureChoiceSchema = z.strictObject({
     .array(
       z.strictObject({
         value: z.union([z.number(), text(200)]),
-        sourceId: IdSchema,
+        /** null only when no compiled source gives the figure: `note` must then say where it comes from. */
+        sourceId: IdSchema.nullable(),
         note: text(300).optional(),
       }),
     )
@@ -152,8 +153,25 @@ export const NotableTenantSchema = z.strictObject({
   sourceIds: z.array(IdSchema).min(1).max(5),
 });
 
-export const ZoneKindSchema = z.enum(['KCN', 'CCN']);
+/**
+ * KCN: industrial zone (khu công nghiệp, national IZ plan, Decree 35/2022); CCN: industrial cluster (cụm
+ * công nghiệp, Decree 32/2024); KKT: an area of an economic zone (khu kinh tế), here the trade-and-industry
+ * area of the Lào Cai border-gate economic zone (Kim Thành). A KKT area leases industrial land as a KCN does,
+ * but it is not a KCN: aggregates by kind keep it apart, so it never enters KCN totals.
+ */
+export const ZoneKindSchema = z.enum(['KCN', 'CCN', 'KKT']);
 export const ZoneStatusSchema = z.enum(['operating', 'under_construction', 'planned']);
+
+/** The zone fields a sample value can sit in (figures; names, sources and locations are never made up). */
+export const SampleZoneFieldSchema = z.enum([
+  'plannedAreaHa',
+  'industrialLandHa',
+  'filledShare',
+  'projects',
+  'registeredCapitalBnVnd',
+  'expectedReadyDate',
+]);
+export type SampleZoneField = z.infer<typeof SampleZoneFieldSchema>;
 
 export const ZoneSchema = z.strictObject({
   id: IdSchema,
@@ -182,6 +200,13 @@ export const ZoneSchema = z.strictObject({
   figureChoices: z.array(FigureChoiceSchema).max(20),
   /** Field paths (e.g. "location.communeOrWard", "industrialLandHa") that no source confirmed. */
   unverified: z.array(text(80)).max(30),
+  /**
+   * Fields of this zone whose value is SAMPLE: generated or assumed by this project (a per-zone split of a
+   * sourced total, a share applied from a group figure), not read from a source. An API or a screen shows
+   * a field as sample when its name is listed here; `figureChoices` says how each was derived. (A plot is
+   * sample in every field: `sample: true`.) Absent means none; the catalog data lists it on every zone.
+   */
+  sampleFields: z.array(SampleZoneFieldSchema).max(10).optional(),
   notes: z.array(text(600)).max(10),
 });
 export type Zone = z.infer<typeof ZoneSchema>;
@@ -200,9 +225,15 @@ export const ClearanceSchema = z.discriminatedUnion('status', [
 ]);
 export type Clearance = z.infer<typeof ClearanceSchema>;
 
+/**
+ * An allocated plot's project. `sector` is its VSIC 2025 code (Decision 36/2025/QĐ-TTg, in force
+ * 2025-11-15), the classification new applications use; `sectorVsic2018` keeps the VSIC 2018 code
+ * (Decision 27/2018/QĐ-TTg) that applications filed before that date cite.
+ */
 export const PlotProjectSchema = z.strictObject({
   investor: text(200),
-  sector: VsicCodeSchema,
+  sector: VsicCodeSchema.extend({ version: z.literal('VSIC2025') }),
+  sectorVsic2018: VsicCodeSchema.extend({ version: z.literal('VSIC2018') }),
   registeredCapitalBnVnd: z.number().nonnegative().max(1_000_000),
 });
 
@@ -258,6 +289,43 @@ export const ReportedFigureSchema = z.strictObject({
 });
 export type ReportedFigure = z.infer<typeof ReportedFigureSchema>;
 
+/**
+ * A province-wide figure of the seed article (or another source), read exactly as the source puts it:
+ * what is measured (`measure`: e.g. industrial PRODUCTION VALUE, not registered capital), whether the
+ * source says "over" (trên/hơn) or gives the value itself, whether it is a reported figure or a target,
+ * and the year it refers to. `GET /stats` shows these beside the catalog's own aggregates.
+ */
+export const ProvinceFigureSchema = z.strictObject({
+  id: IdSchema,
+  /** What is measured, in English, precise enough not to be confused with a neighbouring measure. */
+  measure: text(200),
+  /** Which territory or set of zones the figure covers (former Lào Cai province, its KCN, ...). */
+  scope: text(200),
+  kind: z.enum(['reported', 'target']),
+  /** The year the figure describes (reported) or is due by (target). */
+  year: z.number().int().min(2000).max(2100),
+  value: z.number().nonnegative().max(10_000_000),
+  unit: z.enum([
+    'bn VND',
+    'million VND per person per month',
+    'million VND per person per year',
+    'share',
+    'ha',
+    'count',
+  ]),
+  /** 'over' where the source says trên/hơn ("over 23,900 bn"), 'exact' where it gives the value itself. */
+  bound: z.enum(['exact', 'over']),
+  /** The source's own words (Vietnamese), so a reader can check the reading. */
+  quote: text(400),
+  /** The decision or resolution the source attributes the figure to, if any. */
+  legalBasis: text(200).optional(),
+  sourceIds: z.array(IdSchema).min(1).max(5),
+  /** Other sources' figures for the same measure, where they disagree. */
+  alternatives: FigureChoiceSchema.shape.alternatives,
+  note: text(600).optional(),
+});
+export type ProvinceFigure = z.infer<typeof ProvinceFigureSchema>;
+
 export const CatalogSchema = z
   .strictObject({
     version: text(40),
@@ -275,6 +343,7 @@ export const CatalogSchema = z
     vsicVersions: z.array(VsicVersionInfoSchema).min(1).max(5),
     vsic: z.array(VsicEntrySchema).max(1000),
     reportedFigures: z.array(ReportedFigureSchema).max(20),
+    provinceFigures: z.array(ProvinceFigureSchema).max(50),
     zones: z.array(ZoneSchema).min(1).max(500),
     plots: z.array(PlotSchema).max(200_000),
   })
@@ -305,10 +374,12 @@ export const CatalogSchema = z
       }
       for (const [j, f] of z.figureChoices.entries()) {
         for (const [k, a] of f.alternatives.entries()) {
-          if (!sourceIds.has(a.sourceId)) {
+          if (a.sourceId === null ? !a.note : !sourceIds.has(a.sourceId)) {
             issue(
               ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
-              `unknown source ${a.sourceId}`,
+              a.sourceId === null
+                ? 'a figure without a source needs a note saying where it comes from'
+                : `unknown source ${a.sourceId}`,
             );
           }
         }
@@ -317,6 +388,16 @@ export const CatalogSchema = z
         for (const [k, s] of t.sourceIds.entries()) {
           if (!sourceIds.has(s))
             issue(['zones', i, 'notableTenants', j, 'sourceIds', k], `unknown source ${s}`);
+        }
+      }
+    }
+    for (const [i, f] of cat.provinceFigures.entries()) {
+      for (const [j, s] of f.sourceIds.entries()) {
+        if (!sourceIds.has(s)) issue(['provinceFigures', i, 'sourceIds', j], `unknown source ${s}`);
+      }
+      for (const [k, a] of f.alternatives.entries()) {
+        if (a.sourceId !== null && !sourceIds.has(a.sourceId)) {
+          issue(['provinceFigures', i, 'alternatives', k, 'sourceId'], `unknown source ${a.sourceId}`);
         }
       }
     }
@@ -333,6 +414,17 @@ export const CatalogSchema = z
       if (plotIds.has(p.id)) issue(['plots', i, 'id'], `duplicate plot id ${p.id}`);
       plotIds.add(p.id);
       if (!zoneIds.has(p.zoneId)) issue(['plots', i, 'zoneId'], `unknown zone ${p.zoneId}`);
+      if (p.project) {
+        for (const field of ['sector', 'sectorVsic2018'] as const) {
+          const s = p.project[field];
+          if (!vsicKeys.has(`${s.version}:${s.code}`)) {
+            issue(
+              ['plots', i, 'project', field, 'code'],
+              `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
+            );
+          }
+        }
+      }
     }
   });
 export type Catalog = z.infer<typeof CatalogSchema>;

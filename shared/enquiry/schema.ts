@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
-import { VsicVersionSchema } from '#shared/catalog/schema.ts';
+import { VsicVersionSchema, ZoneKindSchema } from '#shared/catalog/schema.ts';
 
 /** ISO 3166-1 alpha-2 codes officially assigned (249). */
 const ISO_3166_1_ALPHA2 = new Set(
@@ -98,10 +98,7 @@ export const EnquirySchema = z
       .array(z.strictObject({ type: z.enum(['communeOrWard', 'legacyDistrict']), name: text(80) }))
       .max(10)
       .default([]),
-    preferredKinds: z
-      .array(z.enum(['KCN', 'CCN']))
-      .max(2)
-      .default([]),
+    preferredKinds: z.array(ZoneKindSchema).max(3).default([]),
     /** Peak needs. kVA for power (what a substation connection is sized in), m³/day for water. */
     utilitiesNeeded: z
       .strictObject({

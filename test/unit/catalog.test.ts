@@ -7,10 +7,13 @@ import {
   catalogStats,
   loadCatalog,
   parseCatalog,
+  provinceFigures,
   rawCatalog,
   statsForZones,
 } from '#shared/catalog/index.ts';
 import { generatePlots, mulberry32, splitExact } from '#shared/catalog/plots.ts';
+import { SampleZoneFieldSchema } from '#shared/catalog/schema.ts';
+import vsicFile from '#shared/catalog/vsic.json' with { type: 'json' };
 
 const catalog = loadCatalog();
 const zone = (id: string) => {
@@ -179,7 +182,9 @@ describe('catalogStats', () => {
     expect(Math.round((lc.allocatedHa + yb.allocatedHa) * 100)).toBe(
       Math.round(s.province.allocatedHa * 100),
     );
-    expect(s.byKind.KCN.zoneCount + s.byKind.CCN.zoneCount).toBe(catalog.zones.length);
+    expect(s.byKind.KCN.zoneCount + s.byKind.CCN.zoneCount + s.byKind.KKT.zoneCount).toBe(
+      catalog.zones.length,
+    );
   });
 
   it('moves the fill share when a plot is allocated', () => {
@@ -189,7 +194,12 @@ describe('catalogStats', () => {
     const before = statsForZones({ zones: catalog.zones, plots }, ['kcn-tang-loong']);
     Object.assign(free, {
       status: 'allocated',
-      project: { investor: 'x', sector: { code: '2410', version: 'VSIC2025' }, registeredCapitalBnVnd: 100 },
+      project: {
+        investor: 'x',
+        sector: { code: '2410', version: 'VSIC2025' },
+        sectorVsic2018: { code: '2410', version: 'VSIC2018' },
+        registeredCapitalBnVnd: 100,
+      },
     });
     const after = statsForZones({ zones: catalog.zones, plots }, ['kcn-tang-loong']);
     expect(after.projects).toBe(before.projects + 1);
@@ -252,5 +262,177 @@ describe('sample plots', () => {
     const xs = Array.from({ length: 5 }, () => a());
     expect(Array.from({ length: 5 }, () => b())).toEqual(xs);
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('catalog corrections (issue 6)', () => {
+  const formerLaoCai = (kind: string) =>
+    catalog.zones.filter((z) => z.kind === kind && z.location.formerProvince === 'Lào Cai').map((z) => z.id);
+
+  it('keeps Kim Thành, a border-gate economic-zone area, out of the KCN totals', () => {
+    expect(zone('kcn-kim-thanh').kind).toBe('KKT');
+    const kcn = statsForZones(catalog, formerLaoCai('KCN'));
+    expect(kcn.operatingCount).toBe(3);
+    expect(kcn.projects).toBe(161);
+    expect(kcn.registeredCapitalBnVnd).toBe(25_600);
+    expect(kcn.allocatedHa).toBe(661.93);
+    const byKind = catalogStats(catalog).byKind;
+    expect(byKind.KKT.zoneCount).toBe(1);
+    expect(byKind.KKT.projects).toBeGreaterThan(0);
+    expect(byKind.KCN.projects + byKind.CCN.projects + byKind.KKT.projects).toBe(
+      catalogStats(catalog).province.projects,
+    );
+  });
+
+  it('reproduces the sourced 87.2% for Đông Phố Mới, Bắc Duyên Hải and Kim Thành together', () => {
+    const s = statsForZones(catalog, ['kcn-dong-pho-moi', 'kcn-bac-duyen-hai', 'kcn-kim-thanh']);
+    expect(Math.round((s.filledShare ?? 0) * 1000) / 1000).toBe(0.872);
+    // ...and Kim Thành's own share is marked as the sample it is.
+    expect(zone('kcn-kim-thanh').sampleFields).toContain('filledShare');
+  });
+
+  it("takes the 231.81 ha of 18 clusters from plan 390/KH-UBND, with the article's 465 ha beside it", () => {
+    const plan = catalog.reportedFigures.find((r) => r.claims.plannedAreaHa === 231.81);
+    expect(plan?.sourceIds).toEqual(['baomoi-390']);
+    expect(plan?.description).toMatch(/390\/KH-UBND \(2024-09-11/);
+    expect(catalog.reportedFigures.some((r) => /5340/.test(r.description) && r.claims.plannedAreaHa)).toBe(
+      false,
+    );
+    const target = provinceFigures().find((f) => f.id === 'ccn-area-target-2030');
+    expect(target).toMatchObject({
+      value: 465,
+      unit: 'ha',
+      kind: 'target',
+      year: 2030,
+      sourceIds: ['seed-article'],
+    });
+    expect(target?.alternatives).toEqual([
+      expect.objectContaining({ value: 231.81, sourceId: 'baomoi-390' }),
+    ]);
+  });
+
+  it("reads the article's province-wide figures exactly as it puts them", () => {
+    const byId = new Map(provinceFigures().map((f) => [f.id, f]));
+    const pick = (id: string) => {
+      const f = byId.get(id);
+      if (!f) throw new Error(`no province figure ${id}`);
+      return [f.kind, f.year, f.value, f.unit, f.bound];
+    };
+    expect(pick('industrial-production-value-target-2025')).toEqual([
+      'target',
+      2025,
+      60_000,
+      'bn VND',
+      'exact',
+    ]);
+    expect(pick('industry-construction-grdp-share-target-2025')).toEqual([
+      'target',
+      2025,
+      0.45,
+      'share',
+      'exact',
+    ]);
+    expect(pick('industrial-production-value-target-2030')).toEqual([
+      'target',
+      2030,
+      100_000,
+      'bn VND',
+      'over',
+    ]);
+    expect(pick('industry-construction-grdp-share-target-2030')).toEqual([
+      'target',
+      2030,
+      0.54,
+      'share',
+      'exact',
+    ]);
+    expect(pick('kcn-industrial-production-value-2021')).toEqual([
+      'reported',
+      2021,
+      23_900,
+      'bn VND',
+      'over',
+    ]);
+    expect(pick('kcn-share-of-industrial-output-2021')).toEqual(['reported', 2021, 0.58, 'share', 'exact']);
+    expect(pick('kcn-budget-revenue-2021')).toEqual(['reported', 2021, 1_000, 'bn VND', 'over']);
+    expect(pick('kcn-workers-2021')).toEqual(['reported', 2021, 7_000, 'count', 'over']);
+    expect(pick('kcn-average-income-2021')).toEqual([
+      'reported',
+      2021,
+      7.5,
+      'million VND per person per month',
+      'exact',
+    ]);
+    // The targets are for industrial production value, never registered capital.
+    for (const id of ['industrial-production-value-target-2025', 'industrial-production-value-target-2030']) {
+      expect(byId.get(id)?.measure).toMatch(/production value/);
+      expect(byId.get(id)?.measure).toMatch(/not registered capital/);
+      expect(byId.get(id)?.legalBasis).toMatch(/04-NQ\/TU/);
+    }
+    // Every quote is the article's own text.
+    const article = readFileSync(
+      new URL('../../../shared/seed/lao-cai-industrial-zones.vi.txt', import.meta.url),
+      'utf8',
+    );
+    for (const f of provinceFigures().filter((x) => x.sourceIds.includes('seed-article')))
+      expect(article, f.id).toContain(f.quote);
+  });
+
+  it('rejects a province figure with an unknown unit, naming its path', () => {
+    const raw = structuredClone(rawCatalog()) as { provinceFigures: { unit: string }[] };
+    (raw.provinceFigures[2] as { unit: string }).unit = 'USD';
+    expect(() => parseCatalog(raw)).toThrow(/provinceFigures\[2\]\.unit: Invalid option/);
+  });
+
+  it('marks every generated or assumed zone figure as sample, field by field', () => {
+    for (const z of catalog.zones) {
+      expect(z.sampleFields, z.id).toBeDefined();
+      for (const f of z.sampleFields ?? []) expect(z[f], `${z.id}.${f}`).not.toBeNull();
+    }
+    for (const id of ['kcn-dong-pho-moi', 'kcn-tang-loong', 'kcn-bac-duyen-hai'])
+      expect(zone(id).sampleFields).toEqual([
+        'industrialLandHa',
+        'filledShare',
+        'projects',
+        'registeredCapitalBnVnd',
+      ]);
+    for (const id of formerLaoCai('CCN')) expect(zone(id).sampleFields, id).toContain('plannedAreaHa');
+    expect(zone('kcn-phia-nam').sampleFields).toEqual(['filledShare']);
+    // Sourced figures are not marked: the KCN planned areas and the full clusters' 100%.
+    expect(zone('kcn-tang-loong').sampleFields).not.toContain('plannedAreaHa');
+    expect(zone('ccn-son-man').sampleFields).not.toContain('filledShare');
+    expect(SampleZoneFieldSchema.options).toContain('plannedAreaHa');
+  });
+
+  it("puts the sources' alternatives beside the chosen figure", () => {
+    const alternatives = (id: string, field: string) =>
+      zone(id)
+        .figureChoices.find((f) => f.field === field)
+        ?.alternatives.map((a) => a.value);
+    expect(alternatives('kcn-tang-loong', 'plannedAreaHa')).toEqual(expect.arrayContaining([914, 918]));
+    expect(alternatives('kcn-ban-qua', 'plannedAreaHa')).toContain(76);
+    const byId = new Map(provinceFigures().map((f) => [f.id, f]));
+    expect(byId.get('yen-bai-state-funded-kcn-area-2025')).toMatchObject({ value: 626, bound: 'over' });
+    expect(byId.get('yen-bai-state-funded-kcn-industrial-land-2025')).toMatchObject({ value: 473 });
+    expect(byId.get('yen-bai-kcn-average-occupancy-2025')).toMatchObject({ value: 0.857, kind: 'target' });
+  });
+
+  it('gives every allocated plot its VSIC 2025 code and keeps the VSIC 2018 one', () => {
+    const allocated = catalog.plots.filter((p) => p.status === 'allocated');
+    expect(allocated.length).toBeGreaterThan(100);
+    for (const p of allocated) {
+      expect(p.project?.sector.version, p.id).toBe('VSIC2025');
+      expect(p.project?.sectorVsic2018).toEqual({ code: p.project?.sector.code, version: 'VSIC2018' });
+    }
+  });
+
+  it('spells VSIC names one way (hóa, thủy: the tone mark on the main vowel of an open syllable)', () => {
+    const names = vsicFile.vsic.flatMap((v) => [
+      v.nameVi,
+      'pollutingType' in v ? String(v.pollutingType) : '',
+    ]);
+    const oldStyle = names.filter((n) => /(?<![qQ])(o[áàảãạ]|o[éèẻẽẹ]|u[ýỳỷỹỵ])(?!\p{L})/u.test(n));
+    expect(oldStyle).toEqual([]);
+    expect(names.some((n) => /hóa chất/.test(n))).toBe(true);
   });
 });

@@ -86,7 +86,7 @@ function makeZone(
 
 const zoneArb = fc.record({
   status: fc.constantFrom<Zone['status']>('operating', 'operating', 'under_construction', 'planned'),
-  kind: fc.constantFrom<Zone['kind']>('KCN', 'CCN'),
+  kind: fc.constantFrom<Zone['kind']>('KCN', 'CCN', 'KKT'),
   allowed: fc.subarray(SECTORS, { minLength: 1 }),
   priority: fc.subarray(SECTORS),
   ready: fc.option(fc.constantFrom(...DATES), { nil: null }),
@@ -138,7 +138,8 @@ const catalogArb: fc.Arbitrary<Pick<Catalog, 'zones' | 'plots'>> = fc
           ? {
               project: {
                 investor: 'x',
-                sector: { code: '2410', version: 'VSIC2018' as const },
+                sector: { code: '2410', version: 'VSIC2025' as const },
+                sectorVsic2018: { code: '2410', version: 'VSIC2018' as const },
                 registeredCapitalBnVnd: 1,
               },
             }
@@ -157,7 +158,7 @@ const enquiryArb: fc.Arbitrary<Enquiry> = fc
     power: fc.integer({ min: 0, max: 40_000 }),
     water: fc.integer({ min: 0, max: 4_000 }),
     ww: fc.integer({ min: 0, max: 2_000 }),
-    kinds: fc.subarray(['KCN', 'CCN'] as const),
+    kinds: fc.subarray(['KCN', 'CCN', 'KKT'] as const),
     district: fc.option(fc.constantFrom('Bảo Thắng', 'bao thang', 'Văn Bàn'), { nil: undefined }),
   })
   .map((r) => ({
