@@ -29,7 +29,6 @@ import {
   approvalOutput,
   approvalTaskId,
   type Decision,
-  failureCause,
 } from './approval-tasks.ts';
 import { eventId } from './events.ts';
 import { appendOnce, basisLine, setStatus } from './record.ts';
@@ -321,14 +320,8 @@ function closedOutcome(task: ApprovalTaskRecord) {
     return { output: approvalOutput(task, decision) };
   }
   if (task.status === 'decided' && decision?.outcome === 'rejected') {
-    return new WaitEndedError(
-      WAIT_ERRORS.rejected,
-      failureCause((decision.reasons ?? []).join('; ') || 'rejected', {
-        taskId: task.taskId,
-        stageId: task.stageId,
-        decidedBy: decision.decidedBy,
-      }),
-    );
+    // A thrown error's message is the Cause's errorMessage, which the compensation records as the reason.
+    return new WaitEndedError(WAIT_ERRORS.rejected, (decision.reasons ?? []).join('; ') || 'rejected');
   }
   if (task.status === 'withdrawn')
     return new WaitEndedError(WAIT_ERRORS.withdrawn, `task ${task.taskId} withdrawn`);

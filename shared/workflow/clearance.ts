@@ -49,10 +49,7 @@ export async function registerClearanceWait(
     if (!(await repository.waits.removeClearanceWait(applicationId, token)))
       return { parked: true, clearance: clearance.status };
     if (clearance.status === 'disputed') {
-      throw new WaitEndedError(
-        WAIT_ERRORS.disputed,
-        failureCause(`the land of plot ${plotId} is disputed`, { plotId }),
-      );
+      throw new WaitEndedError(WAIT_ERRORS.disputed, `the land of plot ${plotId} is disputed`);
     }
     await answerToken(deps.sfn, token, { output: { clearance } });
     return { parked: false, clearance: clearance.status };
@@ -61,7 +58,7 @@ export async function registerClearanceWait(
     await repository.waits.removeClearanceWait(applicationId, token);
     throw new WaitEndedError(
       WAIT_ERRORS.clearanceExpired,
-      failureCause(`plot ${plotId} still not cleared after ${input.round} checks`, { plotId }),
+      `plot ${plotId} still not cleared after ${input.round} checks`,
     );
   }
   if (input.round === 0) {
