@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, localDynamoDbClient } from '#local/dynamodb/launcher.ts';
@@ -36,7 +37,7 @@ function startCloud(env: Record<string, string>): Started {
 async function waitForHealth(
   url: string,
   started: Started,
-  timeoutMs = 240_000,
+  timeoutMs = 600_000,
 ): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -50,6 +51,30 @@ async function waitForHealth(
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`no /health answer in time:\n${started.output()}`);
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** This machine's addresses other than loopback (the local cloud must not be reachable on them). */
+function externalAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal)
+    .map((a) => a?.address as string);
 }
 
 function isAlive(pid: number): boolean {
@@ -108,5 +133,64 @@ describe('npm start (the local cloud)', () => {
     client.destroy();
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
+
+  it('listens on 127.0.0.1 only, and restarts a killed DynamoDB Local on the same port and data', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'local-cloud-kill-'));
+    const [port, sfnPort, dynamodbPort] = [await freePort(), await freePort(), await freePort()];
+    const cloud = startCloud({
+      PORT: String(port),
+      SFN_PORT: String(sfnPort),
+      DYNAMODB_PORT: String(dynamodbPort),
+      DATA_DIR: ownDir,
+    });
+    try {
+      const health = await waitForHealth(`http://127.0.0.1:${port}/health`, cloud);
+      const tableName = Object.values((health.dynamodb as { tables: Record<string, string> }).tables)[0];
+
+      // Every service answers on loopback and refuses every other address of this machine.
+      for (const p of [port, sfnPort, dynamodbPort]) {
+        expect(await reachable('127.0.0.1', p)).toBe(true);
+        for (const address of externalAddresses()) {
+          expect({ address, port: p, reached: await reachable(address, p) }).toEqual({
+            address,
+            port: p,
+            reached: false,
+          });
+        }
+      }
+
+      const client = localDynamoDbClient(`http://127.0.0.1:${dynamodbPort}`);
+      const repo = new Repository(client, tableName as string);
+      await repo.createApplication({ id: 'app-e2e-kill', investorId: 'inv-e2e', status: 'matching' });
+      const killed = Number(readFileSync(join(ownDir, 'dynamodb.pid'), 'utf8'));
+      process.kill(killed, 'SIGKILL');
+
+      // The log names the pid that died, how, and the new one; the pid file follows it.
+      const deadline = Date.now() + 120_000;
+      while (!/DynamoDB Local restarted \(pid \d+/.test(cloud.output())) {
+        if (Date.now() > deadline || cloud.child.exitCode !== null) throw new Error(cloud.output());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(cloud.output()).toContain(`DynamoDB Local (pid ${killed}) was killed by SIGKILL`);
+      const restarted = Number(readFileSync(join(ownDir, 'dynamodb.pid'), 'utf8'));
+      expect(restarted).not.toBe(killed);
+      expect(isAlive(restarted)).toBe(true);
+      expect(cloud.output()).toContain(`DynamoDB Local restarted (pid ${restarted}, was ${killed})`);
+
+      // Same port, same data: what was written before the kill is there, and /health answers again.
+      expect((await repo.getApplication('app-e2e-kill'))?.investorId).toBe('inv-e2e');
+      const again = await waitForHealth(`http://127.0.0.1:${port}/health`, cloud);
+      expect(again.status).toBe('ok');
+      client.destroy();
+
+      cloud.child.kill('SIGTERM');
+      expect(await cloud.exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(isAlive(restarted)).toBe(false);
+    } finally {
+      if (cloud.child.exitCode === null) cloud.child.kill('SIGKILL');
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 1_200_000);
 });
