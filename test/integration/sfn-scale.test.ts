@@ -5,6 +5,7 @@
  * so a running execution's new events neither repeat nor skip one; and a history that reaches 25,000
  * events fails the execution as AWS does.
  */
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
   GetExecutionHistoryCommand,
@@ -203,6 +204,64 @@ describe('ListExecutions', () => {
         'QueryCommand',
         'QueryCommand',
       ]);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('an executions table from before the indexes (data kept in DATA_DIR)', () => {
+  it('gets its indexes and its executions their index keys at init, so they are listed and resumed', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    try {
+      const table = engineTableNames('legacy-').executions;
+      await client.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'executionArn', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'executionArn', KeyType: 'HASH' }],
+        }),
+      );
+      const machineArn = 'arn:aws:states:ap-southeast-1:000000000000:stateMachine:legacy';
+      const old = (name: string, status: ExecutionStatus, startDate: number) => ({
+        executionArn: `arn:aws:states:ap-southeast-1:000000000000:execution:legacy:${name}`,
+        stateMachineArn: machineArn,
+        stateMachineName: 'legacy',
+        name,
+        status: { S: status },
+        startDate,
+      });
+      for (const [name, status, startDate] of [
+        ['old-1', 'RUNNING', 1_000],
+        ['old-2', 'SUCCEEDED', 2_000],
+      ] as const) {
+        const r = old(name, status, startDate);
+        await client.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: {
+              executionArn: { S: r.executionArn },
+              stateMachineArn: { S: r.stateMachineArn },
+              stateMachineName: { S: r.stateMachineName },
+              name: { S: r.name },
+              status: r.status,
+              startDate: { N: String(r.startDate) },
+              input: { S: '{}' },
+              definition: { S: '{}' },
+              roleArn: { S: ROLE },
+            },
+          }),
+        );
+      }
+      const store = new DynamoStore(client, { prefix: 'legacy-' });
+      await store.init();
+      expect((await store.listRunningExecutions()).map((r) => r.name)).toEqual(['old-1']);
+      const page = await store.listExecutions({ stateMachineArn: machineArn, limit: 10 });
+      expect(page.items.map((r) => r.name)).toEqual(['old-2', 'old-1']);
+      // A second init finds nothing left to do.
+      await store.init();
+      expect((await store.listRunningExecutions()).map((r) => r.name)).toEqual(['old-1']);
     } finally {
       client.destroy();
     }
