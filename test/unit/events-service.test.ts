@@ -1,0 +1,72 @@
+/**
+ * The EventBridge API's faults, with the DynamoDB client failing as the SDK does (aws-sdk-client-mock):
+ * a delivery write that fails makes its entry fail (InternalFailure) and nothing lands in the outbox, so
+ * the publisher's retry is the only copy; a rule read that fails fails every entry of the call alike.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventsService } from '#local/events/service.ts';
+import { DynamoEventsStore } from '#local/events/store.ts';
+import { MemoryStore } from '#local/sfn/runtime/store.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+afterEach(() => ddb.reset());
+
+const rule = {
+  bus: 'B',
+  name: 'all',
+  arn: 'arn:aws:events:ap-southeast-1:000000000000:rule/B/all',
+  eventPattern: '{"source":["s"]}',
+  state: 'ENABLED',
+  targets: '[]',
+  createdAt: 1,
+};
+
+function service() {
+  const outbox = new MemoryStore();
+  const events = new EventsService({
+    store: new DynamoEventsStore(
+      new DynamoDBClient({
+        region: 'ap-southeast-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    ),
+    region: 'ap-southeast-1',
+    accountId: '000000000000',
+    outbox,
+  });
+  return {
+    outbox,
+    put: events.operations().PutEvents as (r: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  };
+}
+
+const entries = [
+  { EventBusName: 'B', Source: 's', DetailType: 'd', Detail: '{}' },
+  { EventBusName: 'B', Source: 'other', DetailType: 'd', Detail: '{}' },
+];
+
+describe('PutEvents when the store fails', () => {
+  it('fails the entry whose delivery could not be written, and records it nowhere', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [rule] });
+    ddb.on(BatchWriteCommand).rejects(Object.assign(new Error('down'), { name: 'InternalServerError' }));
+    const { outbox, put } = service();
+    const out = await put({ Entries: entries });
+    expect(out.FailedEntryCount).toBe(1);
+    const results = out.Entries as Array<Record<string, unknown>>;
+    expect(results[0]).toEqual({ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Error' });
+    // The second entry matches no rule: nothing to deliver, so it is accepted and recorded.
+    expect(results[1]?.EventId).toEqual(expect.any(String));
+    expect((await outbox.listOutbox()).map((e) => e.id)).toEqual([results[1]?.EventId]);
+  });
+
+  it('fails every entry when the bus’s rules cannot be read', async () => {
+    ddb.on(QueryCommand).rejects(Object.assign(new Error('down'), { name: 'InternalServerError' }));
+    const { outbox, put } = service();
+    const out = await put({ Entries: entries });
+    expect(out.FailedEntryCount).toBe(2);
+    expect(await outbox.listOutbox()).toEqual([]);
+  });
+});
