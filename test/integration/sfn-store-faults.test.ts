@@ -199,7 +199,9 @@ describe('history events', () => {
       let failed = false;
       const faults: Faults = {
         refuse: (input) => {
-          if (!('TransactItems' in input)) return false;
+          // Journal writes only (an update of the execution with the segment), not StartExecution's record.
+          const first = (input.TransactItems as Array<{ Update?: unknown }> | undefined)?.[0];
+          if (!first?.Update) return false;
           writes++;
           if (writes >= failAt && !failed) {
             failed = writes >= failAt + 1; // two refusals in a row: the journal gives up and the run pauses

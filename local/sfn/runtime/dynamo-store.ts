@@ -21,7 +21,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
 import type { HistoryEvent } from '../contracts.ts';
-import { DynamoJournal, decodeJournal, emptyJournal, GroupCommitter, queryJournal } from './journal.ts';
+import {
+  DynamoJournal,
+  decodeJournal,
+  emptyJournal,
+  GroupCommitter,
+  putIfAbsent as putIfAbsentGrouped,
+  queryJournal,
+} from './journal.ts';
 import type {
   EngineStore,
   ExecutionPage,
@@ -323,7 +330,9 @@ export class DynamoStore implements EngineStore {
   }
 
   createExecution(record: ExecutionRecord) {
-    return this.putIfAbsent(this.tables.executions, 'executionArn', {
+    // Through the journals' group commit: concurrent StartExecutions share one transaction.
+    this.journalCommitter ??= new GroupCommitter(this.doc);
+    return putIfAbsentGrouped(this.journalCommitter, this.tables.executions, 'executionArn', {
       ...record,
       ...executionIndexKeys(record),
     });

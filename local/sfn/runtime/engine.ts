@@ -146,6 +146,8 @@ export class ExecutionEngine {
   /** How many times in a row each execution paused: the wait before its next resume grows with it. */
   private readonly pauses = new Map<string, number>();
   private readonly shutdown = new AbortController();
+  /** Executions being started here (created, not yet launched): the sweep must not take them too. */
+  private readonly starting = new Set<string>();
   /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
   private readonly tokens = new PageTokens();
 
@@ -335,6 +337,16 @@ export class ExecutionEngine {
       leaseExpiry: Date.now() + this.leaseMs,
       journalSeq: 0,
     };
+    this.starting.add(executionArn);
+    try {
+      return await this.createAndLaunch(record, parsedInput, input);
+    } finally {
+      this.starting.delete(executionArn);
+    }
+  }
+
+  private async createAndLaunch(record: ExecutionRecord, parsedInput: unknown, input: string) {
+    const { executionArn } = record;
     if (!(await this.store.createExecution(record))) {
       const existing = await this.store.getExecution(executionArn);
       // Same name and same input while it runs: the same execution (StartExecution is idempotent).
@@ -388,7 +400,9 @@ export class ExecutionEngine {
    */
   async resume(record: ExecutionRecord): Promise<boolean> {
     const arn = record.executionArn;
-    if (this.closing || this.running.has(arn) || record.status !== 'RUNNING') return false;
+    if (this.closing || this.running.has(arn) || this.starting.has(arn) || record.status !== 'RUNNING') {
+      return false;
+    }
     const holder = record.leaseOwner;
     const now = Date.now();
     const free =
@@ -628,7 +642,7 @@ export class ExecutionEngine {
         async () => {
           if (this.closing || this.running.has(arn)) return;
           const record = await this.store.getExecution(arn);
-          if (!record || record.status !== 'RUNNING') return;
+          if (record?.status !== 'RUNNING') return;
           const holder = record.leaseOwner;
           if (!(await this.resume(record)) && holder === this.owner && !this.running.has(arn)) {
             throw new RetryLater(`${arn} could not be taken back yet`);
@@ -818,6 +832,16 @@ export class ExecutionEngine {
   /** Whether the execution is still RUNNING (task tokens of finished executions are refused). */
   async isRunning(executionArn: string): Promise<boolean> {
     return (await this.store.getExecution(executionArn))?.status === 'RUNNING';
+  }
+
+  /** Resolves when this engine no longer drives the execution (finished, stopped or paused; benchmarks). */
+  async whenDone(executionArn: string): Promise<void> {
+    for (;;) {
+      const run = this.running.get(executionArn);
+      const probe = this.probes.get(executionArn);
+      if (!run && !probe) return;
+      await (run?.done ?? probe);
+    }
   }
 
   /** Resolves when every execution started so far has finished (tests, benchmarks). */

@@ -213,8 +213,42 @@ export class GroupCommitter {
         if (own.some((r) => r.Code === 'ConditionalCheckFailed')) op.reject(error);
         else again.push(op);
       }
+      // Sent again after a short pause, so conflicting writers (a lease renewal) are not met again at once.
+      if (again.length > 0) await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
       this.queue.unshift(...again);
     }
+  }
+}
+
+/**
+ * Creates an item unless one with its key exists, through the group commit (StartExecution: the
+ * execution records of concurrent starts share a transaction). False when it already existed.
+ */
+export async function putIfAbsent(
+  committer: GroupCommitter,
+  table: string,
+  keyName: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  const defined = Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined));
+  try {
+    await committer.submit(
+      [
+        {
+          Put: {
+            TableName: table,
+            Item: defined,
+            ConditionExpression: 'attribute_not_exists(#k)',
+            ExpressionAttributeNames: { '#k': keyName },
+          },
+        },
+      ],
+      JSON.stringify(defined).length,
+    );
+    return true;
+  } catch (error) {
+    if (conditionFailed(error)) return false;
+    throw error;
   }
 }
 
