@@ -2,7 +2,7 @@
  * The onboarding state machine's ASL, generated from the CDK definition into `workflows/onboarding.asl.json`
  * (`npm run workflow:asl`), so a reviewer reads the machine as Step Functions will, and a test fails when the
  * JSON drifts from the CDK. CloudFormation references in the definition (the Lambdas' ARNs) are written as
- * `${LogicalId.Attribute}` placeholders; the Lambdas are not bundled for this (no asset is needed).
+ * `${LogicalId.Attribute}` placeholders (the partition as `aws`); the Lambdas are not bundled for this.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ function joinParts(parts: Part[]): string {
     .map((p) => {
       if (typeof p === 'string') return p;
       if (p['Fn::GetAtt']) return `\${${p['Fn::GetAtt'].join('.')}}`;
+      // The commercial partition: the stack deploys to ap-southeast-1 (a concrete ARN validates as ASL).
+      if (p.Ref === 'AWS::Partition') return 'aws';
       if (p.Ref) return `\${${p.Ref}}`;
       throw new Error(`unexpected part in the definition: ${JSON.stringify(p)}`);
     })

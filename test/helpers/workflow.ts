@@ -33,6 +33,7 @@ import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#lo
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { TestClock, type TestClockOptions } from '#local/sfn/asl/test-clock.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { loadCatalog } from '#shared/catalog/index.ts';
 import type { Catalog } from '#shared/catalog/schema.ts';
 import type { EnquiryInput } from '#shared/enquiry/schema.ts';
@@ -52,6 +53,11 @@ export interface WorkflowHarnessOptions {
   catalog?: Pick<Catalog, 'version' | 'zones' | 'plots'>;
   /** TestClock options; default: starts at DEFAULT_START, manual. */
   clock?: TestClockOptions;
+  /**
+   * Drive the engine with real time instead of the TestClock (benchmarks: history timestamps then give real
+   * Lambda durations). `clock` is then not the engine's and moving it changes nothing.
+   */
+  realTime?: boolean;
   /** Extra Lambda environment (merged over the engine's endpoints). */
   lambdaEnv?: Record<string, string>;
 }
@@ -152,7 +158,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
     service = await startStepFunctions({
       port: 0,
       dynamodbEndpoint: ddb.endpoint,
-      clock,
+      clock: options.realTime ? new RealClock() : clock,
       template: { templatePath, assetsDir: assembly.directory, tableNames, stackName: STACK_NAME },
       ...(options.lambdaEnv ? { lambdaEnv: options.lambdaEnv } : {}),
     });

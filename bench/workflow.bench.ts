@@ -1,0 +1,255 @@
+/**
+ * The whole onboarding flow on the local cloud (DynamoDB Local, the local engine, the synthesized Lambdas
+ * in worker threads), with scripted decisions: applications per second, median time per application, state
+ * transitions per happy-path application, and from them the AWS cost per application at list prices.
+ * Printed, never asserted.
+ *
+ *   npm run bench -- workflow        (BENCH_APPS=N applications, BENCH_CONCURRENCY=C in flight)
+ *
+ * The Lambdas' DynamoDB calls go through a counting proxy (request and item sizes give the request units);
+ * Lambda durations come from the execution histories (the engine runs on real time here).
+ */
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EnquiryInput } from '#shared/enquiry/schema.ts';
+import { Repository } from '#shared/repository/index.ts';
+import { decideTask } from '#shared/workflow/decide.ts';
+import { isTerminal } from '#shared/workflow/status.ts';
+import { samplePlot, sampleZone } from '../test/helpers/dynamodb.ts';
+import { startWorkflow, stateTransitions } from '../test/helpers/workflow.ts';
+
+const APPS = Number(process.env.BENCH_APPS ?? 40);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+/** AWS list prices, ap-southeast-1 (Singapore), December 2026. */
+const PRICES = {
+  region: 'ap-southeast-1',
+  sfnPerTransition: 0.025 / 1_000,
+  lambdaPerGbSecond: 0.0000133334,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  lambdaMemoryGb: 0.5,
+  ddbPerWru: 1.25 / 1_000_000,
+  ddbPerRru: 0.25 / 1_000_000,
+};
+
+interface Units {
+  requests: number;
+  wru: number;
+  rru: number;
+}
+
+/** An HTTP proxy in front of DynamoDB Local that estimates request units from request and response sizes. */
+async function countingProxy() {
+  const units: Units = { requests: 0, wru: 0, rru: 0 };
+  let target = '';
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const url = new URL(target);
+      const out = httpRequest(
+        { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
+        (upstream) => {
+          const back: Buffer[] = [];
+          upstream.on('data', (c: Buffer) => back.push(c));
+          upstream.on('end', () => {
+            const response = Buffer.concat(back);
+            units.requests++;
+            // Writes: 1 WRU per KB written (the request body bounds the item), doubled in a transaction.
+            if (/^(PutItem|UpdateItem|DeleteItem)$/.test(op)) units.wru += Math.ceil(body.length / 1024);
+            if (op === 'TransactWriteItems') units.wru += 2 * Math.ceil(body.length / 1024);
+            if (op === 'BatchWriteItem') units.wru += Math.ceil(body.length / 1024);
+            // Reads: 1 RRU per 4 KB read (strongly consistent; eventually consistent reads cost half).
+            if (/^(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/.test(op))
+              units.rru += Math.max(1, Math.ceil(response.length / 4096));
+            res.writeHead(upstream.statusCode ?? 500, upstream.headers);
+            res.end(response);
+          });
+        },
+      );
+      out.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      out.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    units,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setTarget: (t: string) => {
+      target = t;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const garments: EnquiryInput = {
+  investor: {
+    name: 'Bench Garments JSC',
+    enterpriseCode: '5200123456',
+    country: 'VN',
+    contact: { email: 'bench@example.vn', phone: '0216 385 1234' },
+  },
+  project: { name: 'Garments', vsic: { code: '1410', version: 'VSIC2018' }, description: 'Jackets' },
+  landAreaHa: 2.5,
+  capital: { vnd: 180_000_000_000 },
+  jobs: 1200,
+  desiredStartDate: '2026-12-01',
+  environmentalSelfDeclaration: { appendixIIType: null, wastewaterM3PerDay: 40, hazardousWaste: false },
+};
+/** A foreign investor: one approval stage (the certificate), decided by the script. */
+const foreign: EnquiryInput = {
+  ...garments,
+  investor: {
+    name: 'Bench Apparel Ltd',
+    foreignRegistration: { country: 'KR', number: '110111-7654321' },
+    country: 'KR',
+    contact: { email: 'bench@example.kr', phone: '+82 2 555 0100' },
+  },
+};
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] as number);
+}
+
+export default async function bench(): Promise<void> {
+  const proxy = await countingProxy();
+  const zone = sampleZone('kcn-bench', { allowedSectors: [{ code: '1410', version: 'VSIC2018' }] });
+  const plots = Array.from({ length: APPS + 10 }, (_, i) => samplePlot(`bench-${i}`, zone.id, { areaHa: 3 }));
+  const started = Date.now();
+  const wf = await startWorkflow({
+    catalog: { version: 'bench-1', zones: [zone], plots },
+    realTime: true,
+    lambdaEnv: { AWS_ENDPOINT_URL_DYNAMODB: proxy.url },
+  });
+  proxy.setTarget(wf.ddb.endpoint);
+  console.log(
+    `local cloud up in ${((Date.now() - started) / 1000).toFixed(1)} s (synthesis and bundling included)`,
+  );
+  // The decisions go through the proxy too: on AWS the API Lambda makes them.
+  const ddbViaProxy = new DynamoDBClient({
+    endpoint: proxy.url,
+    region: 'ap-southeast-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const deps = { ...wf.deps, repository: new Repository(ddbViaProxy, wf.tableName) };
+  const official = { id: 'bench-official', roles: ['admin'], scopes: ['*'] };
+
+  const runOne = async (i: number) => {
+    const t0 = performance.now();
+    const { applicationId } = await wf.startApplication(i % 2 === 0 ? garments : foreign, {
+      applicationId: `bench-${i}`,
+      filedAt: new Date().toISOString(),
+    });
+    for (let poll = 0; poll < 4_000; poll++) {
+      const app = await wf.repository.getApplication(applicationId);
+      if (app && isTerminal(app.status)) break;
+      for (const task of (await wf.tasks(applicationId)).filter((t) => t.status === 'open' && t.taskToken)) {
+        await decideTask(deps, { taskId: task.taskId, actor: official, decision: 'approve' });
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const done = await wf.waitForExecution(applicationId);
+    return { applicationId, ms: performance.now() - t0, status: done.status, stages: i % 2 === 0 ? 0 : 1 };
+  };
+
+  // One application alone first: cold Lambdas are not part of the throughput figure.
+  await runOne(APPS + 1);
+  const before = { ...proxy.units };
+  const results: Awaited<ReturnType<typeof runOne>>[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < APPS) results.push(await runOne(next++));
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const units: Units = {
+    requests: proxy.units.requests - before.requests,
+    wru: proxy.units.wru - before.wru,
+    rru: proxy.units.rru - before.rru,
+  };
+
+  const transitions: number[] = [];
+  const invocations: number[] = [];
+  const lambdaSeconds: number[] = [];
+  for (const r of results) {
+    const history = await wf.history(r.applicationId);
+    transitions.push(stateTransitions(history));
+    const started = new Map<number, number>();
+    let count = 0;
+    let busy = 0;
+    for (const e of history) {
+      if (e.type === 'TaskScheduled' || e.type === 'LambdaFunctionScheduled') count++;
+      if (e.type === 'TaskStarted' || e.type === 'LambdaFunctionStarted')
+        started.set(e.id ?? 0, e.timestamp?.getTime() ?? 0);
+      if (e.type === 'TaskSucceeded' || e.type === 'LambdaFunctionSucceeded') {
+        const from = started.get(e.previousEventId ?? -1);
+        if (from !== undefined) busy += (e.timestamp?.getTime() ?? from) - from;
+      }
+    }
+    invocations.push(count);
+    lambdaSeconds.push(busy / 1000);
+  }
+  const ok = results.filter((r) => r.status === 'SUCCEEDED').length;
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const byStages = (n: number) =>
+    results
+      .map((r, i) => [r, transitions[i] as number] as const)
+      .filter(([r]) => r.stages === n)
+      .map(([, t]) => t);
+
+  console.log(`\n| applications | in flight | succeeded | apps/s | median ms per application |`);
+  console.log(`|---:|---:|---:|---:|---:|`);
+  console.log(
+    `| ${APPS} | ${CONCURRENCY} | ${ok} | ${(APPS / seconds).toFixed(1)} | ${median(results.map((r) => r.ms)).toFixed(0)} |`,
+  );
+  console.log(
+    `\nstate transitions per happy-path application: ${avg(byStages(0)).toFixed(1)} with no approval stage, ${avg(byStages(1)).toFixed(1)} with one (mean over all ${avg(transitions).toFixed(1)}; goal ≤ 60)`,
+  );
+
+  const perApp = {
+    transitions: avg(transitions),
+    invocations: avg(invocations),
+    lambdaSeconds: avg(lambdaSeconds),
+    wru: units.wru / APPS,
+    rru: units.rru / APPS,
+  };
+  const cost = {
+    sfn: perApp.transitions * PRICES.sfnPerTransition,
+    lambda:
+      perApp.invocations * PRICES.lambdaPerRequest +
+      perApp.lambdaSeconds * PRICES.lambdaMemoryGb * PRICES.lambdaPerGbSecond,
+    ddb: perApp.wru * PRICES.ddbPerWru + perApp.rru * PRICES.ddbPerRru,
+  };
+  const total = cost.sfn + cost.lambda + cost.ddb;
+  console.log(
+    `\nAWS cost per application at list prices (${PRICES.region}; Standard $0.025/1,000 transitions;`,
+  );
+  console.log(
+    `Lambda arm64 512 MB $0.0000133334/GB-s + $0.20/1M requests; DynamoDB on demand $1.25/1M WRU, $0.25/1M RRU):`,
+  );
+  console.log(`| part | per application | cost |`);
+  console.log(`|---|---|---:|`);
+  console.log(`| Step Functions | ${perApp.transitions.toFixed(1)} transitions | $${cost.sfn.toFixed(6)} |`);
+  console.log(
+    `| Lambda | ${perApp.invocations.toFixed(1)} invocations, ${perApp.lambdaSeconds.toFixed(2)} s (local durations) | $${cost.lambda.toFixed(6)} |`,
+  );
+  console.log(
+    `| DynamoDB | ${perApp.wru.toFixed(1)} WRU, ${perApp.rru.toFixed(1)} RRU (estimated from sizes; ${(units.requests / APPS).toFixed(1)} requests) | $${cost.ddb.toFixed(6)} |`,
+  );
+  console.log(`| total | | $${total.toFixed(6)} (goal ≤ $0.001) |`);
+
+  ddbViaProxy.destroy();
+  await wf.close();
+  await proxy.close();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await bench();
