@@ -5,24 +5,27 @@
  */
 import type { FieldIssue } from '../errors.ts';
 
-class HttpError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+// Each class names itself with a literal: the Lambda bundles are minified, so `new.target.name` or
+// `constructor.name` would be a mangled identifier there and the error map would not find it.
 
 /** No valid access token (missing, expired, wrong issuer or audience, an ID token instead). */
-export class UnauthorizedError extends HttpError {}
+export class UnauthorizedError extends Error {
+  override readonly name = 'UnauthorizedError';
+}
 
 /** The caller is known but their role or scope does not allow this route. */
-export class ForbiddenError extends HttpError {}
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
 
 /** The object does not exist, or exists but the caller may not see that it does. */
-export class ResourceNotFoundError extends HttpError {}
+export class ResourceNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundError';
+}
 
 /** The body is over the API's limit (64 KiB). */
-export class PayloadTooLargeError extends HttpError {
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
   constructor(
     readonly limitBytes: number,
     readonly actualBytes: number,
@@ -32,7 +35,9 @@ export class PayloadTooLargeError extends HttpError {
 }
 
 /** The body is not `application/json`. */
-export class UnsupportedMediaTypeError extends HttpError {}
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+}
 
 /**
  * Status of each named error. Domain errors are matched by `name`, so the workflow's errors

@@ -51,7 +51,7 @@ export const getStats = defineRoute({
 export const getOpenApi = defineRoute({
   method: 'GET',
   path: '/openapi.json',
-  operationId: 'getOpenApi',
+  operationId: 'getOpenapi',
   summary: 'This API’s OpenAPI 3.1 document, generated from its zod schemas',
   tags: ['meta'],
   auth: 'public',

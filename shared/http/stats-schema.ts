@@ -35,8 +35,12 @@ export const StatsSchema = z
         sample: z.literal(true),
         note: z.string(),
         province: GroupStatsSchema,
-        byKind: z.strictObject({ KCN: GroupStatsSchema, CCN: GroupStatsSchema }),
-        byFormerProvince: z.strictObject({ 'Lào Cai': GroupStatsSchema, 'Yên Bái': GroupStatsSchema }),
+        byKind: z
+          .record(z.string(), GroupStatsSchema)
+          .meta({ description: 'By kind of zone (KCN, CCN, ...)' }),
+        byFormerProvince: z
+          .record(z.string(), GroupStatsSchema)
+          .meta({ description: 'Lào Cai and Yên Bái before the 2025 merger' }),
       })
       .meta({ description: 'Computed from the plots on the table now; plots are sample data' }),
     sourced: z

@@ -2,7 +2,8 @@
  * `GET /stats` from the catalog and the live plots: live occupancy computed from the table (sample
  * plots, flagged), beside the figures the sources state, word for word where the seed article has them.
  */
-import { type Catalog, catalogStats } from '../catalog/index.ts';
+import { type Catalog, catalogStats, provinceFigures } from '../catalog/index.ts';
+import type { ProvinceFigure } from '../catalog/schema.ts';
 import type { Stats } from './stats-schema.ts';
 
 type Figure = Stats['targets']['industrialProductionValueBnVnd']['latest'];
@@ -58,23 +59,37 @@ export const ARTICLE_FIGURES = {
     ),
     jobs: article(1000, 'workers', 'over', 'tạo việc làm cho trên 1.000 lao động'),
   },
-  provinceTargets: {
-    industrialProductionValue2025BnVnd: article(
-      60_000,
-      'bn VND',
-      'exactly',
-      'đến năm 2025, giá trị sản xuất công nghiệp đạt 60.000 tỷ đồng',
-      '2025',
-    ),
-    industrialProductionValue2030BnVnd: article(
-      100_000,
-      'bn VND',
-      'over',
-      'Đến năm 2030, đạt trên 100.000 tỷ đồng',
-      '2030',
-    ),
-  },
 } as const;
+
+/** A catalog province figure (`provinceFigures()`) as the API reports sourced figures. */
+function sourcedFigure(f: ProvinceFigure): Figure {
+  return {
+    value: f.value,
+    unit: f.unit,
+    qualifier: f.bound === 'over' ? 'over' : 'exactly',
+    asOf: String(f.year),
+    text: f.quote,
+    sourceIds: [...f.sourceIds],
+    sample: false,
+  };
+}
+
+function figure(id: string): Figure {
+  const f = provinceFigures().find((p) => p.id === id);
+  if (!f) throw new Error(`the catalog has no province figure ${id}`);
+  return sourcedFigure(f);
+}
+
+/** The latest reported industrial production value the catalog has a source for. */
+function latestProductionValue(): Figure {
+  const reported = provinceFigures()
+    .filter(
+      (f) =>
+        f.kind === 'reported' && f.unit === 'bn VND' && f.measure.startsWith('industrial production value'),
+    )
+    .sort((a, b) => b.year - a.year);
+  return reported[0] ? sourcedFigure(reported[0]) : ARTICLE_FIGURES.kcn.industrialProductionValueBnVnd;
+}
 
 /** The statistics response; `live` is computed from `zones` and `plots` as they are on the table now. */
 export function buildStats(catalog: Pick<Catalog, 'version' | 'zones' | 'plots'>): Stats {
@@ -91,12 +106,13 @@ export function buildStats(catalog: Pick<Catalog, 'version' | 'zones' | 'plots'>
     sourced: {
       'article-kcn-2021': ARTICLE_FIGURES.kcn,
       'article-ccn-2021': ARTICLE_FIGURES.ccn,
+      province: Object.fromEntries(provinceFigures().map((f) => [f.id, sourcedFigure(f)])),
     },
     targets: {
       industrialProductionValueBnVnd: {
-        latest: ARTICLE_FIGURES.kcn.industrialProductionValueBnVnd,
-        target2025: ARTICLE_FIGURES.provinceTargets.industrialProductionValue2025BnVnd,
-        target2030: ARTICLE_FIGURES.provinceTargets.industrialProductionValue2030BnVnd,
+        latest: latestProductionValue(),
+        target2025: figure('industrial-production-value-target-2025'),
+        target2030: figure('industrial-production-value-target-2030'),
       },
     },
   };
