@@ -306,7 +306,7 @@ describe('sign-in and the JWT authorizer', () => {
     const iss = String(claims.iss);
     const clientId = String(claims.client_id);
     const now = Math.floor(Date.now() / 1000);
-    const [head, body, sig] = good.split('.') as [string, string, string];
+    const [head, , sig] = good.split('.') as [string, string, string];
     const tamperedBody = Buffer.from(JSON.stringify({ ...claims, 'cognito:groups': ['admin'] })).toString(
       'base64url',
     );
