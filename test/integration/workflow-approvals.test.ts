@@ -122,6 +122,41 @@ describe('approval stages on the local cloud', () => {
     expect((await wf.repository.getApplication(applicationId))?.status).toBe('allocated');
   }, 600_000);
 
+  it('reminds before the due date and escalates to the supervisor when it passes (engine clock)', async () => {
+    const { applicationId } = await start(ONE_STAGE);
+    const task = (await openTask(applicationId)) as TaskRecord & {
+      reminderAt: string;
+      supervisorRole: string;
+    };
+    wf.clock.setTime(Date.parse(task.reminderAt));
+    // The stage records the reminder and waits again (a fresh token) before the clock moves on.
+    const afterReminder = await openTask(applicationId, [], task.taskToken);
+    expect(afterReminder.remindedAt).toBe(task.reminderAt);
+    expect((await wf.events(applicationId)).map((e) => e.detailType)).toContain('TaskDueSoon');
+    // Checkpoints are whole seconds: one second past the due date the wait has ended.
+    wf.clock.setTime(Date.parse(task.dueAt) + 1_000);
+    let escalated: TaskRecord | undefined;
+    for (let i = 0; i < 1_200; i++) {
+      escalated = (await wf.tasks(applicationId)).find((t) => t.role === task.supervisorRole && t.taskToken);
+      if (escalated && escalated.taskToken !== afterReminder.taskToken) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(escalated?.role).toBe(task.supervisorRole);
+    expect((await wf.events(applicationId)).map((e) => e.detailType)).toContain('TaskOverdue');
+    const inbox = await wf.repository.listInbox({
+      role: task.supervisorRole,
+      scope: task.scope,
+      status: 'open',
+    });
+    expect(inbox.items.map((t) => t.taskId)).toContain(task.taskId);
+    await decideTask(deps, {
+      taskId: task.taskId,
+      actor: { id: 'supervisor-1', roles: [task.supervisorRole], scopes: ['province'] },
+      decision: 'approve',
+    });
+    expect((await wf.waitForExecution(applicationId)).status).toBe('SUCCEEDED');
+  }, 600_000);
+
   it('withdrawal mid-approval releases the plot and closes the application withdrawn', async () => {
     const { applicationId, investorId } = await start(FOUR_STAGES);
     await openTask(applicationId);
