@@ -2,7 +2,8 @@
  * `GET /stats` from the catalog and the live plots: live occupancy computed from the table (sample
  * plots, flagged), beside the figures the sources state, word for word where the seed article has them.
  */
-import { type Catalog, catalogStats, provinceFigures } from '../catalog/index.ts';
+import { type Catalog, catalogStats } from '../catalog/index.ts';
+import { provinceFigures } from '../catalog/province-figures.ts';
 import type { ProvinceFigure } from '../catalog/schema.ts';
 import type { Stats } from './stats-schema.ts';
 

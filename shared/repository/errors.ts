@@ -6,11 +6,14 @@
 
 import type { FieldIssue } from '#shared/errors.ts';
 
-/** Base class: every repository error is an instance of it (and keeps its own `name`). */
+/**
+ * Base class: every repository error is an instance of it. Each class names itself with a literal:
+ * the Lambda bundles are minified, which renames classes, so `new.target.name` would not survive.
+ */
 export class RepositoryError extends Error {
+  override readonly name: string = 'RepositoryError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
@@ -19,6 +22,7 @@ export class RepositoryError extends Error {
  * mistake (a 400-class answer over HTTP), and nothing was written.
  */
 export class InvalidRepositoryInputError extends RepositoryError {
+  override readonly name: string = 'InvalidRepositoryInputError';
   /** The failing field in the shape of InputValidationError's, so an HTTP 400 lists it the same way. */
   readonly issues: FieldIssue[];
   constructor(
@@ -31,12 +35,14 @@ export class InvalidRepositoryInputError extends RepositoryError {
 }
 
 export class ZoneNotFoundError extends RepositoryError {
+  override readonly name: string = 'ZoneNotFoundError';
   constructor(readonly zoneId: string) {
     super(`zone ${zoneId} does not exist`);
   }
 }
 
 export class PlotNotFoundError extends RepositoryError {
+  override readonly name: string = 'PlotNotFoundError';
   constructor(readonly plotId: string) {
     super(`plot ${plotId} does not exist`);
   }
@@ -44,6 +50,7 @@ export class PlotNotFoundError extends RepositoryError {
 
 /** The plot cannot be held: it is held by another application, allocated, or otherwise not available. */
 export class PlotUnavailableError extends RepositoryError {
+  override readonly name: string = 'PlotUnavailableError';
   constructor(
     readonly plotId: string,
     readonly status: string | undefined,
@@ -60,6 +67,7 @@ export class PlotUnavailableError extends RepositoryError {
 
 /** Allocation was asked for a plot this application does not hold. */
 export class PlotNotHeldError extends RepositoryError {
+  override readonly name: string = 'PlotNotHeldError';
   constructor(
     readonly plotId: string,
     readonly applicationId: string,
@@ -76,6 +84,7 @@ export class PlotNotHeldError extends RepositoryError {
 
 /** One application holds at most one plot at a time: release it before holding another. */
 export class ApplicationHoldsAnotherPlotError extends RepositoryError {
+  override readonly name: string = 'ApplicationHoldsAnotherPlotError';
   constructor(
     readonly applicationId: string,
     readonly heldPlotId: string | undefined,
@@ -90,6 +99,7 @@ export class ApplicationHoldsAnotherPlotError extends RepositoryError {
 }
 
 export class ApplicationNotFoundError extends RepositoryError {
+  override readonly name: string = 'ApplicationNotFoundError';
   constructor(readonly applicationId: string) {
     super(`application ${applicationId} does not exist`);
   }
@@ -100,6 +110,7 @@ export class ApplicationNotFoundError extends RepositoryError {
  * retried create with the same content is not an error: it gets the stored application back.
  */
 export class ApplicationExistsError extends RepositoryError {
+  override readonly name: string = 'ApplicationExistsError';
   constructor(readonly applicationId: string) {
     super(`application ${applicationId} already exists with different content`);
   }
@@ -107,6 +118,7 @@ export class ApplicationExistsError extends RepositoryError {
 
 /** Optimistic concurrency: the application changed since the caller read it; nothing was written. */
 export class StaleVersionError extends RepositoryError {
+  override readonly name: string = 'StaleVersionError';
   constructor(
     readonly applicationId: string,
     readonly expectedVersion: number,
@@ -120,6 +132,7 @@ export class StaleVersionError extends RepositoryError {
 
 /** The timeline is append-only: an event with this key already exists and was left untouched. */
 export class TimelineEventExistsError extends RepositoryError {
+  override readonly name: string = 'TimelineEventExistsError';
   constructor(
     readonly applicationId: string,
     readonly eventKey: string,
@@ -129,6 +142,7 @@ export class TimelineEventExistsError extends RepositoryError {
 }
 
 export class TaskNotFoundError extends RepositoryError {
+  override readonly name: string = 'TaskNotFoundError';
   constructor(
     readonly applicationId: string,
     readonly taskId: string,
@@ -139,6 +153,7 @@ export class TaskNotFoundError extends RepositoryError {
 
 /** A task's status moved since the caller read it (e.g. it was already decided). */
 export class TaskStatusConflictError extends RepositoryError {
+  override readonly name: string = 'TaskStatusConflictError';
   constructor(
     readonly taskId: string,
     readonly expectedStatus: string,
@@ -154,6 +169,7 @@ export class TaskStatusConflictError extends RepositoryError {
  * TaskStatusConflictError ("expected absent, found existing"), which creating twice threw before.
  */
 export class TaskExistsError extends TaskStatusConflictError {
+  override readonly name: string = 'TaskExistsError';
   constructor(
     readonly applicationId: string,
     taskId: string,
@@ -165,6 +181,7 @@ export class TaskExistsError extends TaskStatusConflictError {
 
 /** Concurrent transactions kept colliding on the same items after every retry: safe to retry later. */
 export class TransactionContentionError extends RepositoryError {
+  override readonly name: string = 'TransactionContentionError';
   constructor(
     readonly operation: string,
     readonly attempts: number,
@@ -176,6 +193,7 @@ export class TransactionContentionError extends RepositoryError {
 
 /** A ClientRequestToken was reused (within DynamoDB's 10 minutes) for a request that differs. */
 export class IdempotencyKeyReusedError extends RepositoryError {
+  override readonly name: string = 'IdempotencyKeyReusedError';
   constructor(
     readonly requestToken: string,
     options?: { cause?: unknown },
@@ -190,6 +208,7 @@ export class IdempotencyKeyReusedError extends RepositoryError {
  * `cursor`; the rule says what is wrong without revealing the key layout. Nothing is queried.
  */
 export class InvalidCursorError extends InvalidRepositoryInputError {
+  override readonly name: string = 'InvalidCursorError';
   constructor(rule = 'must be a cursor returned by the previous page of this same list') {
     super('cursor', rule);
   }

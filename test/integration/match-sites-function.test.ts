@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, STACK_NAME } from '#infra/app.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { seedLocal } from '#local/dynamodb/seed.ts';
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
@@ -12,6 +9,7 @@ import { resolveTemplate } from '#local/template/template.ts';
 import { loadCatalog } from '#shared/catalog/index.ts';
 import { parseEnquiry } from '#shared/enquiry/schema.ts';
 import { type MatchResult, matchSites } from '#shared/matching/match-sites.ts';
+import { synthesizedApp } from '../helpers/synth.ts';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/enquiries/${name}.json`, import.meta.url), 'utf8'));
@@ -21,7 +19,6 @@ const fixture = (name: string): unknown =>
  * worker thread with the template's environment, reading the seeded catalog from DynamoDB Local.
  */
 describe('the match-sites function from the synthesized template', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'match-fn-'));
   let dynamodb: DynamoDbLocal;
   let lambda: LambdaRuntime;
   let functionName: string;
@@ -29,7 +26,7 @@ describe('the match-sites function from the synthesized template', () => {
 
   beforeAll(async () => {
     dynamodb = await startDynamoDbLocal();
-    const templatePath = buildApp(outdir).app.synth().getStackByName(STACK_NAME).templateFullPath;
+    const { outdir, templatePath } = synthesizedApp();
     const client = localDynamoDbClient(dynamodb.endpoint);
     const tableNames = await createTablesFromTemplate(client, templatePath);
     tableName = Object.values(tableNames)[0] as string;
@@ -47,7 +44,6 @@ describe('the match-sites function from the synthesized template', () => {
   afterAll(async () => {
     await lambda?.close();
     await dynamodb?.stop();
-    rmSync(outdir, { recursive: true, force: true });
   });
 
   it('ranks seeded plots for a valid enquiry, each candidate with its score breakdown', async () => {

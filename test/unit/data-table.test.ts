@@ -9,7 +9,7 @@ import { createTableInput } from '#local/dynamodb/tables.ts';
 let template: Template;
 
 beforeAll(() => {
-  template = Template.fromStack(buildApp().stack);
+  template = Template.fromStack(buildApp(undefined, { bundle: false }).stack);
 });
 
 function tableResource() {

@@ -1,0 +1,89 @@
+/**
+ * The real CDK app, synthesized with its Lambda bundles once per content of the sources, not once per
+ * test file: bundling every function takes tens of seconds, and a dozen files need the same assembly.
+ *
+ * The assembly is cached under `.cache/test-synth/<hash>` (git-ignored; not under node_modules, so the source maps' paths still name node_modules), the hash covering every file
+ * the synthesis reads (infra, functions, shared, workflows, the lockfile). A test file that finds the
+ * directory uses it; the first to miss it synthesizes into a private directory and renames it into place
+ * (atomic), so two workers racing at the start both end up reading one complete assembly. Tests must
+ * treat it as read-only.
+ */
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { buildApp, STACK_NAME } from '#infra/app.ts';
+
+export interface SynthesizedApp {
+  /** The cloud assembly directory: template and `asset.<hash>` folders. */
+  outdir: string;
+  templatePath: string;
+  /** Logical IDs asked of the stack itself. */
+  tableLogicalId: string;
+  stateMachineLogicalId: string;
+}
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const SOURCES = ['infra', 'functions', 'shared', 'workflows', 'package-lock.json'];
+
+function hashSources(): string {
+  const hash = createHash('sha256');
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) visit(join(path, name));
+      return;
+    }
+    hash.update(relative(repoRoot, path)).update('\0').update(readFileSync(path)).update('\0');
+  };
+  for (const source of SOURCES) visit(join(repoRoot, source));
+  return hash.digest('hex').slice(0, 16);
+}
+
+let cached: SynthesizedApp | undefined;
+
+export function synthesizedApp(): SynthesizedApp {
+  if (cached) return cached;
+  const cacheRoot = join(repoRoot, '.cache', 'test-synth');
+  const dir = join(cacheRoot, hashSources());
+  const manifest = join(dir, 'synthesized.json');
+  if (!existsSync(manifest)) {
+    mkdirSync(cacheRoot, { recursive: true });
+    const scratch = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    const { app, stack } = buildApp(scratch);
+    app.synth();
+    const ids = {
+      tableLogicalId: stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement),
+      stateMachineLogicalId: stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement),
+    };
+    writeFileSync(join(scratch, 'synthesized.json'), JSON.stringify(ids));
+    try {
+      renameSync(scratch, dir);
+      // Older assemblies of other source versions are no longer wanted.
+      for (const name of readdirSync(cacheRoot)) {
+        if (join(cacheRoot, name) !== dir && !name.includes('.tmp-')) {
+          rmSync(join(cacheRoot, name), { recursive: true, force: true });
+        }
+      }
+    } catch {
+      // Another worker put the same assembly in place first: use theirs.
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  const ids = JSON.parse(readFileSync(manifest, 'utf8')) as Pick<
+    SynthesizedApp,
+    'tableLogicalId' | 'stateMachineLogicalId'
+  >;
+  cached = { outdir: dir, templatePath: join(dir, `${STACK_NAME}.template.json`), ...ids };
+  return cached;
+}
