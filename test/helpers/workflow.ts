@@ -12,9 +12,6 @@
  *   await wf.close();
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -27,8 +24,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CfnElement } from 'aws-cdk-lib';
-import { buildApp, STACK_NAME } from '#infra/app.ts';
+import { STACK_NAME } from '#infra/app.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { TestClock, type TestClockOptions } from '#local/sfn/asl/test-clock.ts';
@@ -44,6 +40,7 @@ import type { WorkflowDeps } from '#shared/workflow/record.ts';
 import { isTerminal } from '#shared/workflow/status.ts';
 import { samplePlot, sampleZone } from './dynamodb.ts';
 import { localSfnClient } from './sfn.ts';
+import { synthesizedApp } from './synth.ts';
 
 /** 2026-03-02 09:00 in Lào Cai (a Monday under Law 143/2025/QH15): the default clock start. */
 export const DEFAULT_START = Date.parse('2026-03-02T02:00:00Z');
@@ -138,12 +135,7 @@ async function poll<T>(what: string, attempts: number, probe: () => Promise<T | 
 }
 
 export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promise<WorkflowHarness> {
-  const outdir = mkdtempSync(join(tmpdir(), 'workflow-'));
-  const { app, stack } = buildApp(outdir);
-  const assembly = app.synth();
-  const templatePath = assembly.getStackByName(STACK_NAME).templateFullPath;
-  const tableLogicalId = stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement);
-  const machineLogicalId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement);
+  const { outdir, templatePath, tableLogicalId, stateMachineLogicalId: machineLogicalId } = synthesizedApp();
 
   const ddb = await startDynamoDbLocal();
   const client = localDynamoDbClient(ddb.endpoint);
@@ -159,7 +151,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
       port: 0,
       dynamodbEndpoint: ddb.endpoint,
       clock: options.realTime ? new RealClock() : clock,
-      template: { templatePath, assetsDir: assembly.directory, tableNames, stackName: STACK_NAME },
+      template: { templatePath, assetsDir: outdir, tableNames, stackName: STACK_NAME },
       ...(options.lambdaEnv ? { lambdaEnv: options.lambdaEnv } : {}),
     });
     const stateMachineArn = service.stateMachines[machineLogicalId];
@@ -190,7 +182,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
       service: running,
       stateMachineArn,
       clock,
-      synthesized: { templatePath, assetsDir: assembly.directory, tableNames },
+      synthesized: { templatePath, assetsDir: outdir, tableNames },
       executionArn,
       async events(applicationId) {
         const entries = await running.store.listOutbox();
@@ -288,7 +280,6 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
         await running.close();
         client.destroy();
         await ddb.stop();
-        rmSync(outdir, { recursive: true, force: true });
       },
     };
     return harness;
@@ -296,7 +287,6 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
     await service?.close();
     client.destroy();
     await ddb.stop();
-    rmSync(outdir, { recursive: true, force: true });
     throw error;
   }
 }
