@@ -415,9 +415,7 @@ export function matchesFlat(pattern: CompiledPattern, flat: FlatEvent): boolean 
     fields.every(({ path, matchers }) => {
       const values = flat.get(path);
       return matchers.some((m) =>
-        m.kind === 'exists'
-          ? (values !== undefined) === m.present
-          : values?.some(m.test) === true,
+        m.kind === 'exists' ? (values !== undefined) === m.present : values?.some(m.test) === true,
       );
     }),
   );
