@@ -12,7 +12,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidRepositoryInputError, TaskNotFoundError, TaskStatusConflictError } from './errors.ts';
-import { checkId, checkInstant, INDEX, keys } from './keys.ts';
+import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys } from './keys.ts';
 import { isConditionFailure, oldItem, stripKeys, type TableContext } from './table.ts';
 import type { TaskRecord } from './tasks.ts';
 
@@ -52,15 +52,8 @@ export interface NewApprovalTask {
   details?: Record<string, unknown>;
 }
 
-const PROTECTED = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
+const PROTECTED = new Set<string>([
+  ...KEY_ATTRIBUTES,
   'applicationId',
   'taskId',
   'status',
