@@ -142,7 +142,16 @@ interface Operation {
   bytes: number;
   resolve(): void;
   reject(error: unknown): void;
+  /** How often a shared transaction cancelled by another operation's conflict sent this one again. */
+  resent?: number;
 }
+
+/**
+ * Bound on re-sending an operation whose shared transaction kept being cancelled by others (CONVENTIONS
+ * 14). Past it the operation is rejected with the cancellation: its caller treats that as any store
+ * error (the journal retries with backoff, then the execution pauses and resumes), so nothing is lost.
+ */
+const MAX_RESENDS = 16;
 
 const isCancellation = (error: unknown): error is { CancellationReasons?: Array<{ Code?: string }> } =>
   (error as { name?: string }).name === 'TransactionCanceledException';
@@ -210,7 +219,8 @@ export class GroupCommitter {
       for (const op of batch) {
         const own = reasons.slice(offset, offset + op.items.length);
         offset += op.items.length;
-        if (own.some((r) => r.Code === 'ConditionalCheckFailed')) op.reject(error);
+        op.resent = (op.resent ?? 0) + 1;
+        if (own.some((r) => r.Code === 'ConditionalCheckFailed') || op.resent > MAX_RESENDS) op.reject(error);
         else again.push(op);
       }
       // Sent again after a short pause, so conflicting writers (a lease renewal) are not met again at once.
