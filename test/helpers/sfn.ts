@@ -5,6 +5,7 @@
  *   ddb = await startDynamoDbLocal();
  *   ({ service, sfn } = await startLocalStepFunctions(ddb, { clock }));
  */
+import type { ChildProcess } from 'node:child_process';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
@@ -72,4 +73,27 @@ export async function startFixtureDynamoDb(outdir: string): Promise<FixtureDynam
     await ddb.stop();
     throw err;
   }
+}
+
+/**
+ * Resolves with the `{"endpoint", "resumed"}` line a `serve-cli` engine process prints once it serves;
+ * rejects with everything it printed if it exits first.
+ */
+export function untilServing(child: ChildProcess): Promise<{ resumed: number }> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((l) => l.startsWith('{"endpoint"'));
+      if (line) {
+        child.stdout?.off('data', onData);
+        resolve(JSON.parse(line) as { resumed: number });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before serving:\n${output}`)));
+  });
 }

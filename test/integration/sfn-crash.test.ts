@@ -27,7 +27,7 @@ import { startStepFunctions } from '#local/sfn/index.ts';
 import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
-import { localSfnClient, startFixtureDynamoDb } from '../helpers/sfn.ts';
+import { localSfnClient, startFixtureDynamoDb, untilServing } from '../helpers/sfn.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'sfn-crash-'));
@@ -47,22 +47,7 @@ async function startEngine(): Promise<{ resumed: number }> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   engine = child;
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.startsWith('{"endpoint"'));
-      if (line) {
-        child.stdout?.off('data', onData);
-        resolve(JSON.parse(line) as { resumed: number });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before serving:\n${output}`)));
-  });
+  return untilServing(child);
 }
 
 async function killEngine(): Promise<void> {

@@ -21,7 +21,7 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
-import { localSfnClient } from '../helpers/sfn.ts';
+import { localSfnClient, untilServing } from '../helpers/sfn.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const COUNTS = 'two-engines-counts';
@@ -44,22 +44,7 @@ async function startEngine(): Promise<Engine> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let output = '';
-  const { resumed } = await new Promise<{ resumed: number }>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.startsWith('{"endpoint"'));
-      if (line) {
-        child.stdout?.off('data', onData);
-        resolve(JSON.parse(line) as { resumed: number });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`engine exited (${code}) before serving:\n${output}`)));
-  });
+  const { resumed } = await untilServing(child);
   const sfn = localSfnClient(`http://127.0.0.1:${port}`);
   sdkClients.push(sfn);
   return { child, sfn, resumed };
