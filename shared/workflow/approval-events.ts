@@ -23,7 +23,7 @@ export const APPROVAL_EVENT_FIELDS = {
   /** The due date passed: the task moved to the supervising role's inbox. */
   TaskOverdue: { taskId: id, from: id, to: id, dueAt: instant },
   /** An official decided a stage (approve or reject); one per task. */
-  TaskDecided: {
+  DecisionMade: {
     taskId: id,
     stageId: id,
     outcome: z.enum(['approved', 'rejected']),

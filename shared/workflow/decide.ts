@@ -155,7 +155,7 @@ export async function decideTask(deps: ApprovalDeps, raw: DecideInput): Promise<
   });
   await deps.publish([
     {
-      name: 'TaskDecided',
+      name: 'DecisionMade',
       detail: {
         eventId: eventId(applicationId, 'task-decided', task.stageId),
         applicationId,

@@ -36,7 +36,12 @@ export const BaseDetailSchema = z.strictObject({
 });
 
 const reason = z.strictObject({ code: z.string().max(80), message: z.string().max(1_000) });
-const data = <T extends z.ZodRawShape>(shape: T) => BaseDetailSchema.extend(shape).strict();
+/**
+ * A detail schema: the base fields, `detailVersion` (this event's schema version: raise it, and keep the
+ * old one readable, when a field changes meaning or goes; publishers need not set it) and its own fields.
+ */
+const data = <T extends z.ZodRawShape>(shape: T, version = 1) =>
+  BaseDetailSchema.extend({ detailVersion: z.literal(version).default(version), ...shape }).strict();
 
 /** Event name → detail schema. */
 export const WORKFLOW_EVENTS = {
@@ -47,7 +52,7 @@ export const WORKFLOW_EVENTS = {
     review: z.boolean(),
   }),
   SitesMatched: data({ candidates: z.array(id).max(20), totalEligible: z.number().int().nonnegative() }),
-  NoSiteAvailable: data({
+  NoSiteFound: data({
     summary: z.string().max(2_000),
     zones: z.array(z.strictObject({ zoneId: id, reasons: z.array(reason).max(20) })).max(200),
     attempt: z.number().int().positive(),
@@ -70,7 +75,7 @@ export const WORKFLOW_EVENTS = {
   TaskCreated: data(APPROVAL_EVENT_FIELDS.TaskCreated),
   TaskDueSoon: data(APPROVAL_EVENT_FIELDS.TaskDueSoon),
   TaskOverdue: data(APPROVAL_EVENT_FIELDS.TaskOverdue),
-  TaskDecided: data(APPROVAL_EVENT_FIELDS.TaskDecided),
+  DecisionMade: data(APPROVAL_EVENT_FIELDS.DecisionMade),
   InformationRequested: data(APPROVAL_EVENT_FIELDS.InformationRequested),
   InformationProvided: data(APPROVAL_EVENT_FIELDS.InformationProvided),
   ClearanceBlocked: data(APPROVAL_EVENT_FIELDS.ClearanceBlocked),

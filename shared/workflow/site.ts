@@ -179,7 +179,7 @@ async function noSite(
   ];
   await deps.publish([
     {
-      name: 'NoSiteAvailable',
+      name: 'NoSiteFound',
       detail: {
         eventId: eventId(applicationId, 'no-site', attempt),
         applicationId,

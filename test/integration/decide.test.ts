@@ -216,7 +216,7 @@ describe('decideTask', () => {
     expect(task?.status).toBe('decided');
     expect(task?.taskToken).toBeUndefined();
     expect((await timelineOf(app.id)).filter((e) => e.what === 'approval.approved')).toHaveLength(1);
-    expect(published.map((e) => e.name)).toEqual(['TaskDecided']);
+    expect(published.map((e) => e.name)).toEqual(['DecisionMade']);
     expect(metrics).toEqual([['Decision', { outcome: 'approved', stage: 'irc' }]]);
   });
 

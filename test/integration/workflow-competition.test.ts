@@ -77,7 +77,7 @@ describe('competition for the last plots', { timeout: 900_000 }, () => {
     }
     // Whether any of them actually lost a hold to a concurrent one (rather than matching after the plot was
     // already gone) depends on timing, so it is not asserted; the invariants above are.
-    const noSite = (await wf.events()).filter((e) => e.detailType === 'NoSiteAvailable');
+    const noSite = (await wf.events()).filter((e) => e.detailType === 'NoSiteFound');
     expect(new Set(noSite.map((e) => e.detail.applicationId)).size).toBe(6);
   });
 });
