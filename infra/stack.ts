@@ -1,5 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { WorkflowEventBus } from './constructs/event-bus.ts';
@@ -37,6 +38,25 @@ export class OnboardingStack extends Stack {
     this.workflow = new OnboardingWorkflow(this, 'Workflow', {
       table: this.data.table,
       eventBus: this.events.bus,
+    });
+    const tokens = { table: 'write', answersTokens: true, eventBus: this.events.bus } as const;
+    this.api.addRoute(officials.getTask, { entry: 'functions/http/tasks/get-task.ts', table: 'read' });
+    this.api.addRoute(officials.decideTask, { entry: 'functions/http/tasks/decide-task.ts', ...tokens });
+    this.api.addRoute(officials.reassignTask, {
+      entry: 'functions/http/tasks/reassign-task.ts',
+      table: 'write',
+    });
+    this.api.addRoute(officials.listZonePlots, {
+      entry: 'functions/http/zones/list-zone-plots.ts',
+      table: 'read',
+    });
+    this.api.addRoute(officials.updatePlotClearance, {
+      entry: 'functions/http/zones/update-plot-clearance.ts',
+      ...tokens,
+    });
+    this.api.addRoute(officials.listZoneHolds, {
+      entry: 'functions/http/zones/list-zone-holds.ts',
+      table: 'read',
     });
   }
 }

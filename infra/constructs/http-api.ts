@@ -10,9 +10,12 @@ import {
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type RouteSpec, routeKey } from '../../shared/http/route.ts';
+import { WorkflowEventBus } from './event-bus.ts';
 import { HouseFunction } from './house-function.ts';
 import type { Identity } from './identity.ts';
 
@@ -29,7 +32,16 @@ export interface HttpApiConstructProps {
 /** A route's Lambda, made here as a HouseFunction, or one made by the caller. */
 export type RouteFunction =
   | HouseFunction
-  | { entry: string; table?: 'read' | 'write'; timeout?: Duration; memorySize?: number };
+  | {
+      entry: string;
+      table?: 'read' | 'write';
+      timeout?: Duration;
+      memorySize?: number;
+      /** The route answers the workflow's task tokens (decisions, clearance updates). */
+      answersTokens?: boolean;
+      /** The route publishes domain events to this bus (EVENT_BUS_NAME). */
+      eventBus?: IEventBus;
+    };
 
 /**
  * The HTTP API: API Gateway HTTP API (payload format 2.0) with a Cognito JWT authorizer (issuer and
@@ -112,6 +124,25 @@ export class HttpApiConstruct extends Construct {
             ...(fn.memorySize ? { memorySize: fn.memorySize } : {}),
           });
     if (!(fn instanceof HouseFunction) && fn.table) house.bindTable(this.table, fn.table);
+    if (!(fn instanceof HouseFunction) && fn.table === 'write') {
+      const reason =
+        'Writing to the table encrypted with its customer-managed key: the key is named, only the action family is wildcarded (CDK grantReadWriteData).';
+      Validations.of(house.fn).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
+      );
+    }
+    if (!(fn instanceof HouseFunction) && fn.eventBus) WorkflowEventBus.grantPublish(fn.eventBus, house.fn);
+    if (!(fn instanceof HouseFunction) && fn.answersTokens) {
+      // SendTaskSuccess/Failure/Heartbeat act on a task token, not on a resource: IAM offers no narrower
+      // resource than '*' (the HouseFunction's AwsSolutions-IAM5[Resource::*] acknowledgement covers it).
+      house.fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: ['*'],
+        }),
+      );
+    }
     const routes = this.api.addRoutes({
       path: spec.path,
       methods: [HttpMethod[spec.method]],

@@ -53,6 +53,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // who is asking
   UnauthorizedError: 401,
   ForbiddenError: 403,
+  NotAllowedError: 403,
   // what they ask for
   ResourceNotFoundError: 404,
   ZoneNotFoundError: 404,
@@ -64,6 +65,9 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   StaleVersionError: 409,
   TaskStatusConflictError: 409,
   TaskAlreadyDecidedError: 409,
+  TaskExistsError: 409,
+  TaskStateError: 409,
+  ApplicationClosedError: 409,
   PlotUnavailableError: 409,
   PlotNotHeldError: 409,
   ApplicationHoldsAnotherPlotError: 409,

@@ -3,6 +3,7 @@
  * Gateway, its handler wraps it with `httpHandler`, and `/openapi.json` is generated from this list.
  * A new route is one entry here, one handler file and one `api.addRoute(...)` line in the stack.
  */
+import { OFFICIAL_ROUTES } from './officials.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import {
   OpenApiDocumentSchema,
@@ -71,4 +72,11 @@ export const listTasks = defineRoute({
 });
 
 /** Every deployed route, in the order the OpenAPI document lists them. */
-export const ROUTES: readonly RouteSpec[] = [listZones, getZone, getStats, getOpenApi, listTasks];
+export const ROUTES: readonly RouteSpec[] = [
+  listZones,
+  getZone,
+  getStats,
+  getOpenApi,
+  listTasks,
+  ...OFFICIAL_ROUTES,
+];

@@ -97,6 +97,8 @@ export const UpdateClearanceInputSchema = z.strictObject({
   clearance: ClearanceSchema,
   /** A zone manager of the plot's zone, or an admin. */
   actor: ActorSchema,
+  /** What the zone manager records with the update (on the woken applications' timelines). */
+  note: z.string().trim().min(1).max(1_000).optional(),
 });
 export type UpdateClearanceInput = z.input<typeof UpdateClearanceInputSchema>;
 
@@ -143,7 +145,12 @@ export async function updatePlotClearance(deps: ApprovalDeps, raw: UpdateClearan
       at,
       what: 'clearance.updated',
       who: actor.id,
-      details: { plotId: input.plotId, clearance, woken: answered },
+      details: {
+        plotId: input.plotId,
+        clearance,
+        woken: answered,
+        ...(input.note ? { note: input.note } : {}),
+      },
     });
     await deps.publish([
       {

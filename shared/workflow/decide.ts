@@ -26,11 +26,14 @@ import { eventId } from './events.ts';
 import { appendOnce, setStatus } from './record.ts';
 
 const text = z.string().trim().min(1).max(1_000);
+/** The legal basis the official cites (the timeline shows it instead of the stage's). */
+const legalBasis = z.string().trim().min(1).max(300).optional();
 
 export const DecideInputSchema = z.discriminatedUnion('decision', [
   z.strictObject({
     taskId: z.string().min(3).max(420),
     actor: ActorSchema,
+    legalBasis,
     decision: z.literal('approve'),
     comment: text.optional(),
     /** Required on a routing-review stage: the candidate path picked, and why. */
@@ -39,6 +42,7 @@ export const DecideInputSchema = z.discriminatedUnion('decision', [
   z.strictObject({
     taskId: z.string().min(3).max(420),
     actor: ActorSchema,
+    legalBasis,
     decision: z.literal('reject'),
     reasons: z.array(text).min(1, 'a rejection needs at least one reason').max(20),
     comment: text.optional(),
@@ -46,6 +50,7 @@ export const DecideInputSchema = z.discriminatedUnion('decision', [
   z.strictObject({
     taskId: z.string().min(3).max(420),
     actor: ActorSchema,
+    legalBasis,
     decision: z.literal('request-information'),
     questions: z.array(text).min(1, 'say what information is needed').max(20),
   }),
@@ -86,7 +91,7 @@ export async function decideTask(deps: ApprovalDeps, raw: DecideInput): Promise<
       at,
       what: 'approval.information-requested',
       who: input.actor.id,
-      legalBasis: task.legalBasis,
+      legalBasis: input.legalBasis ?? task.legalBasis,
       details: { taskId: input.taskId, questions: input.questions, clock: 'paused' },
     });
     await deps.publish([
@@ -144,7 +149,7 @@ export async function decideTask(deps: ApprovalDeps, raw: DecideInput): Promise<
     at,
     what: `approval.${decision.outcome}`,
     who: input.actor.id,
-    legalBasis: task.legalBasis,
+    legalBasis: input.legalBasis ?? task.legalBasis,
     details: {
       taskId: input.taskId,
       stageId: task.stageId,
