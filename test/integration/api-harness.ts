@@ -5,7 +5,7 @@
  * catalog seeded; the route Lambdas in worker threads from their synthesized assets; the local issuer
  * with the demo users; and the local gateway in front. No mocks.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -30,6 +30,17 @@ import { ROUTES } from '#shared/http/routes.ts';
 import { Repository } from '#shared/repository/index.ts';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** `functions/http/<operation-id>.ts`, or the same file name in a folder of it (`tasks/`, `zones/`). */
+function entryOf(operationId: string): string {
+  const file = `${kebab(operationId)}.ts`;
+  if (existsSync(`functions/http/${file}`)) return `functions/http/${file}`;
+  for (const dir of readdirSync('functions/http', { withFileTypes: true })) {
+    if (dir.isDirectory() && existsSync(`functions/http/${dir.name}/${file}`))
+      return `functions/http/${dir.name}/${file}`;
+  }
+  throw new Error(`no handler file ${file} under functions/http for route ${operationId}`);
+}
 
 export interface ApiHarness {
   outdir: string;
@@ -59,7 +70,7 @@ export function synthApiApp(outdir: string): string {
     table: data.table,
   });
   for (const spec of ROUTES)
-    api.addRoute(spec, { entry: `functions/http/${kebab(spec.operationId)}.ts`, table: 'read' });
+    api.addRoute(spec, { entry: entryOf(spec.operationId), table: 'read' });
   return app.synth().getStackByName('ApiTest').templateFullPath;
 }
 
@@ -92,7 +103,10 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   const tableName = Object.values(tableNames)[0] as string;
   await seedLocal(client, tableName);
   const resolved = resolveTemplate({ templatePath, assetsDir: outdir, tableNames });
-  const lambda = new LambdaRuntime({ extraEnv: { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint } });
+  // No event bus in this API-only app: routes that publish get a name (nothing reaches it in these tests).
+  const lambda = new LambdaRuntime({
+    extraEnv: { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, EVENT_BUS_NAME: 'api-test-bus' },
+  });
   for (const fn of resolved.functions) lambda.register(fn);
   const issuer = await LocalIssuer.open({ keyDir: join(outdir, 'auth'), users: defaultDemoUsers() });
   const gatewayOptions: GatewayApiOptions = {
