@@ -54,6 +54,11 @@ export interface EventsServiceOptions {
   /** Epoch ms. */
   now?: () => number;
   outbox?: EventsOutbox;
+  /**
+   * Delivers an entry's matches to their targets (the local SQS for queue targets) once they are in the
+   * delivery log; a rejection fails the entry (`InternalFailure`) so its sender retries it.
+   */
+  deliver?: (deliveries: DeliveryRecord[]) => Promise<void>;
 }
 
 const validation = (message: string) => new EventsApiError('ValidationException', message);
@@ -279,17 +284,17 @@ export class EventsService {
           }
           const matched = await this.matchingRules(bus, flattenEvent(event), await rules);
           if (matched.length > 0) {
-            await this.store.recordDeliveries(
-              matched.map((rule) => ({
-                ruleArn: rule.arn,
-                bus,
-                ruleName: rule.name,
-                eventId: id,
-                event,
-                targets: rule.targets,
-                recordedAt,
-              })),
-            );
+            const deliveries = matched.map((rule) => ({
+              ruleArn: rule.arn,
+              bus,
+              ruleName: rule.name,
+              eventId: id,
+              event,
+              targets: rule.targets,
+              recordedAt,
+            }));
+            await this.store.recordDeliveries(deliveries);
+            await this.options.deliver?.(deliveries);
           }
           await this.options.outbox?.recordOutbox({
             channel: 'events.putEvents',

@@ -3,10 +3,12 @@
  * machines of a synthesized template (their Lambdas run from the synthesized assets in worker threads),
  * and every execution left RUNNING by a previous process resumed.
  */
+import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../dynamodb/launcher.ts';
 import { createTemplateRules, DynamoEventsStore, EventsService, MemoryEventsStore } from '../events/index.ts';
 import { LambdaRuntime } from '../lambda/runtime.ts';
+import { LocalMessaging } from '../queues/index.ts';
 import { LOCAL_ACCOUNT_ID, type ResolvedTemplate, resolveTemplate } from '../template/template.ts';
 import { runExecution, validateDefinition } from './asl/interpreter.ts';
 import type { Clock, ResourceInvoker, RunExecution } from './contracts.ts';
@@ -46,6 +48,8 @@ export interface StartStepFunctionsOptions {
   /** Defaults to the ASL interpreter of `local/sfn/asl/`. */
   interpreter?: Interpreter;
   host?: string;
+  /** Run the template's SQS → Lambda event source mappings (default true; needs DynamoDB Local). */
+  queuePollers?: boolean;
 }
 
 export interface StepFunctionsService {
@@ -64,6 +68,8 @@ export interface StepFunctionsService {
   events: EventsService;
   /** ARNs of the EventBridge rules created from the template, by logical ID. */
   rules: Record<string, string>;
+  /** The local SQS and SNS (with DynamoDB Local only), served on the same endpoint. */
+  messaging?: LocalMessaging;
   /** How many RUNNING executions were resumed at start. */
   resumed: number;
   close(): Promise<void>;
@@ -112,19 +118,39 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
       ? new MemoryEventsStore()
       : new DynamoEventsStore(dynamodb, { prefix: `${options.tablePrefix ?? 'local-sfn-'}events-` });
   await eventsStore.init();
+  // SQS and SNS (`<tablePrefix>sqs-messages`, `...sns-outbox`): the rules' queue targets, the template's pollers.
+  const messaging = dynamodb
+    ? await LocalMessaging.create({
+        dynamodb,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        now: () => clock.now(),
+        tablePrefix: options.tablePrefix ?? 'local-sfn-',
+      })
+    : undefined;
   const events = new EventsService({
     store: eventsStore,
     region,
     accountId: LOCAL_ACCOUNT_ID,
     now: () => clock.now(),
     outbox: store,
+    ...(messaging ? { deliver: messaging.deliver } : {}),
   });
-  const server = await startSfnServer(engine, tokens, options.port, options.host, events.operations());
+  const server = await startSfnServer(
+    engine,
+    tokens,
+    options.port,
+    options.host,
+    events.operations(),
+    messaging?.endpointServices(),
+  );
   const sfnEndpoint = server.endpoint;
   // Lambdas that call Step Functions (SendTaskSuccess...) reach this engine.
   lambda.setExtraEnv({
     AWS_ENDPOINT_URL_SFN: sfnEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: sfnEndpoint,
+    AWS_ENDPOINT_URL_SQS: sfnEndpoint,
+    AWS_ENDPOINT_URL_SNS: sfnEndpoint,
     ...options.lambdaEnv,
   });
 
@@ -144,7 +170,18 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
         );
         stateMachines[sm.logicalId] = created.stateMachineArn;
       }
-      for (const rule of await createTemplateRules(events, options.template.templatePath, template)) {
+      const rulesResolver = messaging
+        ? messaging.loadTemplate(
+            JSON.parse(readFileSync(options.template.templatePath, 'utf8')),
+            template,
+            lambda,
+            {
+              endpoint: sfnEndpoint,
+              start: false,
+            },
+          ).resolver
+        : template;
+      for (const rule of await createTemplateRules(events, options.template.templatePath, rulesResolver)) {
         rules[rule.logicalId] = rule.arn;
       }
     }
@@ -155,6 +192,7 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
     throw err;
   }
   const resumed = await engine.resumeAll();
+  if (options.queuePollers !== false) messaging?.start();
 
   const port = Number(new URL(sfnEndpoint).port);
   return {
@@ -169,9 +207,11 @@ export async function startStepFunctions(options: StartStepFunctionsOptions): Pr
     stateMachines,
     events,
     rules,
+    ...(messaging ? { messaging } : {}),
     resumed,
     async close() {
       await server.close();
+      await messaging?.close();
       await engine?.close();
       await lambda.close();
       dynamodb?.destroy();

@@ -101,8 +101,10 @@ describe('the template’s rules', () => {
     );
     expect(service.rules.HoldsRule).toBe(rule.Arn);
     const targets = await eb.send(new ListTargetsByRuleCommand({ Rule: 'HoldsRule', EventBusName: BUS }));
-    // SQS is not run locally yet: the target stays visible with what it refers to.
-    expect(targets.Targets).toEqual([{ Id: 'Notifier', Arn: 'unresolved:Queue' }]);
+    // The template's queue, resolved by the local SQS.
+    expect(targets.Targets).toEqual([
+      { Id: 'Notifier', Arn: 'arn:aws:sqs:ap-southeast-1:000000000000:Queue' },
+    ]);
   });
 });
 
@@ -234,7 +236,9 @@ describe('PutEvents', () => {
       region: 'ap-southeast-1',
       detail: { applicationId: 'a1', plotId: 'p1' },
     });
-    expect(deliveries[0]?.targets).toEqual([{ Id: 'Notifier', Arn: 'unresolved:Queue' }]);
+    expect(deliveries[0]?.targets).toEqual([
+      { Id: 'Notifier', Arn: 'arn:aws:sqs:ap-southeast-1:000000000000:Queue' },
+    ]);
     expect(await service.events.deliveries(BUS, 'disabled')).toEqual([]);
 
     const outbox = (await service.store.listOutbox()).slice(before);

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventsApiError } from '../../events/service.ts';
+import { QueueApiError } from '../../queues/service.ts';
 import type { ExecutionEngine } from '../runtime/engine.ts';
 import { SfnApiError } from '../runtime/errors.ts';
 import type { TokenRegistry } from '../runtime/tokens.ts';
@@ -111,6 +112,12 @@ export async function startSfnServer(
   host = '127.0.0.1',
   /** The EventBridge API (`local/events`), served on this endpoint for `AWSEvents.*` targets. */
   events?: Record<string, Operation>,
+  /** More services on this endpoint: operations by `X-Amz-Target` prefix (`AmazonSQS.`), and a
+   * query-protocol (form-encoded, XML) handler for a target-less POST (SNS). */
+  more?: {
+    targets?: Record<string, Record<string, Operation>>;
+    query?: (body: string) => Promise<{ status: number; xml: string }>;
+  },
 ): Promise<SfnServer> {
   const ops = operations(engine, tokens);
   const server = createServer(async (req, res) => {
@@ -124,11 +131,17 @@ export async function startSfnServer(
         return;
       }
       const target = String(req.headers['x-amz-target'] ?? '');
+      if (!target && more?.query && String(req.headers['content-type']).includes('x-www-form-urlencoded')) {
+        const answer = await more.query((await readBody(req)) ?? '');
+        res.writeHead(answer.status, { 'Content-Type': 'text/xml' }).end(answer.xml);
+        return;
+      }
+      const [prefix = '', name = ''] = target.split(/\.(.*)/);
       const op = target.startsWith('AWSStepFunctions.')
         ? ops[target.slice('AWSStepFunctions.'.length)]
         : target.startsWith('AWSEvents.')
           ? events?.[target.slice('AWSEvents.'.length)]
-          : undefined;
+          : more?.targets?.[`${prefix}.`]?.[name];
       if (!op) {
         sendError(res, 'UnknownOperationException', `Unknown operation: '${target}'`);
         return;
@@ -152,7 +165,8 @@ export async function startSfnServer(
       const result = await op(request as Record<string, unknown>);
       send(res, 200, toWire(result));
     } catch (err) {
-      if (err instanceof SfnApiError || err instanceof EventsApiError) sendError(res, err.type, err.message);
+      if (err instanceof SfnApiError || err instanceof EventsApiError || err instanceof QueueApiError)
+        sendError(res, err.type, err.message);
       else {
         const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         sendError(res, 'InternalServerError', message, 500);

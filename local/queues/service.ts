@@ -1,0 +1,528 @@
+/**
+ * The local SQS: standard queues with SQS's semantics over the durable store (`store.ts`): send, receive
+ * with a visibility timeout (a received message is hidden, then visible again unless deleted), receive
+ * counts, redrive to the dead-letter queue once a message has been received `maxReceiveCount` times and
+ * comes back, delete and change visibility by receipt handle, purge. The queues are the template's
+ * (`template.ts`); `operations()` speaks SQS's AWS JSON 1.0 API (`AmazonSQS.*`) so `@aws-sdk/client-sqs`
+ * works against the local cloud's one endpoint.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { type DynamoQueueStore, MessageChangedError, type StoredMessage } from './store.ts';
+
+/** An error SQS's API answers with; `type` is the error's shape name (`QueueDoesNotExist`, ...). */
+export class QueueApiError extends Error {
+  override readonly name = 'QueueApiError';
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface QueueDefinition {
+  name: string;
+  arn: string;
+  /** The template's logical ID, when it came from one. */
+  logicalId?: string;
+  visibilityTimeoutSeconds: number;
+  delaySeconds: number;
+  /** The template's RedrivePolicy, resolved to the dead-letter queue's ARN. */
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
+}
+
+/** A received message, in the fields SQS's ReceiveMessage and Lambda's SQS event both use. */
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  md5OfBody: string;
+  attributes: {
+    ApproximateReceiveCount: string;
+    SentTimestamp: string;
+    SenderId: string;
+    ApproximateFirstReceiveTimestamp: string;
+    DeadLetterQueueSourceArn?: string;
+  };
+  messageAttributes: Record<string, unknown>;
+}
+
+export interface QueueCounts {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export interface QueueServiceOptions {
+  store: DynamoQueueStore;
+  region: string;
+  accountId: string;
+  /** Epoch ms; tests move it to expire visibility timeouts without waiting. */
+  now?: () => number;
+  /** Base of queue URLs (`<endpoint>/<account>/<name>`); set once the endpoint listens. */
+  endpoint?: string;
+}
+
+/** SQS's largest message (the local store keeps a message in one DynamoDB item, at most 400 KB). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_BATCH = 10;
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const invalid = (message: string) => new QueueApiError('InvalidParameterValue', message);
+
+function encodeHandle(queue: string, key: string, receipt: string): string {
+  return Buffer.from(JSON.stringify([queue, key, receipt])).toString('base64url');
+}
+
+function decodeHandle(handle: unknown): { queue: string; key: string; receipt: string } {
+  if (typeof handle === 'string') {
+    try {
+      const parsed = JSON.parse(Buffer.from(handle, 'base64url').toString('utf8')) as unknown;
+      if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((p) => typeof p === 'string')) {
+        const [queue, key, receipt] = parsed as [string, string, string];
+        return { queue, key, receipt };
+      }
+    } catch {
+      // falls through to the error below
+    }
+  }
+  throw new QueueApiError(
+    'ReceiptHandleIsInvalid',
+    `The input receipt handle "${String(handle)}" is not a valid receipt handle.`,
+  );
+}
+
+export class QueueService {
+  private readonly store: DynamoQueueStore;
+  private readonly now: () => number;
+  private readonly queues = new Map<string, QueueDefinition>();
+  /** One receive at a time per queue in this process: concurrent pollers do not fight over claims. */
+  private readonly receiving = new Map<string, Promise<unknown>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  endpoint: string;
+
+  constructor(private readonly options: QueueServiceOptions) {
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.endpoint = options.endpoint ?? 'http://127.0.0.1';
+  }
+
+  arnOf(name: string): string {
+    return `arn:aws:sqs:${this.options.region}:${this.options.accountId}:${name}`;
+  }
+
+  urlOf(name: string): string {
+    return `${this.endpoint}/${this.options.accountId}/${name}`;
+  }
+
+  /** Adds (or replaces) a queue. */
+  define(queue: QueueDefinition): void {
+    this.queues.set(queue.name, queue);
+  }
+
+  list(): QueueDefinition[] {
+    return [...this.queues.values()];
+  }
+
+  has(ref: string): boolean {
+    try {
+      this.queue(ref);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The queue named by a name, an ARN or a queue URL; QueueDoesNotExist otherwise. */
+  queue(ref: unknown): QueueDefinition {
+    const text = typeof ref === 'string' ? ref : '';
+    const name = text.startsWith('arn:') ? text.split(':').pop() : text.split('/').pop();
+    const queue = name ? this.queues.get(name) : undefined;
+    if (!queue) {
+      throw new QueueApiError('QueueDoesNotExist', 'The specified queue does not exist.');
+    }
+    return queue;
+  }
+
+  /** Resolves when a message is sent to the queue, or after `ms`, or when `signal` aborts. */
+  waitForMessage(queue: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(queue) ?? new Set();
+      this.waiters.set(queue, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      set.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Wakes every receiver waiting on any queue (tests, after moving the clock). */
+  wakeAll(): void {
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+
+  private wake(queue: string): void {
+    for (const wake of [...(this.waiters.get(queue) ?? [])]) wake();
+  }
+
+  /**
+   * Sends messages to a queue; durable when it resolves. `id` makes a send idempotent: the same id sent
+   * again (a delivery retried after a crash) is the same message, not a second one.
+   */
+  async send(
+    queueRef: unknown,
+    messages: Array<{
+      body: unknown;
+      delaySeconds?: unknown;
+      attributes?: Record<string, unknown>;
+      id?: { messageId: string; sentAt: number };
+    }>,
+  ): Promise<Array<{ messageId: string; md5OfBody: string }>> {
+    const queue = this.queue(queueRef);
+    const now = this.now();
+    const stored = messages.map((m) => {
+      if (typeof m.body !== 'string' || m.body.length === 0) {
+        throw new QueueApiError('MissingParameter', 'The request must contain the parameter MessageBody.');
+      }
+      if (Buffer.byteLength(m.body) > MAX_MESSAGE_BYTES) {
+        throw invalid(
+          `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
+        );
+      }
+      const delay = m.delaySeconds === undefined ? queue.delaySeconds : Number(m.delaySeconds);
+      if (!Number.isInteger(delay) || delay < 0 || delay > 900) {
+        throw invalid(
+          `Value ${String(m.delaySeconds)} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.`,
+        );
+      }
+      const messageId = m.id?.messageId ?? randomUUID();
+      const sentAt = m.id?.sentAt ?? now;
+      const message: StoredMessage = {
+        queue: queue.name,
+        key: `${String(sentAt).padStart(15, '0')}#${messageId}`,
+        messageId,
+        body: m.body,
+        md5OfBody: md5(m.body),
+        sentAt,
+        visibleAt: now + delay * 1000,
+        receiveCount: 0,
+        receipt: '-',
+        ...(m.attributes && Object.keys(m.attributes).length > 0
+          ? { attributes: JSON.stringify(m.attributes) }
+          : {}),
+      };
+      return message;
+    });
+    await this.store.put(stored);
+    this.wake(queue.name);
+    return stored.map((m) => ({ messageId: m.messageId, md5OfBody: m.md5OfBody }));
+  }
+
+  /**
+   * Receives up to `max` visible messages, hiding each for the visibility timeout (the queue's unless
+   * given) and counting the receive. A visible message already received `maxReceiveCount` times moves to
+   * the dead-letter queue instead of being delivered.
+   */
+  async receive(
+    queueRef: unknown,
+    options: { max?: number; visibilityTimeoutSeconds?: number } = {},
+  ): Promise<ReceivedMessage[]> {
+    const queue = this.queue(queueRef);
+    const max = options.max ?? 1;
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH) {
+      throw invalid(
+        `Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+      );
+    }
+    const timeout = options.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds;
+    if (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_VISIBILITY_SECONDS) {
+      throw invalid(
+        `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
+      );
+    }
+    const previous = this.receiving.get(queue.name) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.receiveNow(queue, max, timeout));
+    this.receiving.set(queue.name, run);
+    try {
+      return await run;
+    } finally {
+      if (this.receiving.get(queue.name) === run) this.receiving.delete(queue.name);
+    }
+  }
+
+  private async receiveNow(queue: QueueDefinition, max: number, timeout: number): Promise<ReceivedMessage[]> {
+    const out: ReceivedMessage[] = [];
+    // Candidates moved to the DLQ or taken by another process leave room: read again, a bounded number of times.
+    for (let round = 0; round < 5 && out.length < max; round++) {
+      const now = this.now();
+      const candidates = await this.store.visible(queue.name, now, max - out.length);
+      if (candidates.length === 0) break;
+      const results = await Promise.all(
+        candidates.map(async (m): Promise<ReceivedMessage | undefined> => {
+          if (queue.redrive && m.receiveCount >= queue.redrive.maxReceiveCount) {
+            await this.deadLetter(queue, m);
+            return undefined;
+          }
+          const receipt = randomUUID();
+          try {
+            const claimed = await this.store.claim(m, receipt, now, now + timeout * 1000);
+            return this.toReceived(claimed);
+          } catch (err) {
+            if (err instanceof MessageChangedError) return undefined;
+            throw err;
+          }
+        }),
+      );
+      for (const r of results) if (r) out.push(r);
+    }
+    return out;
+  }
+
+  private async deadLetter(queue: QueueDefinition, m: StoredMessage): Promise<void> {
+    const target = queue.redrive ? this.queue(queue.redrive.deadLetterTargetArn) : undefined;
+    if (!target) return;
+    const now = this.now();
+    const { firstReceiveAt: _first, ...rest } = m;
+    try {
+      await this.store.moveToDeadLetter(m, {
+        ...rest,
+        queue: target.name,
+        visibleAt: now,
+        receiveCount: 0,
+        receipt: '-',
+        deadLetterSourceArn: queue.arn,
+      });
+      this.wake(target.name);
+    } catch (err) {
+      if (!(err instanceof MessageChangedError)) throw err;
+    }
+  }
+
+  private toReceived(m: StoredMessage): ReceivedMessage {
+    return {
+      messageId: m.messageId,
+      receiptHandle: encodeHandle(m.queue, m.key, m.receipt),
+      body: m.body,
+      md5OfBody: m.md5OfBody,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: this.options.accountId,
+        ApproximateFirstReceiveTimestamp: String(m.firstReceiveAt ?? m.sentAt),
+        ...(m.deadLetterSourceArn ? { DeadLetterQueueSourceArn: m.deadLetterSourceArn } : {}),
+      },
+      messageAttributes: m.attributes ? (JSON.parse(m.attributes) as Record<string, unknown>) : {},
+    };
+  }
+
+  /** Deletes a received message; false if its receipt is stale (received again since: it stays). */
+  async delete(queueRef: unknown, receiptHandle: unknown): Promise<boolean> {
+    const queue = this.queue(queueRef);
+    const handle = decodeHandle(receiptHandle);
+    if (handle.queue !== queue.name) {
+      throw new QueueApiError('ReceiptHandleIsInvalid', `The receipt handle is not of queue ${queue.name}.`);
+    }
+    return this.store.delete(handle.queue, handle.key, handle.receipt);
+  }
+
+  /** Makes a received message visible after `seconds` (0: at once). False if its receipt is stale. */
+  async changeVisibility(queueRef: unknown, receiptHandle: unknown, seconds: unknown): Promise<boolean> {
+    const queue = this.queue(queueRef);
+    const handle = decodeHandle(receiptHandle);
+    const s = Number(seconds);
+    if (!Number.isInteger(s) || s < 0 || s > MAX_VISIBILITY_SECONDS) {
+      throw invalid(
+        `Value ${String(seconds)} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`,
+      );
+    }
+    const changed = await this.store.changeVisibility(
+      handle.queue,
+      handle.key,
+      handle.receipt,
+      this.now() + s * 1000,
+    );
+    if (changed && s === 0) this.wake(queue.name);
+    return changed;
+  }
+
+  /** Every message of the queue, visible or not (tests, the outbox reader). */
+  async messages(queueRef: unknown): Promise<StoredMessage[]> {
+    return this.store.all(this.queue(queueRef).name);
+  }
+
+  async counts(queueRef: unknown): Promise<QueueCounts> {
+    const now = this.now();
+    const all = await this.messages(queueRef);
+    const counts = { visible: 0, inFlight: 0, delayed: 0 };
+    for (const m of all) {
+      if (m.visibleAt <= now) counts.visible++;
+      else if (m.receiveCount > 0) counts.inFlight++;
+      else counts.delayed++;
+    }
+    return counts;
+  }
+
+  async purge(queueRef: unknown): Promise<void> {
+    await this.store.purge(this.queue(queueRef).name);
+  }
+
+  /** SQS's AWS JSON 1.0 operations (`X-Amz-Target: AmazonSQS.<Op>`). */
+  operations(): Record<string, (r: Record<string, unknown>) => Promise<Record<string, unknown>>> {
+    const batch = (entries: unknown, what: string): Array<Record<string, unknown>> => {
+      if (!Array.isArray(entries) || entries.length === 0) {
+        throw new QueueApiError('EmptyBatchRequest', `There should be at least one ${what} in the request.`);
+      }
+      if (entries.length > MAX_BATCH) {
+        throw new QueueApiError(
+          'TooManyEntriesInBatchRequest',
+          `Maximum number of entries per request are ${MAX_BATCH}. You have sent ${entries.length}.`,
+        );
+      }
+      const ids = new Set<string>();
+      for (const e of entries as Array<Record<string, unknown>>) {
+        const id = String(e?.Id ?? '');
+        if (ids.has(id)) throw new QueueApiError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+        ids.add(id);
+      }
+      return entries as Array<Record<string, unknown>>;
+    };
+    const wanted = (r: Record<string, unknown>) => {
+      const names = [
+        ...((r.AttributeNames as unknown[] | undefined) ?? []),
+        ...((r.MessageSystemAttributeNames as unknown[] | undefined) ?? []),
+      ].map(String);
+      return names.includes('All') ? undefined : new Set(names);
+    };
+    return {
+      GetQueueUrl: async (r) => ({ QueueUrl: this.urlOf(this.queue(r.QueueName).name) }),
+      ListQueues: async (r) => {
+        const prefix = typeof r.QueueNamePrefix === 'string' ? r.QueueNamePrefix : '';
+        return {
+          QueueUrls: this.list()
+            .filter((q) => q.name.startsWith(prefix))
+            .map((q) => this.urlOf(q.name)),
+        };
+      },
+      GetQueueAttributes: async (r) => {
+        const queue = this.queue(r.QueueUrl);
+        const counts = await this.counts(queue.name);
+        const all: Record<string, string> = {
+          QueueArn: queue.arn,
+          VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+          DelaySeconds: String(queue.delaySeconds),
+          ApproximateNumberOfMessages: String(counts.visible),
+          ApproximateNumberOfMessagesNotVisible: String(counts.inFlight),
+          ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+          ...(queue.redrive
+            ? {
+                RedrivePolicy: JSON.stringify({
+                  deadLetterTargetArn: queue.redrive.deadLetterTargetArn,
+                  maxReceiveCount: queue.redrive.maxReceiveCount,
+                }),
+              }
+            : {}),
+        };
+        const names = ((r.AttributeNames as unknown[] | undefined) ?? []).map(String);
+        const Attributes = names.includes('All')
+          ? all
+          : Object.fromEntries(Object.entries(all).filter(([k]) => names.includes(k)));
+        return { Attributes };
+      },
+      SendMessage: async (r) => {
+        const [sent] = await this.send(r.QueueUrl, [
+          {
+            body: r.MessageBody,
+            delaySeconds: r.DelaySeconds,
+            attributes: r.MessageAttributes as Record<string, unknown> | undefined,
+          },
+        ]);
+        return { MessageId: sent?.messageId, MD5OfMessageBody: sent?.md5OfBody };
+      },
+      SendMessageBatch: async (r) => {
+        const entries = batch(r.Entries, 'SendMessageBatchRequestEntry');
+        const sent = await this.send(
+          r.QueueUrl,
+          entries.map((e) => ({
+            body: e.MessageBody,
+            delaySeconds: e.DelaySeconds,
+            attributes: e.MessageAttributes as Record<string, unknown> | undefined,
+          })),
+        );
+        return {
+          Successful: sent.map((s, i) => ({
+            Id: entries[i]?.Id,
+            MessageId: s.messageId,
+            MD5OfMessageBody: s.md5OfBody,
+          })),
+          Failed: [],
+        };
+      },
+      ReceiveMessage: async (r) => {
+        const queue = this.queue(r.QueueUrl);
+        const options = {
+          max: r.MaxNumberOfMessages === undefined ? 1 : Number(r.MaxNumberOfMessages),
+          ...(r.VisibilityTimeout !== undefined
+            ? { visibilityTimeoutSeconds: Number(r.VisibilityTimeout) }
+            : {}),
+        };
+        const wait = Math.min(20, Math.max(0, Number(r.WaitTimeSeconds ?? 0)));
+        const deadline = Date.now() + wait * 1000;
+        let messages = await this.receive(queue.name, options);
+        // Long polling: wait for a send (or the deadline), bounded by WaitTimeSeconds.
+        while (messages.length === 0 && Date.now() < deadline) {
+          await this.waitForMessage(queue.name, Math.min(500, deadline - Date.now()));
+          messages = await this.receive(queue.name, options);
+        }
+        const only = wanted(r);
+        return {
+          Messages: messages.map((m) => ({
+            MessageId: m.messageId,
+            ReceiptHandle: m.receiptHandle,
+            MD5OfBody: m.md5OfBody,
+            Body: m.body,
+            Attributes: only
+              ? Object.fromEntries(Object.entries(m.attributes).filter(([k]) => only.has(k)))
+              : m.attributes,
+            ...(Object.keys(m.messageAttributes).length > 0
+              ? { MessageAttributes: m.messageAttributes }
+              : {}),
+          })),
+        };
+      },
+      DeleteMessage: async (r) => {
+        await this.delete(r.QueueUrl, r.ReceiptHandle);
+        return {};
+      },
+      DeleteMessageBatch: async (r) => {
+        const entries = batch(r.Entries, 'DeleteMessageBatchRequestEntry');
+        const Successful: unknown[] = [];
+        const Failed: unknown[] = [];
+        for (const e of entries) {
+          try {
+            await this.delete(r.QueueUrl, e.ReceiptHandle);
+            Successful.push({ Id: e.Id });
+          } catch (err) {
+            if (!(err instanceof QueueApiError)) throw err;
+            Failed.push({ Id: e.Id, Code: err.type, Message: err.message, SenderFault: true });
+          }
+        }
+        return { Successful, Failed };
+      },
+      ChangeMessageVisibility: async (r) => {
+        await this.changeVisibility(r.QueueUrl, r.ReceiptHandle, r.VisibilityTimeout);
+        return {};
+      },
+      PurgeQueue: async (r) => {
+        await this.purge(r.QueueUrl);
+        return {};
+      },
+    };
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Where the local SQS keeps its messages: one DynamoDB Local table, one partition per queue, messages in
+ * the order they were sent (`key` = sent time + message id). Every state change is a conditional write
+ * on the message's current receipt token, so two receivers (pollers, API callers, two processes) can never
+ * both take a message, and a crash between two steps loses nothing: a message is only ever removed by a
+ * delete that names its current receipt, or moved to the dead-letter queue in one transaction.
+ */
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { RetryLater, retryBounded } from '#shared/retry.ts';
+
+/** One message as stored. */
+export interface StoredMessage {
+  queue: string;
+  /** `<sentAt, 15 digits>#<messageId>`: the partition's order is the order of sending. */
+  key: string;
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  sentAt: number;
+  /** Epoch ms from which a receive may take it. */
+  visibleAt: number;
+  receiveCount: number;
+  firstReceiveAt?: number;
+  /** The token of the latest receive ('-' before the first): a delete or change must name it. */
+  receipt: string;
+  /** JSON of the message attributes (SQS's MessageAttributes shape), if any. */
+  attributes?: string;
+  /** The queue ARN a dead-lettered message came from. */
+  deadLetterSourceArn?: string;
+}
+
+/** Thrown when a conditional write lost to another writer: the message changed under us. */
+export class MessageChangedError extends Error {
+  override readonly name = 'MessageChangedError';
+}
+
+export function messagesTableName(prefix = 'local-sqs-') {
+  return `${prefix}messages`;
+}
+
+const lost = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException;
+
+export class DynamoQueueStore {
+  private readonly doc: DynamoDBDocumentClient;
+  readonly table: string;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    options: { prefix?: string } = {},
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = messagesTableName(options.prefix);
+  }
+
+  async init(): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateTableCommand({
+          TableName: this.table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'queue', AttributeType: 'S' },
+            { AttributeName: 'key', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'queue', KeyType: 'HASH' },
+            { AttributeName: 'key', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+  }
+
+  /**
+   * Writes new messages. A message whose key exists already is left as it is (a retried send of the same
+   * message, e.g. an event delivered again after a crash, does not reset one in flight).
+   */
+  async put(messages: StoredMessage[]): Promise<void> {
+    await Promise.all(
+      messages.map(async (Item) => {
+        try {
+          await this.doc.send(
+            new PutCommand({
+              TableName: this.table,
+              Item,
+              ConditionExpression: 'attribute_not_exists(#k)',
+              ExpressionAttributeNames: { '#k': 'key' },
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Up to `max` messages of the queue visible at `now`, oldest first (at most `maxScanned` read, so a
+   * queue full of messages in flight costs a bounded read).
+   */
+  async visible(queue: string, now: number, max: number, maxScanned = 1_000): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    let start: Record<string, unknown> | undefined;
+    let scanned = 0;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#q = :q',
+          FilterExpression: 'visibleAt <= :now',
+          ExpressionAttributeNames: { '#q': 'queue' },
+          ExpressionAttributeValues: { ':q': queue, ':now': now },
+          ConsistentRead: true,
+          Limit: 100,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      scanned += page.ScannedCount ?? 0;
+      out.push(...((page.Items ?? []) as StoredMessage[]));
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < max && scanned < maxScanned);
+    return out.slice(0, max);
+  }
+
+  /** Every message of a queue (visible or not), oldest first: tests and the SQS API's counts. */
+  async all(queue: string): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#q = :q',
+          ExpressionAttributeNames: { '#q': 'queue' },
+          ExpressionAttributeValues: { ':q': queue },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...((page.Items ?? []) as StoredMessage[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /**
+   * Takes a visible message: new receipt, hidden until `visibleAt`, receive count + 1. Conditional on the
+   * receipt the caller saw and on the message still being visible; MessageChangedError if another
+   * receiver took it first.
+   */
+  async claim(
+    message: StoredMessage,
+    receipt: string,
+    now: number,
+    visibleAt: number,
+  ): Promise<StoredMessage> {
+    try {
+      const r = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { queue: message.queue, key: message.key },
+          UpdateExpression:
+            'SET receipt = :r, visibleAt = :v, receiveCount = receiveCount + :one, firstReceiveAt = if_not_exists(firstReceiveAt, :now)',
+          ConditionExpression: 'receipt = :seen AND visibleAt <= :now',
+          ExpressionAttributeValues: {
+            ':r': receipt,
+            ':v': visibleAt,
+            ':one': 1,
+            ':now': now,
+            ':seen': message.receipt,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r.Attributes as StoredMessage;
+    } catch (err) {
+      if (lost(err))
+        throw new MessageChangedError(`message ${message.messageId} was taken by another receiver`);
+      throw err;
+    }
+  }
+
+  /** Deletes the message if `receipt` is still its latest; false when it is not (or it is gone). */
+  async delete(queue: string, key: string, receipt: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { queue, key },
+          ConditionExpression: 'receipt = :r',
+          ExpressionAttributeValues: { ':r': receipt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (lost(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Moves the message's visibility (ChangeMessageVisibility); false when `receipt` is stale. */
+  async changeVisibility(queue: string, key: string, receipt: string, visibleAt: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { queue, key },
+          UpdateExpression: 'SET visibleAt = :v',
+          ConditionExpression: 'receipt = :r',
+          ExpressionAttributeValues: { ':r': receipt, ':v': visibleAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (lost(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Moves a message to the dead-letter queue in one transaction: deleted from its queue only if nobody
+   * took it meanwhile, written to the DLQ with the same id and body. MessageChangedError if it moved.
+   */
+  async moveToDeadLetter(message: StoredMessage, dead: StoredMessage): Promise<void> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: { queue: message.queue, key: message.key },
+                ConditionExpression: 'receipt = :seen',
+                ExpressionAttributeValues: { ':seen': message.receipt },
+              },
+            },
+            { Put: { TableName: this.table, Item: dead } },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (lost(err))
+        throw new MessageChangedError(`message ${message.messageId} was taken by another receiver`);
+      throw err;
+    }
+  }
+
+  /** Deletes every message of a queue (PurgeQueue). */
+  async purge(queue: string): Promise<void> {
+    const all = await this.all(queue);
+    for (let i = 0; i < all.length; i += 25) {
+      let pending = all
+        .slice(i, i + 25)
+        .map((m) => ({ DeleteRequest: { Key: { queue: m.queue, key: m.key } } }));
+      await retryBounded('local SQS: purge', async () => {
+        const r = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = (r.UnprocessedItems?.[this.table] as typeof pending | undefined) ?? [];
+        if (pending.length > 0) throw new RetryLater('unprocessed items');
+      });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * EventBridge rules' SQS targets, locally: each match of an event to a rule whose target is a queue
+ * becomes a message on that queue before PutEvents answers for the entry. The message id is derived from
+ * (event, rule, target), so a delivery sent again after a store error is the same message, never a second
+ * one while it is still there (a PutEvents retried by its caller is a new event, with a new id: consumers
+ * drop it by the detail's own `eventId`, as on AWS). A store
+ * error is retried with backoff; if it keeps failing the entry is reported failed to the PutEvents caller
+ * (who retries it), never dropped.
+ */
+import { createHash } from 'node:crypto';
+import { retryBounded } from '#shared/retry.ts';
+import type { DeliveryRecord, TargetRecord } from '../events/store.ts';
+import type { QueueService } from './service.ts';
+
+/** A uuid-shaped id from the delivery's identity. */
+function deliveryMessageId(eventId: string, ruleArn: string, targetId: string): string {
+  const h = createHash('sha256').update(`${eventId}\u0000${ruleArn}\u0000${targetId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The message body a target gets: the whole event, its `Input`, or the part its `InputPath` names. */
+export function targetInput(target: TargetRecord, event: Record<string, unknown>): string {
+  if (typeof target.Input === 'string') return target.Input;
+  if (typeof target.InputPath === 'string') {
+    const path = target.InputPath.replace(/^\$\.?/, '');
+    let value: unknown = event;
+    for (const part of path ? path.split('.') : []) {
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    }
+    return JSON.stringify(value ?? null);
+  }
+  if (target.InputTransformer !== undefined) {
+    throw new Error(`target ${target.Id}: InputTransformer is not supported by the local cloud`);
+  }
+  return JSON.stringify(event);
+}
+
+export const isQueueArn = (arn: string) => arn.startsWith('arn:aws:sqs:');
+
+/** The function the local EventBridge calls with each entry's deliveries (EventsServiceOptions.deliver). */
+export function queueTargetDelivery(
+  queues: QueueService,
+  options: { attempts?: number; sleep?: (ms: number) => Promise<void> } = {},
+) {
+  return async (deliveries: DeliveryRecord[]): Promise<void> => {
+    const sends: Array<Promise<unknown>> = [];
+    for (const delivery of deliveries) {
+      for (const target of delivery.targets) {
+        if (!isQueueArn(target.Arn)) continue;
+        const eventId = String(delivery.event.id ?? delivery.eventId);
+        const message = {
+          body: targetInput(target, delivery.event),
+          id: {
+            messageId: deliveryMessageId(eventId, delivery.ruleArn, target.Id),
+            sentAt: delivery.recordedAt,
+          },
+        };
+        // A queue the local cloud does not have (a target added by hand) is skipped, as AWS drops what it
+        // cannot deliver after its retries; the match stays in the delivery log.
+        if (!queues.has(target.Arn)) continue;
+        sends.push(
+          retryBounded(
+            `deliver event ${eventId} to ${target.Arn}`,
+            () => queues.send(target.Arn, [message]),
+            {
+              attempts: options.attempts ?? 5,
+              baseDelayMs: 20,
+              ...(options.sleep ? { sleep: options.sleep } : {}),
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(sends);
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The local SNS: the template's topics (`AWS::SNS::Topic`) and Publish, whose messages land in a durable
+ * outbox table in DynamoDB Local instead of e-mail or SMS, for anyone to read (`list()`, or
+ * `npm run sns:outbox`-style readers through `readOutbox`). `queryApi` answers SNS's query protocol
+ * (form-encoded `Action=Publish|PublishBatch|ListTopics`, XML answers) so `@aws-sdk/client-sns` works
+ * against the local cloud's one endpoint.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CfnTemplate } from '../template/template.ts';
+
+export interface TopicDefinition {
+  name: string;
+  arn: string;
+  logicalId?: string;
+}
+
+/** One published message, as the outbox keeps it. */
+export interface SnsOutboxRecord {
+  topicArn: string;
+  /** `<publishedAt, 15 digits>#<messageId>`. */
+  key: string;
+  messageId: string;
+  message: string;
+  subject?: string;
+  /** SNS's MessageAttributes (`{ name: { DataType, StringValue } }`). */
+  attributes?: Record<string, unknown>;
+  publishedAt: number;
+}
+
+/** An SNS API error (`NotFound`, `InvalidParameter`), with its HTTP status. */
+export class SnsApiError extends Error {
+  override readonly name = 'SnsApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export function snsOutboxTableName(prefix = 'local-sns-') {
+  return `${prefix}outbox`;
+}
+
+/** SNS's limit on a message (256 KiB). */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+const xmlEscape = (s: string) =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
+
+/** The template's topics: TopicName, else the logical ID (as the template resolver names their ARNs). */
+export function templateTopics(template: CfnTemplate, region: string, accountId: string): TopicDefinition[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::SNS::Topic')
+    .map(([logicalId, r]) => {
+      const name = typeof r.Properties?.TopicName === 'string' ? r.Properties.TopicName : logicalId;
+      return { name, logicalId, arn: `arn:aws:sns:${region}:${accountId}:${name}` };
+    });
+}
+
+/** Reads the outbox (one topic's messages, oldest first, or every topic's). */
+export async function readOutbox(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  topicArn?: string,
+): Promise<SnsOutboxRecord[]> {
+  const out: SnsOutboxRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      topicArn
+        ? new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'topicArn = :t',
+            ExpressionAttributeValues: { ':t': topicArn },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          })
+        : new ScanCommand({
+            TableName: table,
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+    );
+    out.push(...((page.Items ?? []) as SnsOutboxRecord[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return topicArn ? out : out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export class SnsService {
+  private readonly doc: DynamoDBDocumentClient;
+  readonly table: string;
+  private readonly topics = new Map<string, TopicDefinition>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    options: { prefix?: string; now?: () => number } = {},
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = snsOutboxTableName(options.prefix);
+    this.now = options.now ?? Date.now;
+  }
+
+  async init(): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateTableCommand({
+          TableName: this.table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'topicArn', AttributeType: 'S' },
+            { AttributeName: 'key', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'topicArn', KeyType: 'HASH' },
+            { AttributeName: 'key', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+  }
+
+  define(topic: TopicDefinition): void {
+    this.topics.set(topic.arn, topic);
+  }
+
+  list(): TopicDefinition[] {
+    return [...this.topics.values()];
+  }
+
+  /** Publishes to a topic: durable in the outbox when it resolves. NotFound for an unknown topic. */
+  async publish(input: {
+    topicArn: unknown;
+    message: unknown;
+    subject?: unknown;
+    attributes?: Record<string, unknown>;
+  }): Promise<{ messageId: string }> {
+    const topicArn = typeof input.topicArn === 'string' ? input.topicArn : '';
+    if (!topicArn) throw new SnsApiError('InvalidParameter', 'Invalid parameter: TopicArn');
+    if (!this.topics.has(topicArn)) throw new SnsApiError('NotFound', 'Topic does not exist', 404);
+    if (typeof input.message !== 'string' || input.message.length === 0) {
+      throw new SnsApiError('InvalidParameter', 'Invalid parameter: Message');
+    }
+    if (Buffer.byteLength(input.message) > MAX_MESSAGE_BYTES) {
+      throw new SnsApiError('InvalidParameter', 'Invalid parameter: Message too long');
+    }
+    if (input.subject !== undefined && (typeof input.subject !== 'string' || input.subject.length > 100)) {
+      throw new SnsApiError('InvalidParameter', 'Invalid parameter: Subject');
+    }
+    const messageId = randomUUID();
+    const publishedAt = this.now();
+    const record: SnsOutboxRecord = {
+      topicArn,
+      key: `${String(publishedAt).padStart(15, '0')}#${messageId}`,
+      messageId,
+      message: input.message,
+      publishedAt,
+      ...(typeof input.subject === 'string' ? { subject: input.subject } : {}),
+      ...(input.attributes && Object.keys(input.attributes).length > 0
+        ? { attributes: input.attributes }
+        : {}),
+    };
+    await this.doc.send(new PutCommand({ TableName: this.table, Item: record }));
+    return { messageId };
+  }
+
+  /** The outbox: one topic's messages, or every topic's, oldest first. */
+  outbox(topicArn?: string): Promise<SnsOutboxRecord[]> {
+    return readOutbox(this.doc, this.table, topicArn);
+  }
+
+  /**
+   * SNS's query protocol: the form-encoded body of a POST, answered in SNS's XML. Publish, PublishBatch
+   * and ListTopics; anything else is `InvalidAction`.
+   */
+  async queryApi(body: string): Promise<{ status: number; xml: string }> {
+    const form = new URLSearchParams(body);
+    const requestId = randomUUID();
+    const wrap = (action: string, inner: string) =>
+      `<${action}Response xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+    const attributes = (prefix: string): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (let i = 1; form.has(`${prefix}.entry.${i}.Name`); i++) {
+        const at = `${prefix}.entry.${i}`;
+        out[String(form.get(`${at}.Name`))] = {
+          DataType: form.get(`${at}.Value.DataType`) ?? 'String',
+          StringValue: form.get(`${at}.Value.StringValue`) ?? undefined,
+        };
+      }
+      return out;
+    };
+    try {
+      const action = form.get('Action');
+      switch (action) {
+        case 'Publish': {
+          const { messageId } = await this.publish({
+            topicArn: form.get('TopicArn') ?? form.get('TargetArn') ?? undefined,
+            message: form.get('Message') ?? undefined,
+            subject: form.get('Subject') ?? undefined,
+            attributes: attributes('MessageAttributes'),
+          });
+          return { status: 200, xml: wrap('Publish', `<MessageId>${messageId}</MessageId>`) };
+        }
+        case 'PublishBatch': {
+          const topicArn = form.get('TopicArn') ?? undefined;
+          const ok: string[] = [];
+          const failed: string[] = [];
+          for (let i = 1; form.has(`PublishBatchRequestEntries.member.${i}.Id`); i++) {
+            const at = `PublishBatchRequestEntries.member.${i}`;
+            const id = xmlEscape(String(form.get(`${at}.Id`)));
+            try {
+              const { messageId } = await this.publish({
+                topicArn,
+                message: form.get(`${at}.Message`) ?? undefined,
+                subject: form.get(`${at}.Subject`) ?? undefined,
+                attributes: attributes(`${at}.MessageAttributes`),
+              });
+              ok.push(`<member><Id>${id}</Id><MessageId>${messageId}</MessageId></member>`);
+            } catch (err) {
+              if (!(err instanceof SnsApiError) || err.code === 'NotFound') throw err;
+              failed.push(
+                `<member><Id>${id}</Id><Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message><SenderFault>true</SenderFault></member>`,
+              );
+            }
+          }
+          return {
+            status: 200,
+            xml: wrap(
+              'PublishBatch',
+              `<Successful>${ok.join('')}</Successful><Failed>${failed.join('')}</Failed>`,
+            ),
+          };
+        }
+        case 'ListTopics':
+          return {
+            status: 200,
+            xml: wrap(
+              'ListTopics',
+              `<Topics>${this.list()
+                .map((t) => `<member><TopicArn>${xmlEscape(t.arn)}</TopicArn></member>`)
+                .join('')}</Topics>`,
+            ),
+          };
+        default:
+          throw new SnsApiError(
+            'InvalidAction',
+            `The action ${String(action)} is not valid for this endpoint.`,
+          );
+      }
+    } catch (err) {
+      if (!(err instanceof SnsApiError)) throw err;
+      return {
+        status: err.status,
+        xml: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      };
+    }
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * The local SQS on DynamoDB Local, run from a template (queue with a RedrivePolicy, its DLQ, a rule
+ * targeting the queue, an event source mapping to a fixture consumer that fails on command): redelivery
+ * after the visibility timeout, partial batch failures, redrive to the DLQ, PutEvents → rule → queue →
+ * consumer, a restart that loses nothing, and SQS's API through @aws-sdk/client-sqs. Time is the engine's
+ * TestClock: visibility timeouts pass without waiting.
+ */
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import type { QueuePoller } from '#local/queues/index.ts';
+import { TestClock } from '#local/sfn/asl/test-clock.ts';
+import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+
+const BUS = 'OnboardingBus';
+const VISIBILITY = 60;
+const MAX_RECEIVES = 3;
+const QUEUE_ARN = 'arn:aws:sqs:ap-southeast-1:000000000000:Queue';
+const DLQ_ARN = 'arn:aws:sqs:ap-southeast-1:000000000000:DeadLetters';
+
+let dir: string;
+let log: string;
+const template = () => ({
+  Resources: {
+    Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: BUS } },
+    DeadLetters: { Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1_209_600 } },
+    Queue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        VisibilityTimeout: VISIBILITY,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetters', 'Arn'] },
+          maxReceiveCount: MAX_RECEIVES,
+        },
+      },
+    },
+    Consumer: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Code: { S3Bucket: 'assets', S3Key: 'consumer.zip' },
+        Handler: 'index.handler',
+        Runtime: 'nodejs22.x',
+        Timeout: 10,
+        Environment: { Variables: { CONSUMER_LOG: log } },
+      },
+    },
+    Mapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+        FunctionName: { Ref: 'Consumer' },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    },
+    Holds: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        EventBusName: { Ref: 'Bus' },
+        EventPattern: { source: ['laocai.onboarding'], 'detail-type': ['PlotHeld'] },
+        Targets: [{ Id: 'Notifier', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
+      },
+    },
+  },
+});
+
+let ddb: DynamoDbLocal;
+let clock: TestClock;
+let service: StepFunctionsService;
+let sqs: SQSClient;
+let eb: EventBridgeClient;
+
+async function start(pollers: boolean) {
+  service = await startStepFunctions({
+    port: 0,
+    dynamodbEndpoint: ddb.endpoint,
+    clock,
+    queuePollers: pollers,
+    template: { templatePath: join(dir, 'Stack.template.json'), assetsDir: dir, tableNames: {} },
+  });
+  const client = { endpoint: service.endpoint, region: 'ap-southeast-1', maxAttempts: 1 };
+  const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+  sqs = new SQSClient({ ...client, credentials });
+  eb = new EventBridgeClient({ ...client, credentials });
+}
+
+async function stop() {
+  sqs?.destroy();
+  eb?.destroy();
+  await service?.close();
+}
+
+const messaging = () => {
+  const m = service.messaging;
+  if (!m) throw new Error('no messaging');
+  return m;
+};
+const poller = (): QueuePoller => {
+  const p = messaging().pollers[0];
+  if (!p) throw new Error('no poller');
+  return p;
+};
+/** What the consumer handled, by key. */
+const handled = (): Array<{ key: string; receiveCount: number; messageId: string; detailType: string }> =>
+  existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
+const send = (bodies: object[]) =>
+  messaging().queues.send(
+    'Queue',
+    bodies.map((b) => ({ body: JSON.stringify(b) })),
+  );
+/** Moves the clock past the visibility timeout. */
+const expireVisibility = () => clock.advance(VISIBILITY * 1000 + 1);
+/** Polls until the queue has nothing visible. */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 50; i++) if ((await poller().pollOnce()).received === 0) return;
+  throw new Error('queue not drained in 50 polls');
+}
+async function reset() {
+  await messaging().queues.purge('Queue');
+  await messaging().queues.purge('DeadLetters');
+  writeFileSync(log, '');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'queues-'));
+  log = join(dir, 'consumer.log');
+  mkdirSync(join(dir, 'asset.consumer'));
+  copyFileSync(
+    new URL('../fixtures/queue-consumer/index.mjs', import.meta.url),
+    join(dir, 'asset.consumer', 'index.mjs'),
+  );
+  writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify(template()));
+  ddb = await startDynamoDbLocal();
+  clock = new TestClock({ start: Date.UTC(2026, 11, 2, 1) });
+  await start(false);
+});
+
+afterAll(async () => {
+  await stop();
+  await ddb?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the template', () => {
+  it('defines the queues with their redrive policy and the event source mapping', async () => {
+    expect(messaging().queues.queue('Queue')).toMatchObject({
+      arn: QUEUE_ARN,
+      visibilityTimeoutSeconds: VISIBILITY,
+      redrive: { deadLetterTargetArn: DLQ_ARN, maxReceiveCount: MAX_RECEIVES },
+    });
+    expect(messaging().queues.queue('DeadLetters').redrive).toBeUndefined();
+    expect(poller().queueArn).toBe(QUEUE_ARN);
+  });
+});
+
+describe('SQS semantics with the consumer', () => {
+  it('redelivers a failed message only after its visibility timeout, counting receives', async () => {
+    await reset();
+    await send([{ key: 'late', consumer: 'fail-until-2' }]);
+    expect(await poller().pollOnce()).toMatchObject({ received: 1, failed: 1, deleted: 0 });
+    // Still hidden: nothing to receive until the timeout passes.
+    expect(await poller().pollOnce()).toMatchObject({ received: 0 });
+    expect(await messaging().queues.counts('Queue')).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+    expireVisibility();
+    expect(await poller().pollOnce()).toMatchObject({ received: 1, failed: 0, deleted: 1 });
+    expect(handled()).toMatchObject([{ key: 'late', receiveCount: 2 }]);
+    expect(await messaging().queues.messages('Queue')).toEqual([]);
+  });
+
+  it('redelivers only the messages a partial batch response names', async () => {
+    await reset();
+    await send([
+      { key: 'a' },
+      { key: 'b', consumer: 'fail-until-2' },
+      { key: 'c' },
+      { key: 'd', consumer: 'fail-until-2' },
+    ]);
+    expect(await poller().pollOnce()).toMatchObject({ received: 4, failed: 2, deleted: 2 });
+    // A standard queue keeps no order: compare as sets.
+    expect(
+      handled()
+        .map((h) => h.key)
+        .sort(),
+    ).toEqual(['a', 'c']);
+    expireVisibility();
+    expect(await poller().pollOnce()).toMatchObject({ received: 2, failed: 0, deleted: 2 });
+    expect(
+      handled()
+        .map((h) => `${h.key}${h.receiveCount}`)
+        .sort(),
+    ).toEqual(['a1', 'b2', 'c1', 'd2']);
+  });
+
+  it('keeps the whole batch when the function throws', async () => {
+    await reset();
+    await send([{ key: 'x' }, { key: 'y', consumer: 'throw' }]);
+    const r = await poller().pollOnce();
+    expect(r).toMatchObject({ received: 2, failed: 2, deleted: 0 });
+    expect(r.functionError).toContain('told to throw');
+    expect(handled()).toEqual([]);
+    expect((await messaging().queues.counts('Queue')).inFlight).toBe(2);
+  });
+
+  it('moves a message that keeps failing to the DLQ after maxReceiveCount, where it is visible', async () => {
+    await reset();
+    await send([{ key: 'poison', consumer: 'fail' }, { key: 'fine' }]);
+    for (let i = 0; i < MAX_RECEIVES; i++) {
+      await drain();
+      expireVisibility();
+    }
+    // The next receive finds it received maxReceiveCount times: it goes to the DLQ, not to the consumer.
+    expect(await poller().pollOnce()).toMatchObject({ received: 0 });
+    expect(await messaging().queues.messages('Queue')).toEqual([]);
+    const dead = await messaging().queues.receive('DeadLetters', { max: 10 });
+    expect(dead.map((m) => JSON.parse(m.body).key)).toEqual(['poison']);
+    expect(dead[0]?.attributes.DeadLetterQueueSourceArn).toBe(QUEUE_ARN);
+    expect(handled().map((h) => h.key)).toEqual(['fine']);
+  });
+
+  it('never loses or duplicates a message, whatever fails when (property, model: every message ends handled once or dead)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('ok', 'fail', 'fail-until-2', 'fail-until-3'), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (commands) => {
+          await reset();
+          await send(commands.map((consumer, i) => ({ key: `k${i}`, consumer })));
+          for (let round = 0; round <= MAX_RECEIVES; round++) {
+            await drain();
+            expireVisibility();
+          }
+          await drain();
+          const dead = (await messaging().queues.messages('DeadLetters')).map((m) => JSON.parse(m.body).key);
+          const done = handled().map((h) => h.key);
+          const expectDead = commands.flatMap((c, i) => (c === 'fail' ? [`k${i}`] : []));
+          expect(dead.sort()).toEqual(expectDead.sort());
+          expect(done.sort()).toEqual(
+            commands
+              .map((_, i) => `k${i}`)
+              .filter((k) => !expectDead.includes(k))
+              .sort(),
+          );
+          expect(await messaging().queues.messages('Queue')).toEqual([]);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe('PutEvents → rule → queue → consumer', () => {
+  it('delivers a matched event to the queue and the running pollers hand it to the consumer', async () => {
+    await reset();
+    messaging().start();
+    try {
+      const out = await eb.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: BUS,
+              Source: 'laocai.onboarding',
+              DetailType: 'PlotHeld',
+              Detail: '{"key":"held"}',
+            },
+            {
+              EventBusName: BUS,
+              Source: 'laocai.onboarding',
+              DetailType: 'SitesMatched',
+              Detail: '{"key":"no"}',
+            },
+          ],
+        }),
+      );
+      expect(out.FailedEntryCount).toBe(0);
+      await vi.waitFor(() => expect(handled().map((h) => h.key)).toEqual(['held']), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      expect(handled()[0]).toMatchObject({ detailType: 'PlotHeld', eventSourceARN: QUEUE_ARN });
+    } finally {
+      await Promise.all(messaging().pollers.map((p) => p.close()));
+    }
+  });
+});
+
+describe('a restart', () => {
+  it('loses nothing: a message in flight when the cloud stopped is received again after its timeout', async () => {
+    await reset();
+    await send([{ key: 'in-flight' }, { key: 'waiting' }]);
+    const taken = await messaging().queues.receive('Queue', { max: 1 });
+    expect(taken).toHaveLength(1);
+    await stop();
+    await start(false);
+    expect(await messaging().queues.counts('Queue')).toEqual({ visible: 1, inFlight: 1, delayed: 0 });
+    await drain();
+    expireVisibility();
+    await drain();
+    expect(
+      handled()
+        .map((h) => h.key)
+        .sort(),
+    ).toEqual(['in-flight', 'waiting']);
+    expect(await messaging().queues.messages('Queue')).toEqual([]);
+  });
+});
+
+describe('the SQS API (@aws-sdk/client-sqs)', () => {
+  it('sends, receives with attributes, deletes, counts and names its errors', async () => {
+    await reset();
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'Queue' }));
+    expect(QueueUrl).toBe(`${service.endpoint}/000000000000/Queue`);
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'hello' }));
+    expect(sent.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: '1', MessageBody: 'one' },
+          { Id: '2', MessageBody: 'two' },
+        ],
+      }),
+    );
+    const got = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(got.Messages?.map((m) => m.Body).sort()).toEqual(['hello', 'one', 'two']);
+    expect(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+    expect(attrs.Attributes).toMatchObject({
+      QueueArn: QUEUE_ARN,
+      ApproximateNumberOfMessagesNotVisible: '3',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: MAX_RECEIVES }),
+    });
+    for (const m of got.Messages ?? []) {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+    expect(await messaging().queues.messages('Queue')).toEqual([]);
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'nope' }))).rejects.toBeInstanceOf(
+      QueueDoesNotExist,
+    );
+    await expect(
+      sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'garbage' })),
+    ).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+  });
+});
