@@ -1,0 +1,159 @@
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE, type WorkflowEventName } from '../../shared/workflow/events.ts';
+import { HouseFunction } from './house-function.ts';
+
+/**
+ * The domain events people are told about (issue 9): each reaches the notifier, which resolves the
+ * recipients from data. The others (RouteDecided, InformationProvided, SiteBlocked, ApplicationFailed)
+ * stay on the bus and in its archive for auditors and future consumers.
+ */
+export const NOTIFIED_EVENTS = [
+  'ApplicationSubmitted',
+  'SitesMatched',
+  'NoSiteFound',
+  'PlotHeld',
+  'ClearanceBlocked',
+  'ClearanceUpdated',
+  'TaskCreated',
+  'TaskDueSoon',
+  'TaskOverdue',
+  'InformationRequested',
+  'DecisionMade',
+  'ApplicationApproved',
+  'ApplicationRejected',
+  'ApplicationWithdrawn',
+  'PlotAllocated',
+  'PlotReleased',
+] as const satisfies readonly WorkflowEventName[];
+
+/** The notifier's timeout; the queue's visibility timeout is six times it, as AWS advises for Lambda. */
+export const NOTIFIER_TIMEOUT = Duration.seconds(30);
+/** Receives before a message goes to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export interface NotificationsProps {
+  bus: IEventBus;
+  table: ITableV2;
+  /** The catalog's zone ids: one SNS topic each for its managers' e-mail/SMS subscriptions. */
+  zoneIds: readonly string[];
+  /** The notifier's handler (default `functions/notifications/notify.ts`). */
+  entry?: string;
+}
+
+/** The SNS topic name of a zone (`laocai-zone-<zone id>`): short, as the notifier's environment lists every one. */
+export const zoneTopicName = (zoneId: string) => `laocai-zone-${zoneId}`;
+
+/**
+ * Notifications' plumbing: one rule on the workflow bus (source and detail-type of NOTIFIED_EVENTS)
+ * delivers to an encrypted queue; the notifier Lambda consumes it in batches with partial batch failures
+ * (a failed record alone comes back after the visibility timeout); a record received MAX_RECEIVE_COUNT
+ * times goes to the dead-letter queue, whose visible messages raise an alarm. Events EventBridge itself
+ * cannot deliver land in the same DLQ. Each zone of the catalog has an SNS topic (its managers subscribe by
+ * e-mail or SMS); the notifier gets their ARNs in ZONE_TOPIC_ARNS (JSON, zone id → ARN) and may publish
+ * to those topics only.
+ */
+export class Notifications extends Construct {
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+  readonly rule: Rule;
+  readonly notifier: HouseFunction;
+  readonly topics: ReadonlyMap<string, Topic>;
+  readonly dlqAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id);
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    this.rule = new Rule(this, 'Rule', {
+      eventBus: props.bus,
+      description: 'Workflow events someone must be told about, to the notifications queue',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...NOTIFIED_EVENTS] },
+      targets: [
+        new SqsQueue(this.queue, {
+          deadLetterQueue: this.deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // SSE with SNS's AWS-managed key: messages name applications and people; no key policy to keep.
+    const snsKey = Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
+    const topics = new Map<string, Topic>();
+    for (const zoneId of props.zoneIds) {
+      topics.set(
+        zoneId,
+        new Topic(this, `Zone-${zoneId}`, {
+          topicName: zoneTopicName(zoneId),
+          displayName: `Lao Cai ${zoneId}`.slice(0, 100),
+          masterKey: snsKey,
+          enforceSSL: true,
+        }),
+      );
+    }
+    this.topics = topics;
+
+    this.notifier = new HouseFunction(this, 'Notifier', {
+      entry: props.entry ?? 'functions/notifications/notify.ts',
+      description:
+        'Turns workflow events into notifications for investors, officials and zone managers (in-app, and the zone topics)',
+      timeout: NOTIFIER_TIMEOUT,
+      environment: {
+        ZONE_TOPIC_ARNS: Stack.of(this).toJsonString(
+          Object.fromEntries([...topics].map(([zone, topic]) => [zone, topic.topicArn])),
+        ),
+      },
+    }).bindTable(props.table, 'write');
+    for (const topic of topics.values()) topic.grantPublish(this.notifier.fn);
+    this.notifier.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.dlqAlarm = new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription:
+        'Notifications that kept failing (or that EventBridge could not deliver) wait in the dead-letter queue',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // The table's customer-managed key: CDK's write grant names these actions with wildcards.
+    const kmsReason =
+      "Writing the table encrypted with its own KMS key: CDK's grant (kms:GenerateDataKey*, kms:ReEncrypt*) on that one key.";
+    Validations.of(this.notifier.fn).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: kmsReason },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: kmsReason },
+    );
+    const dlqLogicalId = Stack.of(this).getLogicalId(this.deadLetters.node.defaultChild as CfnElement);
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: `${dlqLogicalId} is the dead-letter queue itself (of the notifications queue and of the rule's target).`,
+    });
+  }
+}
