@@ -2,6 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
+import { addApplicationRoutes } from './constructs/application-routes.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { WorkflowEventBus } from './constructs/event-bus.ts';
 import { HouseFunction } from './constructs/house-function.ts';
@@ -37,6 +38,11 @@ export class OnboardingStack extends Stack {
     this.events = new WorkflowEventBus(this, 'Events');
     this.workflow = new OnboardingWorkflow(this, 'Workflow', {
       table: this.data.table,
+      eventBus: this.events.bus,
+    });
+    addApplicationRoutes(this.api, {
+      table: this.data.table,
+      stateMachine: this.workflow.stateMachine,
       eventBus: this.events.bus,
     });
     const tokens = { table: 'write', answersTokens: true, eventBus: this.events.bus } as const;

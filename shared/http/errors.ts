@@ -73,6 +73,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ApplicationHoldsAnotherPlotError: 409,
   TimelineEventExistsError: 409,
   IdempotencyKeyReusedError: 422,
+  IdempotencyKeyConflictError: 422,
   // try again later
   TransactionContentionError: 503,
 };

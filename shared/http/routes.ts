@@ -3,6 +3,7 @@
  * Gateway, its handler wraps it with `httpHandler`, and `/openapi.json` is generated from this list.
  * A new route is one entry here, one handler file and one `api.addRoute(...)` line in the stack.
  */
+import { APPLICATION_ROUTES } from './applications.ts';
 import { OFFICIAL_ROUTES } from './officials.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import {
@@ -78,5 +79,6 @@ export const ROUTES: readonly RouteSpec[] = [
   getStats,
   getOpenApi,
   listTasks,
+  ...APPLICATION_ROUTES,
   ...OFFICIAL_ROUTES,
 ];

@@ -1,0 +1,67 @@
+/**
+ * What the application routes share: the clients (made once per Lambda instance), the approval
+ * operations' dependencies, and who may see an application. Another investor's application, or one an
+ * official has no task on, is "not found" (404), never "forbidden": its existence is not disclosed.
+ */
+import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
+import { requireEnv } from '#shared/config.ts';
+import type { Caller } from '#shared/http/auth.ts';
+import { ResourceNotFoundError } from '#shared/http/errors.ts';
+import { OFFICIAL_ROLES, PROVINCE_SCOPE } from '#shared/http/roles.ts';
+import { type ApplicationRecord, Repository } from '#shared/repository/index.ts';
+import type { ApprovalDeps } from '#shared/workflow/approval-tasks.ts';
+import { publishEvents } from '#shared/workflow/events.ts';
+
+let repository: Repository | undefined;
+let approvalDeps: ApprovalDeps | undefined;
+
+export function applicationRepository(): Repository {
+  repository ??= new Repository(dynamodb, requireEnv('TABLE_NAME'));
+  return repository;
+}
+
+/** Repository, event publisher and Step Functions client for the respond and withdraw operations. */
+export function applicationDeps(): ApprovalDeps {
+  if (!approvalDeps) {
+    const busName = requireEnv('EVENT_BUS_NAME');
+    approvalDeps = {
+      repository: applicationRepository(),
+      publish: (events) => publishEvents(eventBridge, busName, events),
+      sfn,
+    };
+  }
+  return approvalDeps;
+}
+
+function notFound(id: string): ResourceNotFoundError {
+  return new ResourceNotFoundError(`application ${id} does not exist`);
+}
+
+/** The caller's own application (investor routes that act on it); 404 for anyone else's. */
+export async function ownApplication(caller: Caller, id: string): Promise<ApplicationRecord> {
+  const app = await applicationRepository().getApplication(id);
+  if (!app || app.investorId !== caller.sub) throw notFound(id);
+  return app;
+}
+
+/**
+ * An application the caller may read: their own; any, for an admin; for an official, one with an
+ * approval task of one of their roles in one of their scopes (zones, or `province` for provincial
+ * officers). Otherwise 404.
+ */
+export async function readableApplication(caller: Caller, id: string): Promise<ApplicationRecord> {
+  const repo = applicationRepository();
+  const app = await repo.getApplication(id);
+  if (!app) throw notFound(id);
+  if (app.investorId === caller.sub || caller.roles.includes('admin')) return app;
+  const roles = OFFICIAL_ROLES.filter((r) => caller.roles.includes(r));
+  if (roles.length > 0) {
+    const tasks = await repo.waits.listApprovalTasks(id);
+    const mine = tasks.some((t) => {
+      if (!(roles as readonly string[]).includes(t.role)) return false;
+      return t.role === 'provincial-officer' ? t.scope === PROVINCE_SCOPE : caller.zones.includes(t.scope);
+    });
+    if (mine) return app;
+  }
+  throw notFound(id);
+}

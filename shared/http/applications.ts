@@ -1,0 +1,352 @@
+/**
+ * The investors' routes of the HTTP API (`/applications...`): their contracts and the schemas of what
+ * they take and answer. The OpenAPI document, the handlers (`functions/http/applications/`) and the CDK
+ * routes are all generated from these objects.
+ */
+import * as z from 'zod';
+import { EnquirySchema } from '../enquiry/schema.ts';
+import { RoutingOptionsSchema } from '../workflow/input.ts';
+import { APPLICATION_STATUSES, type ApplicationStatus } from '../workflow/status.ts';
+import { defineRoute, type RouteSpec } from './route.ts';
+import { CursorParam, limitParam } from './schemas.ts';
+
+/** What each status means, for the investor (and the OpenAPI document). Terminal ones say so. */
+export const STATUS_DESCRIPTIONS: Record<ApplicationStatus, string> = {
+  submitted: 'The enquiry was accepted and the application created; the workflow has started.',
+  'routing-review': 'A rule or input was unknown: a provincial official picks the procedure path.',
+  matching: 'Looking for plots that fit the enquiry, on the live plot state.',
+  'waiting-for-capacity': 'No plot fits today: re-matched on a schedule; `waitingReason` says why.',
+  holding: 'A plot is held for this application; no other application can take it.',
+  'checking-clearance':
+    'The held plot’s land clearance, sector and planning conformity, utilities and environmental screen are checked.',
+  'waiting-for-clearance':
+    'The held plot’s land clearance is in progress; the zone manager’s update resumes the application.',
+  'in-approval': 'Officials decide the route’s approval stages (see `currentStages` and `nextDueAt`).',
+  'information-requested':
+    'An official asked for information (answer with POST /applications/{id}/responses); the statutory clock is paused.',
+  allocated: 'Terminal: the hold became an allocation; the certificate reference is recorded.',
+  rejected:
+    'Terminal: an official rejected the application (reasons on the timeline); the plot was released.',
+  withdrawn: 'Terminal: the investor withdrew; the plot was released.',
+  failed:
+    'Terminal: the workflow could not finish (no capacity in time, a clearance wait expired, an error); see `closedReason`.',
+};
+
+export const ApplicationStatusSchema = z.enum(APPLICATION_STATUSES).meta({
+  id: 'ApplicationStatus',
+  description: `Where the application is. ${APPLICATION_STATUSES.map((s) => `\`${s}\`: ${STATUS_DESCRIPTIONS[s]}`).join(' ')}`,
+});
+
+/** Application ids are the workflow's execution names: letters, digits, `_ . : -`. */
+export const ApplicationIdSchema = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be an application id (letters, digits, _ . : -)');
+
+export const ApplicationIdParams = z.strictObject({
+  id: ApplicationIdSchema.meta({ description: 'Application id, as `POST /applications` returned it' }),
+});
+
+/** The `Idempotency-Key` header of `POST /applications`: the client's own id for this one request. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(8, 'must be at least 8 characters (a UUID is a good key)')
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (a UUID is a good key)');
+
+/** What the routing reads beyond the enquiry (the workflow's own schema); absent fields are "not declared". */
+const RoutingDeclarationsSchema = RoutingOptionsSchema.meta({
+  id: 'RoutingDeclarations',
+  description:
+    'What the investor declares for routing: land route (sublease by default), foreign ownership, ...',
+});
+
+/** The body of `POST /applications`: the enquiry, with the routing declarations as an optional member. */
+export const ApplicationRequestSchema = EnquirySchema.safeExtend({
+  routing: RoutingDeclarationsSchema.optional(),
+}).meta({
+  id: 'ApplicationRequest',
+  description:
+    'The enquiry (investor, project, land, capital, jobs, dates, preferences, environmental self-declaration), and optionally `routing` declarations.',
+});
+
+export const AcceptedApplicationSchema = z
+  .strictObject({
+    id: ApplicationIdSchema,
+    status: ApplicationStatusSchema,
+    filedAt: z.string().meta({ description: 'ISO instant the dossier was filed (picks the rule set)' }),
+    links: z.strictObject({ self: z.string(), timeline: z.string() }),
+  })
+  .meta({ id: 'AcceptedApplication' });
+
+export const ApplicationSummarySchema = z
+  .strictObject({
+    id: ApplicationIdSchema,
+    status: ApplicationStatusSchema,
+    projectName: z.string(),
+    filedAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    zoneId: z.string().nullable(),
+    plotId: z.string().nullable(),
+  })
+  .meta({ id: 'ApplicationSummary' });
+
+export const ApplicationPageSchema = z.strictObject({
+  items: z.array(ApplicationSummarySchema),
+  nextCursor: z.string().optional(),
+});
+
+export const ApplicationListQuery = z.strictObject({ limit: limitParam(100), cursor: CursorParam });
+
+const LegalBasisViewSchema = z
+  .strictObject({
+    instrument: z.string(),
+    article: z.string().nullable(),
+    validFrom: z.string(),
+    validTo: z.string().nullable(),
+    sources: z.array(z.string()),
+    confidence: z.string(),
+  })
+  .meta({ id: 'LegalBasis' });
+
+const StageViewSchema = z.strictObject({
+  id: z.string(),
+  kind: z.string(),
+  title: z.strictObject({ vi: z.string(), en: z.string() }),
+  authority: z.string(),
+  role: z.string(),
+  scope: z.string(),
+  order: z.number(),
+  legalBasis: z.string().meta({ description: 'Instrument and article, one line' }),
+});
+
+export const RouteViewSchema = z
+  .strictObject({
+    ruleSetId: z.string().meta({ description: '`law-61-2020` or `law-143-2025`, by the filing date' }),
+    pathId: z.string(),
+    filedOn: z.string(),
+    underReview: z.boolean().meta({ description: 'A provincial official is picking the path' }),
+    stages: z.array(StageViewSchema),
+    legalBasis: z.array(LegalBasisViewSchema),
+  })
+  .meta({ id: 'ApplicationRoute' });
+
+const ScoreComponentSchema = z.strictObject({
+  name: z.string(),
+  weight: z.number(),
+  value: z.number(),
+  points: z.number(),
+  note: z.string(),
+});
+
+export const MatchedSiteSchema = z
+  .strictObject({
+    plotId: z.string(),
+    rank: z.number().int().positive(),
+    held: z.boolean().meta({ description: 'The plot held (or allocated) for this application' }),
+    score: z.number().nullable().meta({ description: 'Out of 100, as ranked when matched' }),
+    breakdown: z.array(ScoreComponentSchema).nullable().meta({
+      description: 'The score’s components, recomputed on the plot’s current data (held plot only)',
+    }),
+    sample: z.literal(true).meta({ description: 'Plots are sample data (plot detail is not public)' }),
+  })
+  .meta({ id: 'MatchedSite' });
+
+export const PlotViewSchema = z
+  .strictObject({
+    plotId: z.string(),
+    zoneId: z.string(),
+    zoneName: z.string().nullable(),
+    areaHa: z.number().nullable(),
+    state: z.enum(['held', 'allocated']),
+    since: z.string().nullable(),
+    holdExpiresAt: z.string().nullable(),
+    clearance: z.string().nullable(),
+    sample: z.literal(true).meta({ description: 'Plots are sample data (plot detail is not public)' }),
+  })
+  .meta({ id: 'ApplicationPlot' });
+
+export const CurrentStageSchema = z
+  .strictObject({
+    taskId: z.string(),
+    stageId: z.string(),
+    title: z.string().nullable(),
+    role: z.string(),
+    scope: z.string(),
+    status: z.string(),
+    dueAt: z.string(),
+    legalBasis: z.string(),
+  })
+  .meta({ id: 'CurrentStage' });
+
+export const ApplicationDetailSchema = z
+  .strictObject({
+    id: ApplicationIdSchema,
+    status: ApplicationStatusSchema,
+    statusDescription: z.string(),
+    terminal: z.boolean(),
+    stage: z.string().meta({
+      description: 'The current step in words: an approval stage’s title, or what the workflow is doing',
+    }),
+    filedAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    project: z.strictObject({ name: z.string(), vsicCode: z.string(), landAreaHa: z.number() }),
+    route: RouteViewSchema.nullable(),
+    currentStages: z.array(CurrentStageSchema),
+    nextDueAt: z
+      .string()
+      .nullable()
+      .meta({ description: 'The earliest statutory due date of a stage still waiting' }),
+    matchedSites: z.array(MatchedSiteSchema),
+    plot: PlotViewSchema.nullable(),
+    waitingReason: z.string().nullable(),
+    closedReason: z.string().nullable(),
+    certificateReference: z.string().nullable(),
+    sample: z
+      .strictObject({ plots: z.literal(true), certificateReference: z.boolean() })
+      .meta({ description: 'What in this answer is sample data' }),
+  })
+  .meta({ id: 'ApplicationDetail' });
+
+export const TimelineItemSchema = z
+  .strictObject({
+    eventId: z.string(),
+    at: z.string(),
+    type: z.string().meta({ description: 'What happened: `application.submitted`, `plot.held`, ...' }),
+    actor: z.string().meta({ description: 'Who: a user id, a role, or `system`' }),
+    legalBasis: z.string().nullable(),
+    dueAt: z.string().nullable().meta({ description: 'The statutory due date the step set' }),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'TimelineItem' });
+
+export const TimelinePageSchema = z.strictObject({
+  items: z.array(TimelineItemSchema),
+  nextCursor: z.string().optional(),
+});
+
+export const TimelineQuery = z.strictObject({ limit: limitParam(500), cursor: CursorParam });
+
+export const ResponseRequestSchema = z
+  .strictObject({
+    taskId: z
+      .string()
+      .min(3)
+      .max(420)
+      .optional()
+      .meta({ description: 'The task that asked (default: the one request waiting)' }),
+    answer: z.string().trim().min(1, 'the answer must not be empty').max(10_000),
+    attachments: z.array(z.string().min(1).max(500)).max(20).optional(),
+  })
+  .meta({ id: 'InformationResponse' });
+
+export const ResponseResultSchema = z.strictObject({
+  applicationId: ApplicationIdSchema,
+  taskId: z.string(),
+  status: z.literal('open'),
+  dueAt: z.string().meta({ description: 'The stage’s due date, moved by the paused days' }),
+  previousDueAt: z.string(),
+});
+
+export const WithdrawRequestSchema = z
+  .strictObject({ reason: z.string().trim().min(1, 'say why the application is withdrawn').max(1_000) })
+  .meta({ id: 'Withdrawal' });
+
+export const WithdrawResultSchema = z.strictObject({
+  applicationId: ApplicationIdSchema,
+  status: z.literal('withdrawn'),
+  alreadyWithdrawn: z.boolean(),
+});
+
+const INVESTOR = ['investor'] as const;
+/** Officials may read the applications their tasks concern (and admins every one). */
+const READERS = ['investor', 'zone-board-officer', 'environment-officer', 'provincial-officer'] as const;
+
+export const createApplication = defineRoute({
+  method: 'POST',
+  path: '/applications',
+  operationId: 'createApplication',
+  summary:
+    'Apply with an enquiry. The Idempotency-Key header is required: the same key and body give the same application; the same key with another body is 422',
+  tags: ['investors'],
+  auth: INVESTOR,
+  request: { body: ApplicationRequestSchema },
+  ok: {
+    status: 202,
+    description: 'The application was accepted (or already had been, for this key) and its workflow started',
+    schema: AcceptedApplicationSchema,
+    headers: { Location: 'The application’s URL' },
+  },
+  errors: [422],
+});
+
+export const listApplications = defineRoute({
+  method: 'GET',
+  path: '/applications',
+  operationId: 'listApplications',
+  summary: 'The caller’s applications, newest first',
+  tags: ['investors'],
+  auth: INVESTOR,
+  request: { query: ApplicationListQuery },
+  ok: { status: 200, description: 'A page of applications', schema: ApplicationPageSchema },
+});
+
+export const getApplication = defineRoute({
+  method: 'GET',
+  path: '/applications/{id}',
+  operationId: 'getApplication',
+  summary:
+    'One application: status, current stage, route and legal basis, matched sites, plot, next statutory due date',
+  tags: ['investors'],
+  auth: READERS,
+  request: { path: ApplicationIdParams },
+  ok: { status: 200, description: 'The application', schema: ApplicationDetailSchema },
+});
+
+export const getApplicationTimeline = defineRoute({
+  method: 'GET',
+  path: '/applications/{id}/timeline',
+  operationId: 'getApplicationTimeline',
+  summary: 'What happened to the application, oldest first: who, when, under which legal basis, what is due',
+  tags: ['investors'],
+  auth: READERS,
+  request: { path: ApplicationIdParams, query: TimelineQuery },
+  ok: { status: 200, description: 'A page of the timeline', schema: TimelinePageSchema },
+});
+
+export const respondToApplication = defineRoute({
+  method: 'POST',
+  path: '/applications/{id}/responses',
+  operationId: 'respondToApplication',
+  summary: 'Answer an official’s request for information; the stage resumes with its clock',
+  tags: ['investors'],
+  auth: INVESTOR,
+  request: { path: ApplicationIdParams, body: ResponseRequestSchema },
+  ok: { status: 200, description: 'The answer was recorded', schema: ResponseResultSchema },
+  errors: [409],
+});
+
+export const withdrawApplication = defineRoute({
+  method: 'POST',
+  path: '/applications/{id}/withdraw',
+  operationId: 'withdrawApplication',
+  summary: 'Withdraw the application (the plot is released); withdrawing twice is harmless',
+  tags: ['investors'],
+  auth: INVESTOR,
+  request: { path: ApplicationIdParams, body: WithdrawRequestSchema },
+  ok: { status: 200, description: 'The application is withdrawn', schema: WithdrawResultSchema },
+  errors: [409],
+});
+
+/** The investors' routes, in the order the OpenAPI document lists them. */
+export const APPLICATION_ROUTES: readonly RouteSpec[] = [
+  createApplication,
+  listApplications,
+  getApplication,
+  getApplicationTimeline,
+  respondToApplication,
+  withdrawApplication,
+];
