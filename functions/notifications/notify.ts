@@ -1,0 +1,83 @@
+/**
+ * The notifier Lambda: consumes the notifications queue (EventBridge events as SQS message bodies) and
+ * reports partial batch failures, so only the records that failed come back (and, after the queue's
+ * maxReceiveCount, go to its dead-letter queue). Each record is delivered by `notifyEvent`, exactly once
+ * per (event id, recipient) however often it is redelivered.
+ *
+ * Environment: TABLE_NAME; ZONE_TOPIC_ARNS (optional), a JSON object zone id → SNS topic ARN of the
+ * zone managers' e-mail/SMS topic; a zone without one gets in-app notifications only.
+ */
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamodb } from '#shared/clients.ts';
+import { requireEnv } from '#shared/config.ts';
+import { logger } from '#shared/middleware/task-handler.ts';
+import {
+  notifyEvent,
+  parseDomainEvent,
+  repositorySource,
+  type ZoneTopicPublisher,
+} from '#shared/notifications/notifier.ts';
+import { Repository } from '#shared/repository/index.ts';
+import { NotificationStore } from '#shared/repository/notifications.ts';
+
+const tableName = requireEnv('TABLE_NAME');
+const repository = new Repository(dynamodb, tableName);
+const store = new NotificationStore(dynamodb, tableName);
+const source = repositorySource(repository, store);
+
+/** zone id → topic ARN, from ZONE_TOPIC_ARNS; a malformed value stops the function at load, loudly. */
+export function zoneTopicArns(raw: string | undefined): Map<string, string> {
+  if (raw === undefined || raw.trim() === '') return new Map();
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('ZONE_TOPIC_ARNS must be a JSON object of zone id → SNS topic ARN');
+  }
+  return new Map(Object.entries(parsed).map(([zone, arn]) => [zone, String(arn)]));
+}
+
+const arns = zoneTopicArns(process.env.ZONE_TOPIC_ARNS);
+const sns = new SNSClient({});
+const topics: ZoneTopicPublisher = {
+  has: (zoneId) => arns.has(zoneId),
+  async publish({ zoneId, subject, text, dedupeKey, event }) {
+    await sns.send(
+      new PublishCommand({
+        TopicArn: arns.get(zoneId),
+        // SNS e-mail subjects: ASCII-safe is not required, but at most 100 characters.
+        Subject: subject.slice(0, 100),
+        Message: text,
+        MessageAttributes: {
+          dedupeKey: { DataType: 'String', StringValue: dedupeKey },
+          event: { DataType: 'String', StringValue: event },
+        },
+      }),
+    );
+  },
+};
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  // One record at a time: records of one batch often share recipients (a zone's managers), whose
+  // per-person sequence would otherwise make them contend.
+  for (const record of event.Records) {
+    try {
+      const domainEvent = parseDomainEvent(JSON.parse(record.body));
+      const result = await notifyEvent(domainEvent, { store, source, topics });
+      logger.info('notified', {
+        messageId: record.messageId,
+        event: domainEvent.name,
+        eventId: domainEvent.detail.eventId,
+        applicationId: domainEvent.detail.applicationId,
+        recipients: result.recipients.length,
+        stored: result.stored,
+        duplicates: result.duplicates,
+        published: result.published,
+      });
+    } catch (error) {
+      logger.error('notification failed', { messageId: record.messageId, error: error as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+};

@@ -1,0 +1,497 @@
+/**
+ * In-app notifications, the recipients' directory and the delivery markers of outside channels.
+ *
+ * A person's notifications live in one partition, `NOTIF#<userId>` (userId = the identity's `sub`):
+ *   - `N#<seq>`: a notification, `seq` counting 1, 2, 3… per person with no gap (zero-padded, so the
+ *     sort key orders them); the seq is its id in the API and its SSE event id;
+ *   - `EVENT#<eventId>`: the marker that makes a notification exactly-once per (event id, recipient);
+ *   - `COUNTER`: the last seq handed out and the number of unread notifications.
+ * Storing one is a single TransactWriteItems of those three items: the marker must not exist, the counter
+ * must still hold the seq read just before (so seqs are committed in order and a stream reading
+ * `seq > last` never skips one), the notification must not exist. A redelivered event finds its marker and
+ * gets the stored notification back; a lost race on the counter reads it again and retries (bounded).
+ *
+ * The directory, `RECIPIENTS#<role>#<scope>` / `USER#<userId>`, lists who holds a role in a zone (or in
+ * `province`), with their language; a person's own preferences are `USER#<userId>` / `PROFILE`.
+ * Delivery markers, `DELIVERY#<eventId>` / `<channel>#<target>`, record what went out on another channel.
+ *
+ * Every key is built in `notificationKeys` below (kept beside its only user, as keys.ts keeps the others).
+ */
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { InvalidRepositoryInputError, RepositoryError } from './errors.ts';
+import { checkId, type PagedList } from './keys.ts';
+import {
+  createContext,
+  type Item,
+  isConditionFailure,
+  type Page,
+  pageLimit,
+  type RepositoryOptions,
+  startKeyOf,
+  stripKeys,
+  type TableContext,
+  toPage,
+  withTransactionRetry,
+} from './table.ts';
+
+const SEQ_DIGITS = 12;
+const MAX_EVENT_ID = 300;
+
+/** An event id as a key part: 1–300 characters, no '#'. */
+function checkEventId(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_EVENT_ID || value.includes('#')) {
+    throw new InvalidRepositoryInputError('eventId', `must be 1-${MAX_EVENT_ID} characters without '#'`);
+  }
+  return value;
+}
+
+/** A notification id as the API shows it: the person's seq, a positive integer. */
+export function checkNotificationId(value: unknown): number {
+  const n = typeof value === 'string' && /^[1-9][0-9]{0,11}$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n >= 10 ** SEQ_DIGITS) {
+    throw new InvalidRepositoryInputError('id', 'must be a positive integer');
+  }
+  return n;
+}
+
+const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
+
+export const notificationKeys = {
+  partition: (userId: string) => `NOTIF#${checkId('userId', userId)}`,
+  notification: (userId: string, seq: number) => ({
+    pk: notificationKeys.partition(userId),
+    sk: `N#${pad(seq)}`,
+  }),
+  notificationPrefix: () => 'N#',
+  eventMarker: (userId: string, eventId: string) => ({
+    pk: notificationKeys.partition(userId),
+    sk: `EVENT#${checkEventId(eventId)}`,
+  }),
+  counter: (userId: string) => ({ pk: notificationKeys.partition(userId), sk: 'COUNTER' }),
+  directory: (role: string, scope: string) =>
+    `RECIPIENTS#${checkId('role', role)}#${checkId('scope', scope)}`,
+  directoryEntry: (role: string, scope: string, userId: string) => ({
+    pk: notificationKeys.directory(role, scope),
+    sk: `USER#${checkId('userId', userId)}`,
+  }),
+  profile: (userId: string) => ({ pk: `USER#${checkId('userId', userId)}`, sk: 'PROFILE' }),
+  delivery: (eventId: string, channel: string, target: string) => ({
+    pk: `DELIVERY#${checkEventId(eventId)}`,
+    sk: `${checkId('channel', channel)}#${checkId('target', target)}`,
+  }),
+};
+
+/** A person's notifications, newest first; cursor [seq]. */
+const notificationList: PagedList<string> = {
+  name: 'notifications',
+  arity: 1,
+  partition: (userId) => notificationKeys.partition(userId),
+  values: (key) => {
+    const sk = String(key.sk ?? '');
+    if (!/^N#[0-9]{12}$/.test(sk)) throw new Error(`repository: unexpected notification key ${sk}`);
+    return [String(Number(sk.slice(2)))];
+  },
+  startKey: (userId, values) => notificationKeys.notification(userId, checkNotificationId(values[0])),
+};
+
+/** What the notifier stores for one recipient. */
+export interface NewNotification {
+  userId: string;
+  eventId: string;
+  /** The domain event's name (detail-type). */
+  event: string;
+  applicationId: string;
+  locale: string;
+  title: string;
+  body: string;
+  action?: string;
+  dueAt?: string;
+  workingDaysLeft?: number;
+  /** The kind of recipient it was written for (investor, zone-manager, zone-board, official). */
+  audience: string;
+  /** When the event happened. */
+  eventAt: string;
+}
+
+export interface NotificationRecord extends NewNotification {
+  /** The person's seq as a string: the id in the API and on the stream. */
+  id: string;
+  seq: number;
+  createdAt: string;
+  readAt?: string;
+}
+
+export interface NotificationPage extends Page<NotificationRecord> {
+  unread: number;
+}
+
+/** A directory entry as stored. */
+export interface RecipientEntry {
+  userId: string;
+  username: string;
+  role: string;
+  scope: string;
+  locale: string;
+}
+
+export class NotificationStoreError extends RepositoryError {
+  override readonly name: string = 'NotificationStoreError';
+}
+
+function toRecord(item: Item): NotificationRecord {
+  const record = stripKeys<NotificationRecord>(item);
+  return { ...record, id: String(record.seq) };
+}
+
+/**
+ * The notifications store over the single table. Like `Repository`, it takes either client, so handler
+ * tests pass a mocked one and integration tests DynamoDB Local's.
+ */
+export class NotificationStore {
+  private readonly ctx: TableContext;
+
+  constructor(
+    client: DynamoDBDocumentClient | DynamoDBClient,
+    tableName: string,
+    options: RepositoryOptions & { maxSeqAttempts?: number } = {},
+  ) {
+    this.ctx = createContext(client, tableName, options);
+    this.maxSeqAttempts = options.maxSeqAttempts ?? 12;
+  }
+
+  private readonly maxSeqAttempts: number;
+
+  /**
+   * Stores `n` once per (eventId, userId). Returns the stored notification and whether this call created
+   * it (false: it was there already, e.g. the event was redelivered).
+   */
+  async put(n: NewNotification): Promise<{ notification: NotificationRecord; created: boolean }> {
+    const { userId, eventId } = n;
+    const marker = notificationKeys.eventMarker(userId, eventId);
+    const counterKey = notificationKeys.counter(userId);
+    return retryBounded(
+      `notification ${eventId} for ${userId}`,
+      async () => {
+        const existing = await this.byEvent(userId, eventId);
+        if (existing) return { notification: existing, created: false };
+        const counter = await this.ctx.doc.send(
+          new GetCommand({ TableName: this.ctx.tableName, Key: counterKey, ConsistentRead: true }),
+        );
+        const last = Number(counter.Item?.seq ?? 0);
+        const seq = last + 1;
+        const createdAt = this.ctx.now().toISOString();
+        const record = { ...n, seq, createdAt };
+        const outcome = await withTransactionRetry(
+          this.ctx,
+          'storeNotification',
+          async () => {
+            await this.ctx.doc.send(
+              new TransactWriteCommand({
+                TransactItems: [
+                  {
+                    Put: {
+                      TableName: this.ctx.tableName,
+                      Item: { ...marker, seq, userId, eventId },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                  {
+                    Update: {
+                      TableName: this.ctx.tableName,
+                      Key: counterKey,
+                      UpdateExpression: 'SET seq = :seq, unread = if_not_exists(unread, :zero) + :one',
+                      ConditionExpression:
+                        last === 0 ? 'attribute_not_exists(seq) OR seq = :last' : 'seq = :last',
+                      ExpressionAttributeValues: { ':seq': seq, ':last': last, ':zero': 0, ':one': 1 },
+                    },
+                  },
+                  {
+                    Put: {
+                      TableName: this.ctx.tableName,
+                      Item: { ...notificationKeys.notification(userId, seq), ...record },
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ],
+              }),
+            );
+            return 'stored' as const;
+          },
+          (reasons) => {
+            if (reasons[0]?.code === 'ConditionalCheckFailed') return 'duplicate' as const;
+            if (
+              reasons[1]?.code === 'ConditionalCheckFailed' ||
+              reasons[2]?.code === 'ConditionalCheckFailed'
+            ) {
+              return 'seq-taken' as const;
+            }
+            throw new NotificationStoreError(
+              `notification ${eventId} for ${userId}: cancelled (${reasons.map((r) => r.code).join(', ')})`,
+            );
+          },
+        );
+        if (outcome === 'stored') return { notification: { ...record, id: String(seq) }, created: true };
+        if (outcome === 'duplicate') {
+          const stored = await this.byEvent(userId, eventId);
+          if (stored) return { notification: stored, created: false };
+        }
+        // Another notification took this seq first: read the counter again.
+        throw new RetryLater(`notification seq ${seq} for ${userId} taken`);
+      },
+      { attempts: this.maxSeqAttempts, baseDelayMs: 5, maxDelayMs: 100, retriable: () => false },
+    );
+  }
+
+  /** The notification stored for (userId, eventId), if any. */
+  async byEvent(userId: string, eventId: string): Promise<NotificationRecord | undefined> {
+    const marker = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tableName,
+        Key: notificationKeys.eventMarker(userId, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!marker.Item) return undefined;
+    return this.get(userId, Number(marker.Item.seq));
+  }
+
+  /** One of a person's notifications by id (seq); undefined when they have none with that id. */
+  async get(userId: string, id: number | string): Promise<NotificationRecord | undefined> {
+    const seq = checkNotificationId(id);
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tableName,
+        Key: notificationKeys.notification(userId, seq),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  /** The last seq handed out to a person and how many of theirs are unread. */
+  async counter(userId: string): Promise<{ seq: number; unread: number }> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tableName,
+        Key: notificationKeys.counter(userId),
+        ConsistentRead: true,
+      }),
+    );
+    return { seq: Number(out.Item?.seq ?? 0), unread: Math.max(0, Number(out.Item?.unread ?? 0)) };
+  }
+
+  /** A person's notifications, newest first, with their unread count. */
+  async list(userId: string, options: { limit?: number; cursor?: string } = {}): Promise<NotificationPage> {
+    const limit = pageLimit(options.limit, 20, 100);
+    const start = startKeyOf(this.ctx, notificationList, userId, options.cursor);
+    const [out, counter] = await Promise.all([
+      this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': notificationKeys.partition(userId),
+            ':prefix': notificationKeys.notificationPrefix(),
+          },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      ),
+      this.counter(userId),
+    ]);
+    const page = toPage(
+      this.ctx,
+      notificationList,
+      userId,
+      (out.Items ?? []).map(toRecord),
+      out.LastEvaluatedKey,
+    );
+    return { ...page, unread: counter.unread };
+  }
+
+  /** A person's notifications after `afterSeq`, oldest first (what a stream sends next), consistent. */
+  async listAfter(userId: string, afterSeq: number, limit = 100): Promise<NotificationRecord[]> {
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
+      throw new InvalidRepositoryInputError('afterSeq', 'must be an integer ≥ 0');
+    }
+    const out = await this.ctx.doc.send(
+      new QueryCommand({
+        TableName: this.ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': notificationKeys.partition(userId),
+          ':from': `N#${pad(afterSeq + 1)}`,
+          ':to': `N#${'9'.repeat(SEQ_DIGITS)}`,
+        },
+        ConsistentRead: true,
+        Limit: pageLimit(limit, 100, 1000),
+      }),
+    );
+    return (out.Items ?? []).map(toRecord);
+  }
+
+  /**
+   * Marks one of a person's notifications read (once: the unread count moves once). Undefined when the
+   * person has no notification with that id, so another person's id is simply not found.
+   */
+  async markRead(userId: string, id: number | string): Promise<NotificationRecord | undefined> {
+    const seq = checkNotificationId(id);
+    const at = this.ctx.now().toISOString();
+    // A cancelled write means: no such notification, or already read. Either way, read what is there.
+    await withTransactionRetry(
+      this.ctx,
+      'markNotificationRead',
+      async () => {
+        await this.ctx.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.ctx.tableName,
+                  Key: notificationKeys.notification(userId, seq),
+                  UpdateExpression: 'SET readAt = :at',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(readAt)',
+                  ExpressionAttributeValues: { ':at': at },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.ctx.tableName,
+                  Key: notificationKeys.counter(userId),
+                  UpdateExpression: 'SET unread = unread - :one',
+                  ConditionExpression: 'unread > :zero',
+                  ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+                },
+              },
+            ],
+          }),
+        );
+        return 'marked' as const;
+      },
+      () => 'unchanged' as const,
+    );
+    return this.get(userId, seq);
+  }
+
+  // The directory
+
+  /** Adds (or updates) a directory entry and the person's profile. Idempotent. */
+  async putRecipient(entry: RecipientEntry): Promise<void> {
+    await this.ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.ctx.tableName,
+              Item: { ...notificationKeys.directoryEntry(entry.role, entry.scope, entry.userId), ...entry },
+            },
+          },
+          {
+            Update: {
+              TableName: this.ctx.tableName,
+              Key: notificationKeys.profile(entry.userId),
+              UpdateExpression: 'SET userId = :u, username = :n, locale = if_not_exists(locale, :l)',
+              ExpressionAttributeValues: { ':u': entry.userId, ':n': entry.username, ':l': entry.locale },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** Who holds `role` in `scope` (a zone id or `province`). */
+  async listRecipients(role: string, scope: string): Promise<RecipientEntry[]> {
+    const items: RecipientEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    // A directory partition is small (a zone's managers); the loop is bounded by the data, 1 MB a page.
+    for (let page = 0; page < 100; page++) {
+      const out = await this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': notificationKeys.directory(role, scope) },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []).map((i) => stripKeys<RecipientEntry>(i)));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return items;
+  }
+
+  /** A person's language preference; undefined when they never set one. */
+  async getLocale(userId: string): Promise<string | undefined> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({ TableName: this.ctx.tableName, Key: notificationKeys.profile(userId) }),
+    );
+    const locale = out.Item?.locale;
+    return typeof locale === 'string' ? locale : undefined;
+  }
+
+  /** Sets a person's language (vi or en); the notifications written afterwards use it. */
+  async setLocale(userId: string, locale: string): Promise<void> {
+    await this.ctx.doc.send(
+      new UpdateCommand({
+        TableName: this.ctx.tableName,
+        Key: notificationKeys.profile(userId),
+        UpdateExpression: 'SET userId = :u, locale = :l',
+        ExpressionAttributeValues: { ':u': userId, ':l': locale },
+      }),
+    );
+  }
+
+  // Delivery markers of outside channels (the zone's SNS topic)
+
+  /** Whether `channel`/`target` already went out for this event. */
+  async delivered(eventId: string, channel: string, target: string): Promise<boolean> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tableName,
+        Key: notificationKeys.delivery(eventId, channel, target),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item !== undefined;
+  }
+
+  /** Records that `channel`/`target` went out for this event (first writer wins; false if already there). */
+  async markDelivered(
+    eventId: string,
+    channel: string,
+    target: string,
+    details: Item = {},
+  ): Promise<boolean> {
+    try {
+      await this.ctx.doc.send(
+        new PutCommand({
+          TableName: this.ctx.tableName,
+          Item: {
+            ...details,
+            ...notificationKeys.delivery(eventId, channel, target),
+            eventId,
+            channel,
+            target,
+            at: this.ctx.now().toISOString(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
