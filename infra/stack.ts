@@ -1,5 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { loadCatalog } from '../shared/catalog/index.ts';
+import * as inApp from '../shared/http/notifications.ts';
 import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
 import { addApplicationRoutes } from './constructs/application-routes.ts';
@@ -8,6 +10,7 @@ import { WorkflowEventBus } from './constructs/event-bus.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { HttpApiConstruct } from './constructs/http-api.ts';
 import { Identity } from './constructs/identity.ts';
+import { Notifications } from './constructs/notifications.ts';
 import { OnboardingWorkflow } from './constructs/onboarding-workflow.ts';
 
 /** The whole product: one stack, the single definition the local cloud also runs. */
@@ -18,6 +21,7 @@ export class OnboardingStack extends Stack {
   readonly api: HttpApiConstruct;
   readonly events: WorkflowEventBus;
   readonly workflow: OnboardingWorkflow;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -35,10 +39,17 @@ export class OnboardingStack extends Stack {
     this.api.addRoute(routes.getStats, { entry: 'functions/http/get-stats.ts', table: 'read' });
     this.api.addRoute(routes.getOpenApi, { entry: 'functions/http/get-openapi.ts' });
     this.api.addRoute(routes.listTasks, { entry: 'functions/http/list-tasks.ts', table: 'read' });
+    this.api.addRoute(inApp.listNotifications, { entry: 'functions/notifications/list.ts', table: 'read' });
+    this.api.addRoute(inApp.markNotificationRead, { entry: 'functions/notifications/mark-read.ts', table: 'write' });
     this.events = new WorkflowEventBus(this, 'Events');
     this.workflow = new OnboardingWorkflow(this, 'Workflow', {
       table: this.data.table,
       eventBus: this.events.bus,
+    });
+    this.notifications = new Notifications(this, 'Notifications', {
+      bus: this.events.bus,
+      table: this.data.table,
+      zoneIds: loadCatalog().zones.map((z) => z.id),
     });
     addApplicationRoutes(this.api, {
       table: this.data.table,
