@@ -111,7 +111,11 @@ export const DecisionResultSchema = z
     taskId: z.string(),
     status: z.enum(['decided', 'information-requested']),
     decision: z
-      .object({ outcome: z.enum(['approved', 'rejected']), decidedBy: z.string(), decidedAt: z.string() })
+      .looseObject({
+        outcome: z.enum(['approved', 'rejected']),
+        decidedBy: z.string(),
+        decidedAt: z.string(),
+      })
       .optional()
       .meta({ description: 'The decision recorded (with reasons, comment, chosen path where given)' }),
     requestedAt: z.string().optional(),

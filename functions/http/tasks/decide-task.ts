@@ -34,7 +34,8 @@ export const handler = httpHandler(decideTask, async ({ path, body, caller }) =>
         ? { ...common, decision: 'reject', reasons: [body.reason ?? ''] }
         : { ...common, decision: 'request-information', questions: [body.reason ?? ''] };
   try {
-    return await decide(deps, input);
+    const result = await decide(deps, input);
+    return result.status === 'decided' ? { ...result, decision: { ...result.decision } } : result;
   } catch (error) {
     if ((error as Error).name === 'NotAllowedError') {
       throw new ResourceNotFoundError(`task ${path.id} does not exist or is not in the caller's inboxes`);
