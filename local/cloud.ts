@@ -103,6 +103,9 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
     log(
       `Step Functions API on ${stepFunctions.endpoint}: ${Object.keys(stepFunctions.stateMachines).length} state machine(s), ${stepFunctions.resumed} execution(s) resumed`,
     );
+    log(
+      `SQS, SNS and EventBridge on the same endpoint: ${stepFunctions.messaging?.queues.list().length ?? 0} queue(s), ${stepFunctions.messaging?.sns.list().length ?? 0} topic(s); SNS outbox: DYNAMODB_PORT=${config.dynamodbPort} npx tsx local/sns/outbox-cli.ts [topic]`,
+    );
 
     const api = await localApiOptions({
       templatePath,

@@ -1,7 +1,7 @@
 /**
  * The local SNS: the template's topics (`AWS::SNS::Topic`) and Publish, whose messages land in a durable
- * outbox table in DynamoDB Local instead of e-mail or SMS, for anyone to read (`list()`, or
- * `npm run sns:outbox`-style readers through `readOutbox`). `queryApi` answers SNS's query protocol
+ * outbox table in DynamoDB Local instead of e-mail or SMS, for anyone to read (`outbox()`, `readOutbox`,
+ * or `npx tsx local/sns/outbox-cli.ts` beside a running `npm start`). `queryApi` answers SNS's query protocol
  * (form-encoded `Action=Publish|PublishBatch|ListTopics`, XML answers) so `@aws-sdk/client-sns` works
  * against the local cloud's one endpoint.
  */
