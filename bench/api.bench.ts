@@ -1,7 +1,8 @@
 /**
  * The HTTP API through the local gateway (route Lambdas in worker threads, DynamoDB Local in memory),
- * loaded by autocannon at 50 connections: `GET /zones` and `GET /zones/{id}`, median and p99 latency
- * and requests per second. The stage's throttling is lifted so the figures measure the API, not the
+ * loaded by autocannon at 50 connections: `GET /zones`, `GET /zones/{id}`, and with an official's or a
+ * zone manager's access token `GET /tasks` (an inbox of 30 tasks), `GET /tasks/{id}` and
+ * `GET /zones/{id}/plots`: median and p99 latency and requests per second. The stage's throttling is lifted so the figures measure the API, not the
  * limit. Printed, never asserted.
  *
  *   npm run bench -- api          (BENCH_API_SECONDS=N to change the duration of each run, default 10)
@@ -32,17 +33,36 @@ const CONNECTIONS = 50;
 export default async function bench(): Promise<void> {
   const h = await startApiHarness({ throttle: 'none' });
   try {
+    // An official's inbox: 30 open approval tasks of one role and zone.
+    for (let i = 0; i < 30; i++) {
+      await h.repository.createTask({
+        applicationId: `app-bench-${i}`,
+        taskId: `irc@app-bench-${i}`,
+        role: 'zone-board-officer',
+        scope: 'kcn-dong-pho-moi',
+        dueAt: new Date(Date.UTC(2026, 11, 10 + (i % 20))).toISOString(),
+        taskToken: `bench-token-${i}`,
+        supervisorRole: 'provincial-officer',
+        legalBasis: 'Law 143/2025/QH15',
+      });
+    }
+    const official = { authorization: `Bearer ${await h.token('officer-zone-board')}` };
+    const manager = { authorization: `Bearer ${await h.token('manager-dong-pho-moi')}` };
     const rows: string[] = [];
-    for (const [name, path] of [
-      ['GET /zones', '/zones'],
-      ['GET /zones/{id}', '/zones/kcn-dong-pho-moi'],
+    for (const [name, path, headers] of [
+      ['GET /zones', '/zones', {}],
+      ['GET /zones/{id}', '/zones/kcn-dong-pho-moi', {}],
+      ['GET /tasks', '/tasks?scope=kcn-dong-pho-moi', official],
+      ['GET /tasks/{id}', '/tasks/irc@app-bench-7', official],
+      ['GET /zones/{id}/plots', '/zones/kcn-dong-pho-moi/plots', manager],
     ] as const) {
       // Warm the workers first, so the figures are not the cold starts.
-      await autocannon({ url: `${h.gateway.url}${path}`, connections: CONNECTIONS, duration: 2 });
+      await autocannon({ url: `${h.gateway.url}${path}`, connections: CONNECTIONS, duration: 2, headers });
       const r = await autocannon({
         url: `${h.gateway.url}${path}`,
         connections: CONNECTIONS,
         duration: SECONDS,
+        headers,
       });
       rows.push(
         `| ${name} | ${CONNECTIONS} | ${r.requests.total} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx + r.errors + r.timeouts} |`,
