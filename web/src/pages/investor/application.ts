@@ -19,6 +19,9 @@ import { progressSteps, STATE_SYMBOLS, stateLabel, stepTitle } from '../../views
 import { eventLabel } from './labels.ts';
 import { messages, SCORE_LABELS, STATUS_LABELS } from './messages.ts';
 
+/** How often an open application is re-read while its page is shown. */
+const FOLLOW_MS = 1_500;
+
 type TimelineItem = Output<typeof getApplicationTimeline>['items'][number];
 
 export const page: Page = {
@@ -399,5 +402,26 @@ export const page: Page = {
     );
 
     mount(root, statusLine, answer, progress, matched, about, timelineSection, withdraw);
+    if (app.terminal) return;
+    // While the application moves, follow it: re-render when it changed, unless the reader is typing.
+    const seen = app.updatedAt;
+    let busy = false;
+    const timer = setInterval(async () => {
+      if (busy || ctx.signal.aborted) return;
+      busy = true;
+      try {
+        const now = await ctx.api.call(getApplication, { path: { id }, signal: ctx.signal });
+        const typing = [...root.querySelectorAll<HTMLTextAreaElement>('textarea')].some((t) =>
+          t.value.trim(),
+        );
+        const confirming = root.querySelector('.confirm:not([hidden])') !== null;
+        if (now.updatedAt !== seen && !typing && !confirming) ctx.refresh();
+      } catch {
+        // a failed poll changes nothing; the next one tries again
+      } finally {
+        busy = false;
+      }
+    }, FOLLOW_MS);
+    return () => clearInterval(timer);
   },
 };
