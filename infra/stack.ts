@@ -2,6 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { loadCatalog } from '../shared/catalog/index.ts';
 import * as inApp from '../shared/http/notifications.ts';
+import * as inApp from '../shared/http/notifications.ts';
 import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
 import { addApplicationRoutes } from './constructs/application-routes.ts';
@@ -39,6 +40,11 @@ export class OnboardingStack extends Stack {
     this.api.addRoute(routes.getStats, { entry: 'functions/http/get-stats.ts', table: 'read' });
     this.api.addRoute(routes.getOpenApi, { entry: 'functions/http/get-openapi.ts' });
     this.api.addRoute(routes.listTasks, { entry: 'functions/http/list-tasks.ts', table: 'read' });
+    this.api.addRoute(inApp.listNotifications, { entry: 'functions/notifications/list.ts', table: 'read' });
+    this.api.addRoute(inApp.markNotificationRead, {
+      entry: 'functions/notifications/mark-read.ts',
+      table: 'write',
+    });
     this.api.addRoute(inApp.listNotifications, { entry: 'functions/notifications/list.ts', table: 'read' });
     this.api.addRoute(inApp.markNotificationRead, { entry: 'functions/notifications/mark-read.ts', table: 'write' });
     this.events = new WorkflowEventBus(this, 'Events');

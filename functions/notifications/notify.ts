@@ -11,18 +11,24 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
-import { logger } from '#shared/middleware/task-handler.ts';
 import {
   notifyEvent,
   parseDomainEvent,
   repositorySource,
   type ZoneTopicPublisher,
 } from '#shared/notifications/notifier.ts';
-import { Repository } from '#shared/repository/index.ts';
+import { getApplication } from '#shared/repository/applications.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
+import { createContext } from '#shared/repository/table.ts';
+import { getTask } from '#shared/repository/tasks.ts';
 
 const tableName = requireEnv('TABLE_NAME');
-const repository = new Repository(dynamodb, tableName);
+// The two reads recipient resolution needs, without the whole Repository (the bundle stays under budget).
+const ctx = createContext(dynamodb, tableName);
+const repository = {
+  getApplication: (id: string) => getApplication(ctx, id),
+  getTask: (applicationId: string, taskId: string) => getTask(ctx, applicationId, taskId),
+};
 const store = new NotificationStore(dynamodb, tableName);
 const source = repositorySource(repository, store);
 
@@ -34,6 +40,16 @@ export function zoneTopicArns(raw: string | undefined): Map<string, string> {
     throw new Error('ZONE_TOPIC_ARNS must be a JSON object of zone id → SNS topic ARN');
   }
   return new Map(Object.entries(parsed).map(([zone, arn]) => [zone, String(arn)]));
+}
+
+/**
+ * One JSON line per record. Not powertools' Logger: its ~20 KiB would take this bundle over the 400 KiB
+ * budget, and a queue consumer needs no more than this.
+ */
+function log(level: 'INFO' | 'ERROR', message: string, fields: Record<string, unknown>): void {
+  const line = JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields });
+  if (level === 'ERROR') console.error(line);
+  else console.info(line);
 }
 
 const arns = zoneTopicArns(process.env.ZONE_TOPIC_ARNS);
@@ -64,7 +80,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     try {
       const domainEvent = parseDomainEvent(JSON.parse(record.body));
       const result = await notifyEvent(domainEvent, { store, source, topics });
-      logger.info('notified', {
+      log('INFO', 'notified', {
         messageId: record.messageId,
         event: domainEvent.name,
         eventId: domainEvent.detail.eventId,
@@ -75,7 +91,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         published: result.published,
       });
     } catch (error) {
-      logger.error('notification failed', { messageId: record.messageId, error: error as Error });
+      log('ERROR', 'notification failed', {
+        messageId: record.messageId,
+        error: { name: (error as Error).name, message: (error as Error).message },
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -4,6 +4,7 @@
  * A new route is one entry here, one handler file and one `api.addRoute(...)` line in the stack.
  */
 import { APPLICATION_ROUTES } from './applications.ts';
+import { NOTIFICATION_ROUTES } from './notifications.ts';
 import { OFFICIAL_ROUTES } from './officials.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 import {
@@ -81,4 +82,5 @@ export const ROUTES: readonly RouteSpec[] = [
   listTasks,
   ...APPLICATION_ROUTES,
   ...OFFICIAL_ROUTES,
+  ...NOTIFICATION_ROUTES,
 ];
