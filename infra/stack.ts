@@ -2,7 +2,6 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { loadCatalog } from '../shared/catalog/index.ts';
 import * as inApp from '../shared/http/notifications.ts';
-import * as inApp from '../shared/http/notifications.ts';
 import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
 import { addApplicationRoutes } from './constructs/application-routes.ts';
@@ -45,8 +44,6 @@ export class OnboardingStack extends Stack {
       entry: 'functions/notifications/mark-read.ts',
       table: 'write',
     });
-    this.api.addRoute(inApp.listNotifications, { entry: 'functions/notifications/list.ts', table: 'read' });
-    this.api.addRoute(inApp.markNotificationRead, { entry: 'functions/notifications/mark-read.ts', table: 'write' });
     this.events = new WorkflowEventBus(this, 'Events');
     this.workflow = new OnboardingWorkflow(this, 'Workflow', {
       table: this.data.table,
