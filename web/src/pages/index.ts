@@ -6,6 +6,7 @@ import type { Page } from '../router.ts';
 import { page as application } from './investor/application.ts';
 import { page as apply } from './investor/apply.ts';
 import { page as myApplications } from './investor/mine.ts';
+import { page as manage } from './manager/zone.ts';
 import { page as inbox } from './official/inbox.ts';
 import { page as task } from './official/task.ts';
 import { page as catalog } from './public/catalog.ts';
@@ -22,4 +23,5 @@ export const PAGES: readonly Page[] = [
   application,
   inbox,
   task,
+  manage,
 ];
