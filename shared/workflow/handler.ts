@@ -25,15 +25,36 @@ export function workflowDeps(): WorkflowDeps {
   return deps;
 }
 
+/**
+ * The correlation keys of a task's input, read before it is parsed so that even the line reporting a bad
+ * input carries them (`unknown` when the input lacks one: a key of the previous invocation never leaks).
+ */
+export function correlationKeys(event: unknown): { applicationId: string; executionName: string } {
+  const fields = (event !== null && typeof event === 'object' ? event : {}) as Record<string, unknown>;
+  const text = (value: unknown) =>
+    typeof value === 'string' && value.length > 0 ? value.slice(0, 200) : 'unknown';
+  return { applicationId: text(fields.applicationId), executionName: text(fields.executionName) };
+}
+
+/**
+ * A workflow task: `taskHandler` plus the application id and the execution name on every log line of the
+ * invocation, from its first to the failure that ends it (logged at warn with the error: many are the
+ * workflow's own outcomes, such as Application.Rejected ending a stage, and the state machine decides).
+ */
 export function workflowTask<S extends z.ZodType, R>(
   schema: S,
   fn: (input: z.infer<S>, deps: WorkflowDeps, context: Context) => Promise<R>,
 ) {
   return taskHandler(schema, async (input, context) => {
-    const { applicationId, executionName } = input as { applicationId?: unknown; executionName?: unknown };
-    logger.appendKeys({ applicationId: String(applicationId), executionName: String(executionName) });
     const result = await fn(input, workflowDeps(), context);
     logger.info('step done');
     return result;
-  });
+  })
+    .before((request) => {
+      logger.appendKeys(correlationKeys(request.event));
+    })
+    .onError((request) => {
+      // Runs before the logger's own onError (middy unwinds in reverse), so the keys are still there.
+      logger.warn('step failed', request.error as Error);
+    });
 }
