@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
+import { median } from './stats.ts';
 
 const RUNS = 7;
 
@@ -23,11 +24,6 @@ interface FunctionResource {
     Environment?: { Variables?: Record<string, unknown> };
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 /** Milliseconds to import `file` in a fresh node process (module evaluation included). */
 function coldImport(file: string, env: Record<string, string>, nodeOptions: string): number {

@@ -21,6 +21,7 @@ import type { Catalog, Plot, Zone } from '#shared/catalog/schema.ts';
 import type { Enquiry } from '#shared/enquiry/schema.ts';
 import { type MatchResult, matchSites } from '#shared/matching/match-sites.ts';
 import { Repository } from '#shared/repository/index.ts';
+import { timeAsync, timeSync } from './stats.ts';
 
 const SIZES = [1_000, 10_000, 100_000];
 const DAY_MS = 86_400_000;
@@ -95,36 +96,7 @@ const broad: Enquiry = {
 };
 const impossible: Enquiry = { ...broad, landAreaHa: 1_500 };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
-}
-
-function time(fn: () => unknown, iterations: number): { median: number; p99: number } {
-  for (let i = 0; i < Math.min(20, iterations); i++) fn();
-  const ms: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
-}
-
-async function timeAsync(
-  fn: () => Promise<unknown>,
-  iterations: number,
-): Promise<{ median: number; p99: number }> {
-  for (let i = 0; i < 10; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
-}
+const time = (fn: () => unknown, iterations: number) => timeSync(fn, iterations, Math.min(20, iterations));
 
 /** The MatchSites handler module on DynamoDB Local with the seeded catalog, calls counted per invocation. */
 async function handlerOnDynamoDbLocal(): Promise<void> {

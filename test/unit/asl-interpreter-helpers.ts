@@ -147,3 +147,78 @@ export const lambda = (functionName: string, extra: Record<string, unknown> = {}
   Parameters: { FunctionName: functionName, 'Payload.$': '$' },
   ...extra,
 });
+
+/**
+ * The crash-at-every-write fixture shared by the replay tests on the memory journal
+ * (asl-interpreter-replay) and on DynamoDB Local (sfn-journal-replay): a UUID, a Parallel with a Map of
+ * Lambda tasks and Waits beside a task-token wait that is busy once, a Choice and a Fail.
+ */
+export const REPLAY_DEFINITION = {
+  StartAt: 'Prepare',
+  States: {
+    Prepare: { Type: 'Pass', Parameters: { 'items.$': '$.items', 'id.$': 'States.UUID()' }, Next: 'Fan' },
+    Fan: {
+      Type: 'Parallel',
+      Branches: [
+        {
+          StartAt: 'Each',
+          States: {
+            Each: {
+              Type: 'Map',
+              ItemsPath: '$.items',
+              MaxConcurrency: 2,
+              ItemProcessor: {
+                StartAt: 'Double',
+                States: {
+                  Double: lambda('double', { OutputPath: '$.Payload', Next: 'Breathe' }),
+                  Breathe: { Type: 'Wait', Seconds: 5, End: true },
+                },
+              },
+              End: true,
+            },
+          },
+        },
+        {
+          StartAt: 'Approve',
+          States: {
+            Approve: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'approve', 'token.$': '$$.Task.Token' },
+              Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 3 }],
+              Next: 'Decide',
+            },
+            Decide: {
+              Type: 'Choice',
+              Choices: [{ Variable: '$.approved', BooleanEquals: true, Next: 'Yes' }],
+              Default: 'No',
+            },
+            Yes: { Type: 'Pass', Result: 'approved', End: true },
+            No: { Type: 'Fail', Error: 'Rejected' },
+          },
+        },
+      ],
+      ResultSelector: { 'doubled.$': '$[0]', 'decision.$': '$[1]' },
+      ResultPath: '$.result',
+      Next: 'Done',
+    },
+    Done: { Type: 'Succeed' },
+  },
+};
+export const REPLAY_INPUT = { items: [1, 2, 3] };
+
+/** Deterministic tasks: `approve` is busy on its first attempt, and sends its token's answer once. */
+export function replayInvoker(sent: Set<string>): FakeInvoker {
+  return new FakeInvoker({
+    double: (task) => ({ Payload: (task.payload as { Payload: number }).Payload * 2 }),
+    approve: async (task) => {
+      if (!task.stepKey.includes('@')) throw new StatesError('Busy', 'try later');
+      await task.memo('lambda-invoked', () => {
+        if (sent.has(task.taskToken as string)) throw new Error('the Lambda was invoked twice');
+        sent.add(task.taskToken as string);
+        return true;
+      });
+      return { approved: true };
+    },
+  });
+}

@@ -11,6 +11,9 @@ import { StatesError } from '#local/sfn/contracts.ts';
 import {
   FakeInvoker,
   lambda,
+  REPLAY_DEFINITION,
+  REPLAY_INPUT,
+  replayInvoker,
   run,
   type Started,
   settle,
@@ -320,75 +323,9 @@ class RecordingJournal extends MemoryJournal {
 }
 
 describe('a crash after any journal write', () => {
-  const definition = {
-    StartAt: 'Prepare',
-    States: {
-      Prepare: { Type: 'Pass', Parameters: { 'items.$': '$.items', 'id.$': 'States.UUID()' }, Next: 'Fan' },
-      Fan: {
-        Type: 'Parallel',
-        Branches: [
-          {
-            StartAt: 'Each',
-            States: {
-              Each: {
-                Type: 'Map',
-                ItemsPath: '$.items',
-                MaxConcurrency: 2,
-                ItemProcessor: {
-                  StartAt: 'Double',
-                  States: {
-                    Double: lambda('double', { OutputPath: '$.Payload', Next: 'Breathe' }),
-                    Breathe: { Type: 'Wait', Seconds: 5, End: true },
-                  },
-                },
-                End: true,
-              },
-            },
-          },
-          {
-            StartAt: 'Approve',
-            States: {
-              Approve: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'approve', 'token.$': '$$.Task.Token' },
-                Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 3 }],
-                Next: 'Decide',
-              },
-              Decide: {
-                Type: 'Choice',
-                Choices: [{ Variable: '$.approved', BooleanEquals: true, Next: 'Yes' }],
-                Default: 'No',
-              },
-              Yes: { Type: 'Pass', Result: 'approved', End: true },
-              No: { Type: 'Fail', Error: 'Rejected' },
-            },
-          },
-        ],
-        ResultSelector: { 'doubled.$': '$[0]', 'decision.$': '$[1]' },
-        ResultPath: '$.result',
-        Next: 'Done',
-      },
-      Done: { Type: 'Succeed' },
-    },
-  };
-  const input = { items: [1, 2, 3] };
-
-  /** Deterministic tasks: `approve` is busy on its first attempt, and sends its token's answer once. */
-  function invoker(sent: Set<string>) {
-    return new FakeInvoker({
-      double: (task) => ({ Payload: (task.payload as { Payload: number }).Payload * 2 }),
-      approve: async (task) => {
-        if (!task.stepKey.includes('@')) throw new StatesError('Busy', 'try later');
-        await task.memo('lambda-invoked', () => {
-          if (sent.has(task.taskToken as string)) throw new Error('the Lambda was invoked twice');
-          sent.add(task.taskToken as string);
-          return true;
-        });
-        return { approved: true };
-      },
-    });
-  }
+  const definition = REPLAY_DEFINITION;
+  const input = REPLAY_INPUT;
+  const invoker = replayInvoker;
 
   it('resumes to the same output and history, never re-running a finished step', async () => {
     const journal = new RecordingJournal();
