@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { approvalTask } from '#shared/workflow/approval-handler.ts';
+import { approvalTask, powertoolsMetrics } from '#shared/workflow/approval-handler.ts';
 import { StageSchema, scheduleStage } from '#shared/workflow/approval-stage.ts';
 
 /**
@@ -18,4 +18,6 @@ export const handler = approvalTask(
   }),
   ({ executionName: _name, zoneId, ...input }, deps) =>
     scheduleStage(deps, { ...input, zoneId: zoneId ?? undefined }),
+  // Reminders, escalations and expiries are counted (the SLA metrics).
+  { metrics: powertoolsMetrics },
 );

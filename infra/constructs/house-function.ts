@@ -56,6 +56,7 @@ export class HouseFunction extends Construct {
         esbuildArgs: {
           '--conditions': 'module,node',
           '--alias:@aws-sdk/credential-provider-node': `${repoRoot}infra/constructs/lambda-credentials.ts`,
+          '--alias:@smithy/core/event-streams': `${repoRoot}infra/constructs/no-event-streams.ts`,
         },
         sourceMap: true,
         minify: true,

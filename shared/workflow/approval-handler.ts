@@ -29,11 +29,16 @@ export function powertoolsMetrics(): ApprovalMetrics {
   };
 }
 
+/**
+ * `options.metrics`: the counter for the functions that count (pass `powertoolsMetrics`); the others leave
+ * it out, and Powertools Metrics (about 10 KiB) out of their bundles with it.
+ */
 export function approvalTask<S extends z.ZodType, R>(
   schema: S,
   fn: (input: z.infer<S>, deps: ApprovalDeps, context: Context) => Promise<R>,
+  options: { metrics?: () => ApprovalMetrics } = {},
 ) {
   return workflowTask(schema, (input, deps, context) =>
-    fn(input, { ...deps, sfn, metrics: powertoolsMetrics() }, context),
+    fn(input, { ...deps, sfn, ...(options.metrics ? { metrics: options.metrics() } : {}) }, context),
   );
 }
