@@ -20,6 +20,7 @@ import {
 import { seedLocal } from './dynamodb/seed.ts';
 import { createTablesFromTemplate } from './dynamodb/tables.ts';
 import { describeLocalApi, localApiOptions } from './gateway/local-api.ts';
+import { localNotifications } from './gateway/notifications-stream.ts';
 import { type LocalGateway, startGateway } from './gateway/server.ts';
 import { type StepFunctionsService, startStepFunctions } from './sfn/index.ts';
 
@@ -114,6 +115,7 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
       dataDir: config.dataDir,
       lambda: stepFunctions.lambda,
     });
+    api.notifications = await localNotifications(client, tableName, api.issuer.demoUsers);
     const gateway = await startGateway(
       config.httpPort,
       async () => {

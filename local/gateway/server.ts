@@ -23,6 +23,7 @@ import { cognitoResources, LOCAL_ISSUER_PATH, localIssuerUrl } from '../auth/map
 import type { InvokeResult } from '../lambda/runtime.ts';
 import type { CfnTemplate, ResolvedTemplate } from '../template/template.ts';
 import { type Cors, type LocalHttpApi, readHttpApis, type Throttle } from './http-api.ts';
+import { type NotificationStreamOptions, serveNotificationStream } from './notifications-stream.ts';
 
 /** What `GET /health` reports about each part of the local cloud. */
 export type HealthReport = () => Promise<Record<string, unknown>>;
@@ -47,6 +48,8 @@ export interface GatewayApiOptions {
   issuer: LocalIssuer;
   /** Milliseconds clock for throttling; tests freeze it. */
   now?: () => number;
+  /** Serves `GET /notifications/stream` (Server-Sent Events) when set: `notifications-stream.ts`. */
+  notifications?: NotificationStreamOptions;
 }
 
 /** API Gateway's own limit on a request body (HTTP APIs: 10 MB); routes may set lower ones. */
@@ -451,6 +454,8 @@ export async function startGateway(
     }
     const current = served;
     (async () => {
+      const { issuer, notifications } = current.options;
+      if (await serveNotificationStream(current.api, issuer, notifications, req, res, requestUrl)) return;
       if (await serveLocalAuth(current, url, req, res, path)) return;
       await serveRoute(current, req, res, requestUrl);
     })().catch((error: unknown) => {
