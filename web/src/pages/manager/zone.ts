@@ -28,6 +28,9 @@ import { notificationsPanel } from './notifications.ts';
 
 const W = 800;
 const H = 480;
+/** What the last clearance update saved, shown once by the next render of the page. */
+let flash: string | undefined;
+
 const CLEARANCE = ['cleared', 'compensation_in_progress', 'not_started', 'disputed'] as const;
 
 /** The SVG patterns drawn over each category's fill (ids `pat-<pattern>`). */
@@ -229,12 +232,12 @@ export const page: Page = {
     );
 
     // The clearance form.
-    const status = h('p', {
-      class: 'form-status',
-      role: 'status',
-      'aria-live': 'polite',
-      id: 'clearance-status',
-    });
+    const status = h(
+      'p',
+      { class: 'form-status', role: 'status', 'aria-live': 'polite', id: 'clearance-status' },
+      flash ?? '',
+    );
+    flash = undefined;
     const errors = {
       plot: errSlot('cl-plot'),
       status: errSlot('cl-status'),
@@ -322,15 +325,9 @@ export const page: Page = {
               path: { id: zoneId, plotId: plotSelect.value },
               body,
             });
+            // The page re-renders with the new plot state; the fresh form announces what was saved.
+            flash = m.saved.replace('{plot}', result.plot.id).replace('{n}', String(result.woken.length));
             ctx.refresh();
-            // The page re-renders; the status is announced on the fresh form.
-            queueMicrotask(() => {
-              const fresh = document.getElementById('clearance-status');
-              if (fresh)
-                fresh.textContent = m.saved
-                  .replace('{plot}', result.plot.id)
-                  .replace('{n}', String(result.woken.length));
-            });
           } finally {
             save.disabled = false;
           }
