@@ -5,6 +5,7 @@ import * as inApp from '../shared/http/notifications.ts';
 import * as officials from '../shared/http/officials.ts';
 import * as routes from '../shared/http/routes.ts';
 import { addApplicationRoutes } from './constructs/application-routes.ts';
+import { WebConsole } from './constructs/console.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { WorkflowEventBus } from './constructs/event-bus.ts';
 import { HouseFunction } from './constructs/house-function.ts';
@@ -19,6 +20,7 @@ export class OnboardingStack extends Stack {
   readonly matchSites: HouseFunction;
   readonly identity: Identity;
   readonly api: HttpApiConstruct;
+  readonly console: WebConsole;
   readonly events: WorkflowEventBus;
   readonly workflow: OnboardingWorkflow;
   readonly notifications: Notifications;
@@ -34,6 +36,10 @@ export class OnboardingStack extends Stack {
     }).bindTable(this.data.table, 'read');
     this.identity = new Identity(this, 'Identity');
     this.api = new HttpApiConstruct(this, 'Api', { identity: this.identity, table: this.data.table });
+    this.console = new WebConsole(this, 'Console', {
+      apiUrl: this.api.url,
+      userPoolClientId: this.identity.client.userPoolClientId,
+    });
     this.api.addRoute(routes.listZones, { entry: 'functions/http/list-zones.ts', table: 'read' });
     this.api.addRoute(routes.getZone, { entry: 'functions/http/get-zone.ts', table: 'read' });
     this.api.addRoute(routes.getStats, { entry: 'functions/http/get-stats.ts', table: 'read' });

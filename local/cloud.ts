@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
+import { buildConsole } from '../web/build.ts';
 import type { LocalConfig } from './config.ts';
 import {
   localDynamoDbClient,
@@ -22,6 +23,7 @@ import { createTablesFromTemplate } from './dynamodb/tables.ts';
 import { describeLocalApi, localApiOptions } from './gateway/local-api.ts';
 import { localNotifications } from './gateway/notifications-stream.ts';
 import { type LocalGateway, startGateway } from './gateway/server.ts';
+import { staticSite } from './gateway/static.ts';
 import { type StepFunctionsService, startStepFunctions } from './sfn/index.ts';
 
 export interface LocalCloud {
@@ -116,6 +118,11 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
       lambda: stepFunctions.lambda,
     });
     api.notifications = await localNotifications(client, tableName, api.issuer.demoUsers);
+    // The web console, built for the local cloud (demo users on its sign-in page), on the same port.
+    const site = staticSite(buildConsole({ outDir: join(config.dataDir, 'console'), mode: 'local' }).outDir, {
+      apiUrl: '',
+      auth: { kind: 'local' },
+    });
     const gateway = await startGateway(
       config.httpPort,
       async () => {
@@ -127,8 +134,10 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
         };
       },
       api,
+      site,
     );
     cleanup.push(() => gateway.close());
+    log(`web console on ${gateway.url}/`);
     log(`HTTP API on ${gateway.url} (GET /health); ready in ${Date.now() - started} ms`);
     for (const line of describeLocalApi(gateway, api)) log(line);
     return { config, dynamodb, stepFunctions, gateway, tableNames, close: closeAll };

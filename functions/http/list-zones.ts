@@ -21,6 +21,9 @@ function summary(z: ZoneRecord) {
     filledShare: z.filledShare,
     projects: z.projects,
     registeredCapitalBnVnd: z.registeredCapitalBnVnd,
+    sectorFocus: z.sectorFocus,
+    utilities: z.utilities,
+    ...(z.sampleFields !== undefined ? { sampleFields: z.sampleFields } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import type { InvokeResult } from '../lambda/runtime.ts';
 import type { CfnTemplate, ResolvedTemplate } from '../template/template.ts';
 import { type Cors, type LocalHttpApi, readHttpApis, type Throttle } from './http-api.ts';
 import { type NotificationStreamOptions, serveNotificationStream } from './notifications-stream.ts';
+import type { StaticSite } from './static.ts';
 
 /** What `GET /health` reports about each part of the local cloud. */
 export type HealthReport = () => Promise<Record<string, unknown>>;
@@ -422,6 +423,8 @@ export async function startGateway(
   port: number,
   health: HealthReport,
   apiOptions?: GatewayApiOptions,
+  /** The web console's files (`local/gateway/static.ts`); API routes are matched first. */
+  site?: StaticSite,
 ): Promise<LocalGateway> {
   const url = `http://127.0.0.1:${port}`;
   let served: ServedApi | undefined;
@@ -446,6 +449,10 @@ export async function startGateway(
       health()
         .then((report) => send(res, 200, { status: 'ok', ...report }))
         .catch((err: unknown) => send(res, 503, { status: 'unavailable', detail: String(err) }));
+      return;
+    }
+    if (site?.handles(req.method, path) && !(served && matchRoute(served.api, req.method ?? 'GET', path))) {
+      site.serve(req, res, path);
       return;
     }
     if (!served) {

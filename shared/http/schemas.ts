@@ -76,6 +76,9 @@ export const ZoneSummarySchema = ZoneSchema.pick({
   filledShare: true,
   projects: true,
   registeredCapitalBnVnd: true,
+  sectorFocus: true,
+  utilities: true,
+  sampleFields: true,
 }).meta({ id: 'ZoneSummary' });
 
 export const ZoneListSchema = z.strictObject({ items: z.array(ZoneSummarySchema) });

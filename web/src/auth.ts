@@ -98,7 +98,8 @@ export class SignInError extends Error {
 /** Exchanges a user name and password for an access token; SignInError when they are refused. */
 export async function signIn(auth: AuthConfig, apiUrl: string, username: string, password: string) {
   let token: string | undefined;
-  if (auth.kind === 'local') {
+  // `__LOCAL__` is false in the AWS build: esbuild drops the local issuer's branch from it entirely.
+  if (__LOCAL__ && auth.kind === 'local') {
     const res = await fetch(`${apiUrl}/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -107,7 +108,7 @@ export async function signIn(auth: AuthConfig, apiUrl: string, username: string,
     if (res.status === 401 || res.status === 400) throw new SignInError('refused');
     if (!res.ok) throw new Error(`sign-in: HTTP ${res.status}`);
     token = ((await res.json()) as { accessToken?: string }).accessToken;
-  } else {
+  } else if (auth.kind === 'cognito') {
     const res = await fetch(`https://cognito-idp.${auth.region}.amazonaws.com/`, {
       method: 'POST',
       headers: {
@@ -125,7 +126,7 @@ export async function signIn(auth: AuthConfig, apiUrl: string, username: string,
     token = ((await res.json()) as { AuthenticationResult?: { AccessToken?: string } }).AuthenticationResult
       ?.AccessToken;
   }
-  if (!token) throw new Error('sign-in: no access token in the answer');
+  if (!token) throw new Error(`sign-in: no access token (${auth.kind} sign-in)`);
   const session = sessionFromToken(token);
   saveSession(session);
   return session;
