@@ -1,10 +1,133 @@
 /**
- * What the zone managers' handlers share: the zone scope check (a zone manager acts on the zones of their
- * token's `custom:zones`, an admin on any) and the plot as they see it.
+ * The zone managers' routes: a zone's plots, the clearance update that wakes the applications waiting on a
+ * plot, and the zone's holds. Contracts and what their handlers (`functions/http/zones/`) share: the zone
+ * scope check (a zone manager acts on the zones of their token's `custom:zones`, an admin on any) and the
+ * plot as they see it.
  */
+import * as z from 'zod';
+import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from '../catalog/schema.ts';
 import type { PlotRecord } from '../repository/index.ts';
 import type { Caller } from './auth.ts';
 import { ForbiddenError } from './errors.ts';
+import { defineRoute } from './route.ts';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const ZoneParams = z.strictObject({
+  id: IdSchema.meta({ description: 'Zone id, e.g. `kcn-dong-pho-moi`' }),
+});
+
+export const PlotParams = z.strictObject({
+  id: IdSchema.meta({ description: 'Zone id' }),
+  plotId: IdSchema.meta({ description: 'Plot id (of that zone)' }),
+});
+
+const note = text(1_000).optional().meta({ description: 'What the zone manager records with the update' });
+
+/** The clearance as `ClearanceSchema` has it (each status with its own fields), plus a note. */
+export const ClearanceBody = z
+  .strictObject({
+    status: z.enum(['cleared', 'compensation_in_progress', 'not_started', 'disputed']),
+    compensationPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .meta({ description: 'Required with compensation_in_progress' }),
+    expectedDate: IsoDateSchema.optional().meta({
+      description: 'When clearance is expected (required with compensation_in_progress)',
+    }),
+    note,
+  })
+  .superRefine((body, ctx) => {
+    const { note: _note, ...clearance } = body;
+    const parsed = ClearanceSchema.safeParse(clearance);
+    for (const issue of parsed.error?.issues ?? []) {
+      ctx.addIssue({
+        code: 'custom',
+        path: issue.path as PropertyKey[],
+        message: `${issue.message} (for status ${body.status})`,
+      });
+    }
+  })
+  .meta({ id: 'ClearanceUpdate' });
+
+export const PlotViewSchema = z
+  .looseObject({
+    id: z.string(),
+    zoneId: z.string(),
+    areaHa: z.number(),
+    status: PlotStatusSchema,
+    clearance: ClearanceSchema,
+    clearanceUpdatedAt: z.string().optional(),
+    readinessDate: IsoDateSchema,
+    holderApplicationId: z.string().optional(),
+    heldAt: z.string().optional(),
+    holdExpiresAt: z.string().optional(),
+    allocatedTo: z.string().optional(),
+    sample: z.literal(true),
+  })
+  .meta({ id: 'ManagedPlot' });
+
+export const PlotListQuery = z.strictObject({ status: PlotStatusSchema.optional() });
+
+export const HoldSchema = z
+  .strictObject({
+    plotId: z.string(),
+    areaHa: z.number(),
+    applicationId: z.string(),
+    investorName: z.string().optional(),
+    applicationStatus: z.string().optional(),
+    heldAt: z.string().optional(),
+    expiresAt: z.string().optional(),
+    expired: z.boolean().meta({ description: 'Past its expiry: another application may take the plot' }),
+  })
+  .meta({ id: 'Hold' });
+
+export const listZonePlots = defineRoute({
+  method: 'GET',
+  path: '/zones/{id}/plots',
+  operationId: 'listZonePlots',
+  summary: 'A zone manager’s plots: status, clearance, holder and hold expiry',
+  tags: ['zone-managers'],
+  auth: ['zone-manager'],
+  request: { path: ZoneParams, query: PlotListQuery },
+  ok: {
+    status: 200,
+    description: 'The zone’s plots (sample data), by status then id',
+    schema: z.strictObject({ zoneId: z.string(), items: z.array(PlotViewSchema) }),
+  },
+});
+
+export const updatePlotClearance = defineRoute({
+  method: 'PUT',
+  path: '/zones/{id}/plots/{plotId}/clearance',
+  operationId: 'updatePlotClearance',
+  summary: 'Record a plot’s land clearance; wakes the applications waiting on that plot',
+  tags: ['zone-managers'],
+  auth: ['zone-manager'],
+  request: { path: PlotParams, body: ClearanceBody },
+  ok: {
+    status: 200,
+    description: 'The plot as updated, and the applications woken',
+    schema: z.strictObject({ plot: PlotViewSchema, woken: z.array(z.string()) }),
+  },
+});
+
+export const listZoneHolds = defineRoute({
+  method: 'GET',
+  path: '/zones/{id}/holds',
+  operationId: 'listZoneHolds',
+  summary: 'The zone’s current plot holds: which application holds each plot, and until when',
+  tags: ['zone-managers'],
+  auth: ['zone-manager'],
+  request: { path: ZoneParams },
+  ok: {
+    status: 200,
+    description: 'The holds, by plot id',
+    schema: z.strictObject({ zoneId: z.string(), items: z.array(HoldSchema) }),
+  },
+});
 
 /** Throws ForbiddenError unless the caller is an admin or manages `zoneId`. */
 export function assertManagesZone(caller: Caller, zoneId: string): void {

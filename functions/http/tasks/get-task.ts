@@ -3,7 +3,7 @@ import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { actorOf, applicationOfTask, getTask, mayViewTask } from '#shared/http/officials.ts';
+import { actorOf, applicationOfTask, getTask, mayViewTask } from '#shared/http/tasks.ts';
 import { type ApplicationRecord, Repository } from '#shared/repository/index.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));

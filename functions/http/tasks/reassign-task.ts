@@ -2,7 +2,7 @@ import { dynamodb, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { actorOf, applicationOfTask, mayViewTask, reassignTask } from '#shared/http/officials.ts';
+import { actorOf, applicationOfTask, mayViewTask, reassignTask } from '#shared/http/tasks.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { reassignTask as reassign } from '#shared/workflow/reassign.ts';
 

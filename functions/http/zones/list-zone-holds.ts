@@ -2,8 +2,7 @@ import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { listZoneHolds } from '#shared/http/officials.ts';
-import { assertManagesZone } from '#shared/http/zone-manager.ts';
+import { assertManagesZone, listZoneHolds } from '#shared/http/zone-manager.ts';
 import { Repository } from '#shared/repository/index.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));

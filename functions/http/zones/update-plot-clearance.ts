@@ -3,8 +3,7 @@ import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { actorOf, updatePlotClearance } from '#shared/http/officials.ts';
-import { assertManagesZone, plotView } from '#shared/http/zone-manager.ts';
+import { assertManagesZone, plotView, updatePlotClearance } from '#shared/http/zone-manager.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { updatePlotClearance as update } from '#shared/workflow/clearance.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
@@ -29,7 +28,7 @@ export const handler = httpHandler(updatePlotClearance, async ({ path, body, cal
   const result = await update(deps, {
     plotId: path.plotId,
     clearance,
-    actor: actorOf(caller),
+    actor: { id: caller.username, roles: [...caller.roles], scopes: caller.zones },
     ...(note ? { note } : {}),
   });
   return { plot: plotView(result.plot), woken: result.woken };
