@@ -250,8 +250,8 @@ export const TEMPLATES: Record<string, Template> = {
   },
   ClearanceUpdated: (c) => ({
     title: c.t(
-      `Đã cập nhật giải phóng mặt bằng lô ${c.text('plotId')}`,
-      `Land clearance of plot ${c.text('plotId')} updated`,
+      `Đã cập nhật giải phóng mặt bằng lô ${c.text('plotId')} (hồ sơ ${c.ref})`,
+      `Land clearance of plot ${c.text('plotId')} updated (application ${c.ref})`,
     ),
     body: c.t(
       `Tình trạng mới: ${c.clearance(c.text('clearance'))}.${c.detail('woken') === true ? ` Hồ sơ ${c.ref} được xử lý tiếp.` : ''}`,

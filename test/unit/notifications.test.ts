@@ -1,0 +1,394 @@
+/**
+ * The notifier's pure parts (recipients, templates, event parsing) and its Lambda handler against mocked
+ * AWS clients (partial batch failures, the zone topic).
+ */
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { workingDaysLeft } from '#shared/calendar/statutory-clock.ts';
+import {
+  InvalidDomainEventError,
+  parseDomainEvent,
+  UnknownEventError,
+} from '#shared/notifications/notifier.ts';
+import { managedZones, type RecipientSource, resolveRecipients } from '#shared/notifications/recipients.ts';
+import { formatVietnamTime, renderMessage, TEMPLATES } from '#shared/notifications/templates.ts';
+import type { DomainEvent, Recipient, RecipientKind } from '#shared/notifications/types.ts';
+import { WORKFLOW_EVENTS } from '#shared/workflow/events.ts';
+
+const AT = '2026-03-02T03:00:00.000Z';
+const DUE = '2026-03-20T16:59:59.999Z';
+const APP = 'app-1';
+const INVESTOR = 'sub-investor';
+
+/** The directory of the table test: two managers of zone A, one of zone B, boards and officials. */
+const DIRECTORY: Record<string, Array<{ userId: string; locale?: string }>> = {
+  'zone-manager#kcn-a': [{ userId: 'mgr-a1' }, { userId: 'mgr-a2', locale: 'en' }],
+  'zone-manager#kcn-b': [{ userId: 'mgr-b1' }],
+  'zone-board-officer#kcn-a': [{ userId: 'board-a' }],
+  'zone-board-officer#kcn-b': [{ userId: 'board-b' }],
+  'environment-officer#kcn-a': [{ userId: 'env-a' }],
+  'environment-officer#kcn-b': [{ userId: 'env-b' }],
+  'provincial-officer#province': [{ userId: 'prov' }],
+  'provincial-officer#kcn-a': [{ userId: 'prov-a' }],
+};
+
+const source: RecipientSource = {
+  applicationInvestor: async (id) => (id === APP ? INVESTOR : undefined),
+  taskScope: async (_app, taskId) => (taskId.startsWith('env') ? 'kcn-a' : undefined),
+  members: async (role, scope) => DIRECTORY[`${role}#${scope}`] ?? [],
+  locale: async (userId) => (userId === INVESTOR ? 'vi' : undefined),
+};
+
+const base = (eventId: string, audience: Array<{ kind: string; id: string }>) => ({
+  eventId: `${APP}:${eventId}`,
+  applicationId: APP,
+  at: AT,
+  audience,
+});
+const investor = { kind: 'investor', id: INVESTOR };
+const managerA = { kind: 'zone-manager', id: 'kcn-a' };
+
+/** Every domain event a full journey emits (as the workflow builds them), with who must hear of it. */
+const JOURNEY: Array<
+  [name: string, detail: Record<string, unknown>, recipients: string[], topics: string[]]
+> = [
+  [
+    'ApplicationSubmitted',
+    { ...base('submitted', [investor]), investorId: INVESTOR, projectName: 'Nhà máy phân bón' },
+    [INVESTOR],
+    [],
+  ],
+  [
+    'RouteDecided',
+    {
+      ...base('route', [investor, { kind: 'role', id: 'provincial-officer' }]),
+      ruleSetId: 'law-143',
+      stages: ['environment', 'provincial'],
+      review: true,
+    },
+    [INVESTOR, 'prov'],
+    [],
+  ],
+  [
+    'SitesMatched',
+    { ...base('matched', [investor]), candidates: ['a-1', 'a-2'], totalEligible: 2 },
+    [INVESTOR],
+    [],
+  ],
+  [
+    'NoSiteFound',
+    {
+      ...base('no-site', [
+        investor,
+        { kind: 'zone-board', id: 'kcn-a' },
+        { kind: 'zone-board', id: 'kcn-b' },
+      ]),
+      summary: 'no plot',
+      zones: [],
+      attempt: 1,
+    },
+    [INVESTOR, 'board-a', 'board-b'],
+    [],
+  ],
+  [
+    'PlotHeld',
+    { ...base('held', [investor, managerA]), plotId: 'a-1', zoneId: 'kcn-a' },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'ClearanceBlocked',
+    {
+      ...base('blocked', [managerA, investor]),
+      plotId: 'a-1',
+      clearance: 'compensation_in_progress',
+      expectedDate: '2026-06-30',
+    },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'ClearanceUpdated',
+    { ...base('updated', [managerA]), plotId: 'a-1', clearance: 'cleared', woken: true },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'TaskCreated',
+    {
+      ...base('task', [{ kind: 'role', id: 'environment-officer' }]),
+      taskId: 'env@app-1',
+      stageId: 'environment',
+      role: 'environment-officer',
+      scope: 'kcn-a',
+      dueAt: DUE,
+      legalBasis: 'Decree 08/2022',
+    },
+    [INVESTOR, 'env-a'],
+    [],
+  ],
+  [
+    'TaskDueSoon',
+    {
+      ...base('due-soon', [{ kind: 'role', id: 'environment-officer' }]),
+      taskId: 'env@app-1',
+      role: 'environment-officer',
+      scope: 'kcn-a',
+      dueAt: DUE,
+    },
+    ['env-a'],
+    [],
+  ],
+  [
+    'TaskOverdue',
+    {
+      ...base('overdue', [
+        { kind: 'role', id: 'provincial-officer' },
+        { kind: 'role', id: 'environment-officer' },
+      ]),
+      taskId: 'env@app-1',
+      from: 'environment-officer',
+      to: 'provincial-officer',
+      dueAt: DUE,
+    },
+    ['prov-a', 'env-a'],
+    [],
+  ],
+  [
+    'InformationRequested',
+    { ...base('info', [investor]), taskId: 'env@app-1', requestedBy: 'env-a', questions: ['Công suất?'] },
+    [INVESTOR],
+    [],
+  ],
+  [
+    'InformationProvided',
+    { ...base('answered', [{ kind: 'role', id: 'environment-officer' }]), taskId: 'env@app-1', dueAt: DUE },
+    ['env-a'],
+    [],
+  ],
+  [
+    'DecisionMade',
+    {
+      ...base('decided', [{ kind: 'role', id: 'environment-officer' }]),
+      taskId: 'env@app-1',
+      stageId: 'environment',
+      outcome: 'approved',
+      decidedBy: 'env-a',
+    },
+    [INVESTOR, 'env-a'],
+    [],
+  ],
+  [
+    'ApplicationApproved',
+    { ...base('approved', [investor, managerA]), stages: 2 },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'PlotAllocated',
+    {
+      ...base('allocated', [investor, managerA]),
+      plotId: 'a-1',
+      zoneId: 'kcn-a',
+      certificateReference: 'IRC-1',
+    },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'ApplicationRejected',
+    { ...base('rejected', [investor, managerA]), reasons: 'không phù hợp quy hoạch' },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'ApplicationWithdrawn',
+    { ...base('withdrawn', [investor, managerA]), reason: 'đổi kế hoạch' },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'PlotReleased',
+    { ...base('released', [managerA]), plotId: 'a-1', zoneId: 'kcn-a', why: 'withdrawn' },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+];
+
+const envelope = (name: string, detail: Record<string, unknown>) => ({
+  source: 'laocai.onboarding',
+  'detail-type': name,
+  detail,
+});
+
+describe('event → recipients → channels for every event of a full journey', () => {
+  it.each(JOURNEY)('%s', async (name, detail, expected, topics) => {
+    // Schemas renamed by the plumbing work are accepted under either name.
+    const event = parseDomainEvent(envelope(name, detail));
+    const recipients = await resolveRecipients(event, source);
+    expect(recipients.map((r) => r.userId)).toEqual(expected);
+    expect(managedZones(event)).toEqual(topics);
+    for (const r of recipients) {
+      const m = renderMessage(event, r);
+      expect(m.title).toContain(APP);
+      expect(m.title.length + m.body.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('covers every event the workflow declares with a template', () => {
+    expect(Object.keys(WORKFLOW_EVENTS).filter((n) => !TEMPLATES[n])).toEqual([]);
+  });
+});
+
+describe('templates', () => {
+  const event: DomainEvent = parseDomainEvent(envelope(JOURNEY[7]?.[0] ?? '', JOURNEY[7]?.[1] ?? {}));
+  const official: Recipient = {
+    userId: 'env-a',
+    kind: 'official',
+    locale: 'vi',
+    role: 'environment-officer',
+    scope: 'kcn-a',
+  };
+
+  it('writes Vietnamese with diacritics and English, the due date in Vietnam time with working days left', () => {
+    const vi = renderMessage(event, official);
+    const en = renderMessage(event, { ...official, locale: 'en' });
+    expect(vi.title).toBe(`Nhiệm vụ mới: thẩm định hồ sơ ${APP}`);
+    expect(vi.action).toBe(
+      'Xem xét và quyết định (chấp thuận, từ chối hoặc yêu cầu bổ sung) trước 23:59 ngày 20/03/2026 (giờ Việt Nam), còn 14 ngày làm việc.',
+    );
+    expect(en.action).toBe(
+      'Review and decide (approve, reject or request information) before 20 Mar 2026, 23:59 (Vietnam time), 14 working days left.',
+    );
+    expect(vi.dueAt).toBe(DUE);
+    expect(vi.workingDaysLeft).toBe(workingDaysLeft(AT, DUE));
+  });
+
+  it('counts working days as the statutory clock does, for any event time before the due date', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 * 86_400 }), (secondsBefore) => {
+        const at = new Date(Date.parse(DUE) - secondsBefore * 1000).toISOString();
+        const e = { ...event, detail: { ...event.detail, at } };
+        const m = renderMessage(e, official);
+        expect(m.workingDaysLeft).toBe(workingDaysLeft(at, DUE));
+        expect(m.action).toContain(formatVietnamTime(DUE, 'vi'));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('renders every event for every kind of recipient in both languages', () => {
+    const kinds: RecipientKind[] = ['investor', 'zone-manager', 'zone-board', 'official'];
+    for (const [name, detail] of JOURNEY) {
+      const e = parseDomainEvent(envelope(name, detail));
+      for (const kind of kinds) {
+        for (const locale of ['vi', 'en'] as const) {
+          const m = renderMessage(e, { userId: 'x', kind, locale, role: 'provincial-officer' });
+          expect(m.title, `${name} ${kind} ${locale}`).not.toMatch(/undefined|\[object/);
+          expect(m.body, `${name} ${kind} ${locale}`).not.toMatch(/undefined|\[object/);
+        }
+      }
+    }
+  });
+});
+
+describe('parseDomainEvent', () => {
+  it('names the failing field of a malformed detail', () => {
+    expect(() => parseDomainEvent(envelope('PlotHeld', { ...base('x', []), plotId: 'a-1' }))).toThrow(
+      InvalidDomainEventError,
+    );
+    expect(() => parseDomainEvent(envelope('PlotHeld', { ...base('x', []), plotId: 'a-1' }))).toThrow(
+      /PlotHeld: detail\.zoneId/,
+    );
+  });
+  it('refuses another source and an unknown event', () => {
+    expect(() => parseDomainEvent({ ...envelope('PlotHeld', {}), source: 'evil' })).toThrow(/source/);
+    expect(() => parseDomainEvent(envelope('SomethingElse', base('x', [])))).toThrow(UnknownEventError);
+  });
+});
+
+describe('notify handler (mocked AWS)', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const sns = mockClient(SNSClient);
+  let handler: (e: SQSEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+
+  beforeAll(async () => {
+    vi.stubEnv('TABLE_NAME', 'table');
+    vi.stubEnv('AWS_REGION', 'ap-southeast-1');
+    vi.stubEnv(
+      'ZONE_TOPIC_ARNS',
+      JSON.stringify({ 'kcn-a': 'arn:aws:sns:ap-southeast-1:1:laocai-zone-kcn-a' }),
+    );
+    ({ handler } = await import('#functions/notifications/notify.ts'));
+  });
+  afterEach(() => {
+    ddb.reset();
+    sns.reset();
+  });
+
+  const record = (id: string, body: unknown) => ({ messageId: id, body: JSON.stringify(body) });
+  const sqs = (...records: Array<{ messageId: string; body: string }>) =>
+    ({ Records: records }) as unknown as SQSEvent;
+
+  it('stores for each recipient, publishes to the zone topic once, and reports only the failed records', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
+    });
+    ddb.on(TransactWriteCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const [name, detail] = JOURNEY[4] ?? ['', {}];
+    const out = await handler(
+      sqs(record('ok', envelope(name, detail)), record('bad', { source: 'laocai.onboarding' }), {
+        messageId: 'not-json',
+        body: '{',
+      }),
+    );
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'not-json' }]);
+    // Investor (no application record: the audience's id) and one zone manager: two transactions.
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    const published = sns.commandCalls(PublishCommand);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.args[0].input.TopicArn).toBe('arn:aws:sns:ap-southeast-1:1:laocai-zone-kcn-a');
+    expect(published[0]?.args[0].input.Message).toContain('Lô a-1 được giữ cho hồ sơ app-1');
+    expect(published[0]?.args[0].input.Message).toContain('Plot a-1 held by application app-1');
+  });
+
+  it('fails the record whose store write fails, so the queue redelivers it', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'InternalServerError' }));
+    const [name, detail] = JOURNEY[0] ?? ['', {}];
+    const [name2, detail2] = JOURNEY[2] ?? ['', {}];
+    const out = await handler(
+      sqs(record('a', envelope(name, detail)), record('b', envelope(name2, detail2))),
+    );
+    expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('skips a topic already published for this event (its delivery marker exists)', async () => {
+    ddb
+      .on(GetCommand)
+      .callsFake((input: { Key: { pk: string } }) =>
+        input.Key.pk.startsWith('DELIVERY#') ? { Item: { pk: input.Key.pk, sk: 'x' } } : {},
+      );
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(TransactWriteCommand).resolves({});
+    const [name, detail] = JOURNEY[4] ?? ['', {}];
+    const out = await handler(sqs(record('ok', envelope(name, detail))));
+    expect(out.batchItemFailures).toEqual([]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+});
