@@ -341,6 +341,7 @@ describe('fuzzing every path parameter, query string and body of the routes (pro
   it('always answers a 4xx problem, never a 5xx, and writes nothing', async () => {
     const before = await h.snapshot();
     const officerToken = await h.token('officer-zone-board');
+    const investorToken = await h.token('investor-an');
     const text = fc.string({ maxLength: 40 });
     const query = fc.dictionary(
       fc.constantFrom('kind', 'status', 'role', 'scope', 'limit', 'cursor', 'x', ''),
@@ -348,7 +349,16 @@ describe('fuzzing every path parameter, query string and body of the routes (pro
       { maxKeys: 4 },
     );
     const request = fc.record({
-      route: fc.constantFrom('/zones', '/zones/{id}', '/stats', '/openapi.json', '/tasks'),
+      route: fc.constantFrom(
+        '/zones',
+        '/zones/{id}',
+        '/stats',
+        '/openapi.json',
+        '/tasks',
+        '/applications',
+        '/applications/{id}',
+        '/applications/{id}/timeline',
+      ),
       id: text,
       query,
       body: fc.option(fc.oneof(fc.json(), text), { nil: undefined }),
@@ -358,7 +368,11 @@ describe('fuzzing every path parameter, query string and body of the routes (pro
         const qs = new URLSearchParams(query).toString();
         const path = route.replace('{id}', encodeURIComponent(id) || '%20') + (qs ? `?${qs}` : '');
         const headers: Record<string, string> =
-          route === '/tasks' ? { authorization: `Bearer ${officerToken}` } : {};
+          route === '/tasks'
+            ? { authorization: `Bearer ${officerToken}` }
+            : route.startsWith('/applications')
+              ? { authorization: `Bearer ${investorToken}` }
+              : {};
         const res =
           body === undefined
             ? await fetch(`${h.gateway.url}${path}`, { headers })
