@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import { timeAsync } from './stats.ts';
 
 /** Twelve states: Pass, Choice, Parallel (2 branches), Map (1 state per item), Pass, Choice, Pass, Pass, Succeed. */
 const TWELVE = {
@@ -131,16 +132,8 @@ async function twelvePerSecond(runner: Runner, concurrency: number, total: numbe
 }
 
 async function latency(runner: Runner, runs: number): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 5; i++) await runner.run(TWELVE, TWELVE_INPUT); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await runner.run(TWELVE, TWELVE_INPUT);
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(times.length * q))] ?? 0;
-  return { p50: at(0.5), p99: at(0.99) };
+  const { median, p99 } = await timeAsync(() => runner.run(TWELVE, TWELVE_INPUT), runs, 5);
+  return { p50: median, p99 };
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });

@@ -11,11 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { runExecution } from '#local/sfn/asl/interpreter.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
-import { type RunOutcome, StatesError } from '#local/sfn/contracts.ts';
+import type { RunOutcome } from '#local/sfn/contracts.ts';
 import { DynamoStore, engineTableNames } from '#local/sfn/runtime/dynamo-store.ts';
 import { decodeJournal, queryJournal } from '#local/sfn/runtime/journal.ts';
 import type { StoredJournal } from '#local/sfn/runtime/store.ts';
-import { contextFor, FakeInvoker, lambda } from '../unit/asl-interpreter-helpers.ts';
+import {
+  contextFor,
+  type FakeInvoker,
+  REPLAY_DEFINITION,
+  REPLAY_INPUT,
+  replayInvoker,
+} from '../unit/asl-interpreter-helpers.ts';
 
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -49,75 +55,9 @@ afterAll(async () => {
   await ddb?.stop();
 });
 
-const definition = {
-  StartAt: 'Prepare',
-  States: {
-    Prepare: { Type: 'Pass', Parameters: { 'items.$': '$.items', 'id.$': 'States.UUID()' }, Next: 'Fan' },
-    Fan: {
-      Type: 'Parallel',
-      Branches: [
-        {
-          StartAt: 'Each',
-          States: {
-            Each: {
-              Type: 'Map',
-              ItemsPath: '$.items',
-              MaxConcurrency: 2,
-              ItemProcessor: {
-                StartAt: 'Double',
-                States: {
-                  Double: lambda('double', { OutputPath: '$.Payload', Next: 'Breathe' }),
-                  Breathe: { Type: 'Wait', Seconds: 5, End: true },
-                },
-              },
-              End: true,
-            },
-          },
-        },
-        {
-          StartAt: 'Approve',
-          States: {
-            Approve: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-              Parameters: { FunctionName: 'approve', 'token.$': '$$.Task.Token' },
-              Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 3 }],
-              Next: 'Decide',
-            },
-            Decide: {
-              Type: 'Choice',
-              Choices: [{ Variable: '$.approved', BooleanEquals: true, Next: 'Yes' }],
-              Default: 'No',
-            },
-            Yes: { Type: 'Pass', Result: 'approved', End: true },
-            No: { Type: 'Fail', Error: 'Rejected' },
-          },
-        },
-      ],
-      ResultSelector: { 'doubled.$': '$[0]', 'decision.$': '$[1]' },
-      ResultPath: '$.result',
-      Next: 'Done',
-    },
-    Done: { Type: 'Succeed' },
-  },
-};
-const input = { items: [1, 2, 3] };
-
-function invoker() {
-  const sent = new Set<string>();
-  return new FakeInvoker({
-    double: (task) => ({ Payload: (task.payload as { Payload: number }).Payload * 2 }),
-    approve: async (task) => {
-      if (!task.stepKey.includes('@')) throw new StatesError('Busy', 'try later');
-      await task.memo('lambda-invoked', () => {
-        if (sent.has(task.taskToken as string)) throw new Error('the Lambda was invoked twice');
-        sent.add(task.taskToken as string);
-        return true;
-      });
-      return { approved: true };
-    },
-  });
-}
+const definition = REPLAY_DEFINITION;
+const input = REPLAY_INPUT;
+const invoker = () => replayInvoker(new Set<string>());
 
 async function newExecution(name: string): Promise<string> {
   const executionArn = `arn:aws:states:ap-southeast-1:000000000000:execution:replay:${name}`;

@@ -24,6 +24,7 @@ import type {
   ExecutionRecord,
   StateMachineRecord,
   StoredJournal,
+  UnwrittenEntries,
 } from './store.ts';
 
 export type ValidateDefinition = (definition: unknown, invoker?: ResourceInvoker) => string[];
@@ -145,9 +146,20 @@ export class ExecutionEngine {
   private readonly probes = new Map<string, Promise<void>>();
   /** How many times in a row each execution paused: the wait before its next resume grows with it. */
   private readonly pauses = new Map<string, number>();
+  /**
+   * What each paused execution had recorded and could not store (a task's result among them): its
+   * resume here writes it instead of running the task again. Dropped if another engine took it over.
+   */
+  private readonly carries = new Map<string, UnwrittenEntries>();
   private readonly shutdown = new AbortController();
   /** Executions being started here (created, not yet launched): the sweep must not take them too. */
   private readonly starting = new Set<string>();
+  /**
+   * State machines read recently, by ARN: StartExecution does not read the same item again for every
+   * execution. This engine's own changes (create, upsert, delete) replace or drop an entry at once; a
+   * change made by another engine on the same store is seen within MACHINE_CACHE_MS.
+   */
+  private readonly machines = new Map<string, { record: StateMachineRecord; readAt: number }>();
   /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
   private readonly tokens = new PageTokens();
 
@@ -226,6 +238,7 @@ export class ExecutionEngine {
       type,
       creationDate: this.options.clock.now(),
     };
+    this.machines.delete(record.stateMachineArn);
     if (!(await this.store.createStateMachine(record))) {
       const existing = await this.store.getStateMachine(record.stateMachineArn);
       // AWS answers an identical CreateStateMachine with the existing machine.
@@ -251,6 +264,7 @@ export class ExecutionEngine {
     const existing = await this.store.getStateMachine(arn);
     if (existing && (existing.definition !== definition || existing.roleArn !== roleArn)) {
       this.parseDefinition(definition);
+      this.machines.delete(arn);
       await this.store.deleteStateMachine(arn);
     }
     return this.createStateMachine({ name, definition, roleArn, type });
@@ -258,8 +272,14 @@ export class ExecutionEngine {
 
   private async requireStateMachine(arnValue: unknown, field = 'stateMachineArn') {
     const arn = this.checkArn(arnValue, 'stateMachine', field);
+    const cached = this.machines.get(arn);
+    if (cached && Date.now() - cached.readAt < MACHINE_CACHE_MS) return cached.record;
     const record = await this.store.getStateMachine(arn);
-    if (!record) throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    if (!record) {
+      this.machines.delete(arn);
+      throw new SfnApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    }
+    this.machines.set(arn, { record, readAt: Date.now() });
     return record;
   }
 
@@ -294,7 +314,9 @@ export class ExecutionEngine {
 
   async deleteStateMachine(request: Record<string, unknown>) {
     const arn = this.checkArn(request.stateMachineArn, 'stateMachine', 'stateMachineArn');
+    this.machines.delete(arn);
     await this.store.deleteStateMachine(arn);
+    this.machines.delete(arn);
     return {};
   }
 
@@ -365,11 +387,18 @@ export class ExecutionEngine {
    * ExecutionStarted (idempotent: a resume after a crash right after the record was created still gets
    * it). The event rides in the journal's first durable write.
    */
-  private async openWithStartedEvent(record: ExecutionRecord, fresh = false): Promise<StoredJournal> {
+  private async openWithStartedEvent(
+    record: ExecutionRecord,
+    fresh = false,
+    carry?: UnwrittenEntries,
+  ): Promise<StoredJournal> {
     const arn = record.executionArn;
     const journal = await this.store.openJournal(arn, {
       owner: this.owner,
       fresh,
+      // Within the lease: the run pauses before another engine could take the execution over.
+      retryForMs: this.leaseMs / 2,
+      ...(carry ? { carry } : {}),
       onBroken: (error) => {
         const run = this.running.get(arn);
         if (run?.journal !== journal) return;
@@ -413,7 +442,17 @@ export class ExecutionEngine {
     if (!free) return false;
     if (!(await this.store.takeLease(arn, this.owner, now + this.leaseMs, holder))) return false;
     if (this.running.has(arn)) return false;
-    const journal = await this.openWithStartedEvent(record);
+    // The lease went from this engine to this engine: nobody wrote the journal meanwhile, so what this
+    // engine recorded and could not store is still the continuation of what is stored.
+    const carry = holder === this.owner ? this.carries.get(arn) : undefined;
+    this.carries.delete(arn);
+    let journal: StoredJournal;
+    try {
+      journal = await this.openWithStartedEvent(record, false, carry);
+    } catch (error) {
+      if (carry) this.carries.set(arn, carry);
+      throw error;
+    }
     if (this.closing || this.running.has(arn)) {
       journal.close();
       return false;
@@ -432,7 +471,9 @@ export class ExecutionEngine {
     const worker = async () => {
       while (next < running.length) {
         const record = running[next++];
-        if (!record || this.running.has(record.executionArn)) continue;
+        // A paused execution is resumed by its own probe (which carries what its journal could not store).
+        if (!record || this.running.has(record.executionArn) || this.probes.has(record.executionArn))
+          continue;
         try {
           if (await this.resume(record)) resumed++;
         } catch (err) {
@@ -585,7 +626,7 @@ export class ExecutionEngine {
       } else if (reason instanceof JournalFailure || reason instanceof ExecutionPaused) {
         // A store error is never the execution's failure: it stays RUNNING and resumes here once the
         // store answers again.
-        this.park(arn, reason);
+        this.park(arn, reason, journal);
       } else {
         // The interpreter itself failed: report it as the execution's failure rather than hang RUNNING.
         const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -606,8 +647,9 @@ export class ExecutionEngine {
       // False when a stop (or another engine) recorded the outcome first: history and status agree either way.
       await journal.finish(end.event, end.patch);
       this.pauses.delete(arn);
+      this.carries.delete(arn);
     } catch (error) {
-      if (!this.closing) this.park(arn, error);
+      if (!this.closing) this.park(arn, error, journal);
     }
   }
 
@@ -616,7 +658,7 @@ export class ExecutionEngine {
    * again, resumes here from what its journal holds (probing with backoff). If the store stays down
    * past the probes, the periodic sweep or the next start resumes it.
    */
-  private park(arn: string, reason: unknown): void {
+  private park(arn: string, reason: unknown, journal: StoredJournal): void {
     const message = reason instanceof Error ? reason.message : String(reason);
     console.error(
       `local Step Functions: execution ${arn} paused (${message}); it resumes once the store answers`,
@@ -636,6 +678,10 @@ export class ExecutionEngine {
       // Let the driver finish unwinding first, so the resume starts from a clean slate; then back off
       // (longer after each pause in a row) before probing the store.
       await this.running.get(arn)?.done.catch(() => {});
+      // Then let its journal's last write settle: what it still lacks is carried into the resume.
+      await journal.quiesce();
+      const unwritten = journal.unwritten();
+      if (unwritten) this.carries.set(arn, unwritten);
       await sleep(100 + backoffDelay(pauses, { baseDelayMs: 200, maxDelayMs: 5_000 }));
       await retryBounded(
         `resume of ${arn}`,
@@ -909,6 +955,9 @@ function withHistoryLimit<J extends StoredJournal>(journal: J, controller: Abort
     },
   });
 }
+
+/** How long a state machine read by this engine is used without reading it again (see `machines`). */
+const MACHINE_CACHE_MS = 1_000;
 
 /** How many journals resumeAll loads at once. */
 const RESUME_CONCURRENCY = 32;

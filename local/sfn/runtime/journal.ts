@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { retryBounded } from '#shared/retry.ts';
 import type { HistoryEvent, HistoryEventInput, PutStepOptions, StepRecord } from '../contracts.ts';
-import { type ExecutionRecord, JournalState, type StoredJournal } from './store.ts';
+import { type ExecutionRecord, JournalState, type StoredJournal, type UnwrittenEntries } from './store.ts';
 
 /** DynamoDB allows 400 KB per item and 4 MB per transaction; stay well under both. */
 const CHUNK_BYTES = 350_000;
@@ -277,9 +277,21 @@ export interface DynamoJournalOptions {
   owner?: string;
   /** Called once when a write failed for good (the store stayed down): the run must pause. */
   onBroken?: (error: unknown) => void;
-  /** Attempts of one segment write before the journal gives up (default 6, about 3 s of backoff). */
+  /**
+   * How long a segment write keeps retrying a store error before the journal gives up (default 8 s; the
+   * engine passes half its lease, 7.5 s by default: longer than the supervised restart of a killed
+   * DynamoDB Local, 2-3 s, and shorter than the lease renewal's own limit, two thirds of the lease). A
+   * task in flight meanwhile is not interrupted; past it, what is unwritten is carried into the resume.
+   */
+  retryForMs?: number;
+  /** Attempts of one segment write before the journal gives up (default: as many as `retryForMs` allows). */
   attempts?: number;
+  /** Entries a previous journal of this writer could not store: taken as recorded, written first. */
+  carry?: UnwrittenEntries;
 }
+
+/** Bound on the attempts of one segment write when only `retryForMs` is given (CONVENTIONS 14). */
+const MAX_SEGMENT_ATTEMPTS = 60;
 
 interface Pending {
   steps: Map<string, StepRecord>;
@@ -289,6 +301,15 @@ interface Pending {
 
 const emptyPending = (): Pending => ({ steps: new Map(), memos: new Map(), events: [] });
 const isEmpty = (p: Pending) => p.steps.size === 0 && p.memos.size === 0 && p.events.length === 0;
+
+/** `first` then `then`: what a failed write carried goes back in front of what was recorded since. */
+function prepend(first: Pending, then: Pending): Pending {
+  const steps = new Map(first.steps);
+  for (const [k, v] of then.steps) steps.set(k, v);
+  const memos = new Map(first.memos);
+  for (const [k, v] of then.memos) memos.set(k, v);
+  return { steps, memos, events: [...first.events, ...then.events] };
+}
 
 interface Waiter {
   resolve(): void;
@@ -306,10 +327,52 @@ export class DynamoJournal implements StoredJournal {
   private broken: unknown;
   /** Set by finish(): no other write starts any more. */
   private finishing = false;
+  /** Set by quiesce(): the driver is gone, no write starts any more (what is pending stays unwritten). */
+  private quiesced = false;
 
   constructor(private readonly options: DynamoJournalOptions) {
     this.state = options.decoded.state;
     this.nextSeq = options.decoded.nextSeq;
+    if (options.carry) this.adopt(options.carry);
+  }
+
+  /**
+   * Takes a previous journal's unwritten entries as recorded here: steps and memos as they were (a value
+   * already stored is the same value), events unless their key is stored already (a write whose answer
+   * was lost), with ids following the stored ones as they did. They go out with the next write.
+   */
+  private adopt(carry: UnwrittenEntries): void {
+    for (const [k, v] of carry.steps) {
+      this.state.steps.set(k, v);
+      this.pending.steps.set(k, v);
+    }
+    for (const [k, v] of carry.memos) {
+      this.state.memos.set(k, v);
+      this.pending.memos.set(k, v);
+    }
+    for (const { key, event } of carry.events) {
+      const { id: _id, previousEventId: _previous, ...input } = event;
+      const claimed = this.state.claim(key, input);
+      if (claimed) this.pending.events.push({ key, event: claimed });
+    }
+  }
+
+  async quiesce(): Promise<void> {
+    this.quiesced = true;
+    this.close();
+    while (this.current) await this.current.catch(() => {});
+    const stranded = new JournalConflict('the journal was quiesced: its driver is gone');
+    for (const w of this.waiters.splice(0)) w.reject(stranded);
+  }
+
+  unwritten(): UnwrittenEntries | undefined {
+    // Never after a conflict: another writer moved the execution on, and this content is not its own.
+    if (this.broken instanceof JournalConflict || isEmpty(this.pending)) return undefined;
+    return {
+      steps: [...this.pending.steps],
+      memos: [...this.pending.memos],
+      events: [...this.pending.events],
+    };
   }
 
   getStep(key: string) {
@@ -381,6 +444,9 @@ export class DynamoJournal implements StoredJournal {
         this.break(error);
         return false;
       }
+      // Kept for the resume (the outcome itself is decided again by the replay, so not its event).
+      const kept = { ...body, events: body.events.filter((e) => e.key !== 'execution/end') };
+      this.pending = prepend(kept, this.pending);
       this.break(error);
       throw error;
     }
@@ -419,7 +485,7 @@ export class DynamoJournal implements StoredJournal {
 
   /** One segment write at a time; waiters resolve when a write that started after they asked is durable. */
   private pump(): void {
-    if (this.current || this.broken !== undefined || this.finishing) return;
+    if (this.current || this.broken !== undefined || this.finishing || this.quiesced) return;
     const waiters = this.waiters;
     this.waiters = [];
     if (isEmpty(this.pending)) {
@@ -438,6 +504,8 @@ export class DynamoJournal implements StoredJournal {
       },
       (error) => {
         this.current = undefined;
+        // Never dropped: what this write carried stays pending (unwritten()) for the resume.
+        if (!(error instanceof JournalConflict)) this.pending = prepend(body, this.pending);
         this.break(error, waiters);
       },
     );
@@ -517,7 +585,8 @@ export class DynamoJournal implements StoredJournal {
         },
       })),
     ];
-    let ambiguous = false;
+    const attempts = this.options.attempts;
+    const deadline = Date.now() + (this.options.retryForMs ?? 8_000);
     await retryBounded(
       `journal of ${executionArn}: segment ${seq}`,
       async () => {
@@ -525,21 +594,22 @@ export class DynamoJournal implements StoredJournal {
           await this.options.committer.submit(items, data.length + 512);
         } catch (error) {
           if (conditionFailed(error)) {
-            // After a write whose answer was lost, the condition fails because that write went in.
-            if (ambiguous && (await this.committedAs(nonce, seq))) return;
+            // After a write whose answer was lost (here, or inside the SDK's own retries), the condition
+            // fails because that write went in.
+            if (await this.committedAs(nonce, seq)) return;
             throw new JournalConflict(
               `the journal of ${executionArn} moved on without this writer (stopped, finished or taken over)`,
             );
           }
-          ambiguous = true;
           throw error;
         }
       },
       {
-        attempts: this.options.attempts ?? 6,
+        attempts: attempts ?? MAX_SEGMENT_ATTEMPTS,
         baseDelayMs: 100,
-        maxDelayMs: 2_000,
-        retriable: (e) => !(e instanceof JournalConflict),
+        maxDelayMs: 1_000,
+        retriable: (e) =>
+          !(e instanceof JournalConflict) && (attempts !== undefined || Date.now() < deadline),
       },
     );
     this.nextSeq = seq + 1;

@@ -116,6 +116,24 @@ export interface StoredJournal extends ExecutionJournal {
   finish(end: HistoryEventInput, patch: Partial<ExecutionRecord>): Promise<boolean>;
   /** Stops background writes (the driver is gone). */
   close(): void;
+  /**
+   * What was recorded but never stored (the store stayed down and the journal gave up, or the run paused
+   * before a background write), once `quiesce()` resolved, for the in-process resume to carry over (`OpenJournalOptions.carry`): a task result already obtained is
+   * written when the store is back, never recomputed. Undefined when nothing is missing.
+   */
+  unwritten(): UnwrittenEntries | undefined;
+  /**
+   * The driver is gone (paused): lets the write in flight settle and starts no other, so that
+   * `unwritten()` is then exactly what the store lacks.
+   */
+  quiesce(): Promise<void>;
+}
+
+/** Steps, memos and history events a journal recorded and could not store, in the order recorded. */
+export interface UnwrittenEntries {
+  steps: Array<[string, StepRecord]>;
+  memos: Array<[string, unknown]>;
+  events: Array<{ key: string; event: HistoryEvent }>;
 }
 
 export interface OpenJournalOptions {
@@ -125,6 +143,14 @@ export interface OpenJournalOptions {
   fresh?: boolean;
   /** Called once when the journal gave up on a write (its store stayed down): the run must pause. */
   onBroken?: (error: unknown) => void;
+  /**
+   * What the same engine's previous journal of this execution could not store (`unwritten()`), taken as
+   * recorded (entries already stored are recognised by key) and written with the next write. Only for
+   * the writer that held the lease throughout.
+   */
+  carry?: UnwrittenEntries;
+  /** How long one write keeps retrying a store error before the journal gives up (the engine: half its lease). */
+  retryForMs?: number;
 }
 
 export interface EngineStore {
@@ -290,6 +316,9 @@ export class MemoryStore implements EngineStore {
       eventCount: () => state.events.length,
       eventIdOf: (key) => state.eventIds.get(key),
       flush: async () => {},
+      // Every write is stored at once: nothing is ever left unwritten.
+      unwritten: () => undefined,
+      quiesce: async () => {},
       finish: async (end, patch) => {
         const r = this.executions.get(executionArn);
         if (r?.status !== 'RUNNING') return false;
