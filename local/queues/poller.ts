@@ -27,7 +27,7 @@ export interface QueuePollerOptions {
   lambda: LambdaInvoker;
   mapping: EventSourceMappingDefinition;
   region: string;
-  /** Concurrent batches (default: the mapping's MaximumConcurrency, else 2). */
+  /** Concurrent batches (default: the mapping's MaximumConcurrency, else 5, as Lambda starts with five). */
   concurrency?: number;
   /** Longest wait between polls of an empty queue, in ms (default 1,000); a send wakes it at once. */
   maxIdleMs?: number;
@@ -94,10 +94,13 @@ export class QueuePoller {
     } else {
       succeeded = messages;
     }
-    const deleted = await Promise.all(succeeded.map((m) => queues.delete(mapping.queue, m.receiptHandle)));
+    const deleted = await queues.deleteMany(
+      mapping.queue,
+      succeeded.map((m) => m.receiptHandle),
+    );
     return {
       received: messages.length,
-      deleted: deleted.filter(Boolean).length,
+      deleted,
       failed: messages.length - succeeded.length,
       ...(functionError ? { functionError } : {}),
     };
@@ -129,7 +132,7 @@ export class QueuePoller {
   start(): void {
     if (this.running || !this.options.mapping.enabled) return;
     this.running = true;
-    const n = this.options.concurrency ?? this.options.mapping.maximumConcurrency ?? 2;
+    const n = this.options.concurrency ?? this.options.mapping.maximumConcurrency ?? 5;
     for (let i = 0; i < n; i++) this.loops.push(this.loop());
   }
 

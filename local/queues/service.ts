@@ -264,23 +264,14 @@ export class QueueService {
       const now = this.now();
       const candidates = await this.store.visible(queue.name, now, max - out.length);
       if (candidates.length === 0) break;
-      const results = await Promise.all(
-        candidates.map(async (m): Promise<ReceivedMessage | undefined> => {
-          if (queue.redrive && m.receiveCount >= queue.redrive.maxReceiveCount) {
-            await this.deadLetter(queue, m);
-            return undefined;
-          }
-          const receipt = randomUUID();
-          try {
-            const claimed = await this.store.claim(m, receipt, now, now + timeout * 1000);
-            return this.toReceived(claimed);
-          } catch (err) {
-            if (err instanceof MessageChangedError) return undefined;
-            throw err;
-          }
-        }),
-      );
-      for (const r of results) if (r) out.push(r);
+      const limit = queue.redrive?.maxReceiveCount ?? Number.POSITIVE_INFINITY;
+      const dead = candidates.filter((m) => m.receiveCount >= limit);
+      const live = candidates.filter((m) => m.receiveCount < limit);
+      const [claimed] = await Promise.all([
+        live.length > 0 ? this.store.claimMany(live, now, now + timeout * 1000) : [],
+        ...dead.map((m) => this.deadLetter(queue, m)),
+      ]);
+      for (const m of claimed) out.push(this.toReceived(m));
     }
     return out;
   }
@@ -330,6 +321,21 @@ export class QueueService {
       throw new QueueApiError('ReceiptHandleIsInvalid', `The receipt handle is not of queue ${queue.name}.`);
     }
     return this.store.delete(handle.queue, handle.key, handle.receipt);
+  }
+
+  /** Deletes several received messages of one queue (one request when none is stale); how many went. */
+  async deleteMany(queueRef: unknown, receiptHandles: unknown[]): Promise<number> {
+    const queue = this.queue(queueRef);
+    const handles = receiptHandles.map(decodeHandle);
+    for (const h of handles) {
+      if (h.queue !== queue.name) {
+        throw new QueueApiError(
+          'ReceiptHandleIsInvalid',
+          `The receipt handle is not of queue ${queue.name}.`,
+        );
+      }
+    }
+    return handles.length === 0 ? 0 : this.store.deleteMany(handles);
   }
 
   /** Makes a received message visible after `seconds` (0: at once). False if its receipt is stale. */

@@ -5,6 +5,7 @@
  * both take a message, and a crash between two steps loses nothing: a message is only ever removed by a
  * delete that names its current receipt, or moved to the dead-letter queue in one transaction.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -196,6 +197,86 @@ export class DynamoQueueStore {
         throw new MessageChangedError(`message ${message.messageId} was taken by another receiver`);
       throw err;
     }
+  }
+
+  /**
+   * Takes several visible messages in one transaction (one request instead of one each); if another
+   * receiver took one of them meanwhile, each is tried on its own. Returns those taken.
+   */
+  async claimMany(messages: StoredMessage[], now: number, visibleAt: number): Promise<StoredMessage[]> {
+    const receipts = messages.map(() => randomUUID());
+    if (messages.length > 1) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: messages.map((m, i) => ({
+              Update: {
+                TableName: this.table,
+                Key: { queue: m.queue, key: m.key },
+                UpdateExpression:
+                  'SET receipt = :r, visibleAt = :v, receiveCount = receiveCount + :one, firstReceiveAt = if_not_exists(firstReceiveAt, :now)',
+                ConditionExpression: 'receipt = :seen AND visibleAt <= :now',
+                ExpressionAttributeValues: {
+                  ':r': receipts[i],
+                  ':v': visibleAt,
+                  ':one': 1,
+                  ':now': now,
+                  ':seen': m.receipt,
+                },
+              },
+            })),
+          }),
+        );
+        return messages.map((m, i) => ({
+          ...m,
+          receipt: receipts[i] as string,
+          visibleAt,
+          receiveCount: m.receiveCount + 1,
+          firstReceiveAt: m.firstReceiveAt ?? now,
+        }));
+      } catch (err) {
+        if (!lost(err)) throw err;
+      }
+    }
+    const taken = await Promise.all(
+      messages.map(async (m, i) => {
+        try {
+          return await this.claim(m, receipts[i] as string, now, visibleAt);
+        } catch (err) {
+          if (err instanceof MessageChangedError) return undefined;
+          throw err;
+        }
+      }),
+    );
+    return taken.filter((m): m is StoredMessage => m !== undefined);
+  }
+
+  /**
+   * Deletes several messages by receipt in one transaction; if one receipt is stale, each is deleted on
+   * its own (the stale one stays). Returns how many were deleted.
+   */
+  async deleteMany(handles: Array<{ queue: string; key: string; receipt: string }>): Promise<number> {
+    if (handles.length > 1) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: handles.map((h) => ({
+              Delete: {
+                TableName: this.table,
+                Key: { queue: h.queue, key: h.key },
+                ConditionExpression: 'receipt = :r',
+                ExpressionAttributeValues: { ':r': h.receipt },
+              },
+            })),
+          }),
+        );
+        return handles.length;
+      } catch (err) {
+        if (!lost(err)) throw err;
+      }
+    }
+    const done = await Promise.all(handles.map((h) => this.delete(h.queue, h.key, h.receipt)));
+    return done.filter(Boolean).length;
   }
 
   /** Deletes the message if `receipt` is still its latest; false when it is not (or it is gone). */
