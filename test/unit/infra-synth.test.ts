@@ -24,13 +24,18 @@ describe('the CDK app', () => {
 
   it('makes every function with the house settings: Node 22 on ARM64, tracing, JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions).length).toBeGreaterThan(0);
-    template.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
-    });
+    // CDK's own BucketDeployment handler (the web console's deployment; Python, chosen by aws-cdk-lib) is not ours.
+    const house = Object.entries(functions).filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'));
+    expect(house.length).toBeGreaterThan(0);
+    expect(Object.keys(functions).length - house.length).toBeLessThanOrEqual(1);
+    for (const [id, fn] of house) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
+      });
+    }
   });
 
   it('gives the matching function read-only access to the table, by name in TABLE_NAME', () => {
