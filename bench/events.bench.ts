@@ -4,11 +4,18 @@
  * through the HTTP endpoint with @aws-sdk/client-eventbridge (10 entries per call, routed to the rules),
  * with the rules and deliveries in memory and in DynamoDB Local.
  */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
-import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { compilePattern, flattenEvent, matchesFlat } from '#local/events/pattern.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import { NotificationStore } from '#shared/repository/notifications.ts';
+import { EVENT_SOURCE } from '#shared/workflow/events.ts';
+import { synthesizedApp } from '../test/helpers/synth.ts';
 
 const SOURCE = 'laocai.onboarding';
 const BUS = 'OnboardingBus';
@@ -150,6 +157,214 @@ async function putEventsFigures(label: string, service: StepFunctionsService) {
   eb.destroy();
 }
 
+/**
+ * PutEvents → the rule → the SQS queue (DynamoDB Local) → the pollers → a consumer Lambda in a worker
+ * thread (the queue tests' fixture, which appends what it handled to a file), end to end: events per
+ * second from the first PutEvents until the consumer has handled the last one.
+ */
+async function queueFigures(endpoint: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'events-bench-'));
+  const log = join(dir, 'consumer.log');
+  writeFileSync(log, '');
+  mkdirSync(join(dir, 'asset.consumer'));
+  copyFileSync(
+    new URL('../test/fixtures/queue-consumer/index.mjs', import.meta.url),
+    join(dir, 'asset.consumer', 'index.mjs'),
+  );
+  const concurrency = 4;
+  const template = {
+    Resources: {
+      Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: BUS } },
+      DeadLetters: { Type: 'AWS::SQS::Queue', Properties: {} },
+      Queue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          VisibilityTimeout: 180,
+          RedrivePolicy: {
+            deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetters', 'Arn'] },
+            maxReceiveCount: 5,
+          },
+        },
+      },
+      Consumer: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { S3Bucket: 'assets', S3Key: 'consumer.zip' },
+          Handler: 'index.handler',
+          Timeout: 30,
+          Environment: { Variables: { CONSUMER_LOG: log } },
+        },
+      },
+      Mapping: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+          FunctionName: { Ref: 'Consumer' },
+          BatchSize: 10,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          ScalingConfig: { MaximumConcurrency: concurrency },
+        },
+      },
+      Notified: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          EventBusName: { Ref: 'Bus' },
+          EventPattern: { source: [SOURCE], 'detail-type': NAMES },
+          Targets: [{ Id: 'Notifier', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
+        },
+      },
+    },
+  };
+  writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify(template));
+  const service = await startStepFunctions({
+    port: 0,
+    dynamodbEndpoint: endpoint,
+    tablePrefix: 'bench-queue-',
+    template: { templatePath: join(dir, 'Stack.template.json'), assetsDir: dir, tableNames: {} },
+  });
+  const eb = new EventBridgeClient({
+    endpoint: service.endpoint,
+    region: 'ap-southeast-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const handled = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  try {
+    const calls = 200;
+    const inFlight = 8;
+    let next = 0;
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < calls) {
+          const n = next++;
+          const out = await eb.send(
+            new PutEventsCommand({
+              Entries: Array.from({ length: 10 }, (_, k) => ({
+                EventBusName: BUS,
+                Source: SOURCE,
+                DetailType: NAMES[(n * 10 + k) % NAMES.length],
+                Detail: JSON.stringify({ ...detail(n * 10 + k), key: `e${n * 10 + k}` }),
+              })),
+            }),
+          );
+          failed += out.FailedEntryCount ?? 0;
+        }
+      }),
+    );
+    const accepted = (performance.now() - started) / 1000;
+    const total = calls * 10 - failed;
+    // Bounded wait for the consumer: at most 5 minutes.
+    const deadline = Date.now() + 300_000;
+    while (handled() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `PutEvents → rule → SQS queue (DynamoDB Local) → ${concurrency} pollers → consumer Lambda: ${handled()} of ${total} events handled in ${seconds.toFixed(2)} s: ${Math.round(handled() / seconds).toLocaleString('en')} events/s end to end (PutEvents accepted all in ${accepted.toFixed(2)} s: ${Math.round(total / accepted).toLocaleString('en')} events/s; ${failed} failed)`,
+    );
+  } finally {
+    eb.destroy();
+    await service.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The real thing: the synthesized app on the local cloud (its rule, queue and DLQ, the notifier's bundle
+ * with its event source mapping, the zone topics), PutEvents of PlotHeld events (valid details, each for
+ * one of 50 investors and one of the catalog's zones) until the notifier has stored every investor's
+ * notification in the table: events per second end to end, and the zone topics' outbox.
+ */
+async function notifierFigures(endpoint: string) {
+  const app = synthesizedApp();
+  const client = localDynamoDbClient(endpoint);
+  const tableNames = await createTablesFromTemplate(client, app.templatePath, {
+    tableNamePrefix: 'bench-n-',
+  });
+  const tableName = tableNames[app.tableLogicalId] as string;
+  const service = await startStepFunctions({
+    port: 0,
+    dynamodbEndpoint: endpoint,
+    tablePrefix: 'bench-notifier-',
+    template: { templatePath: app.templatePath, assetsDir: app.outdir, tableNames },
+  });
+  const eb = new EventBridgeClient({
+    endpoint: service.endpoint,
+    region: 'ap-southeast-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const store = new NotificationStore(client, tableName);
+  const investors = 50;
+  const zones = ['kcn-tang-loong', 'kcn-bac-duyen-hai', 'kcn-dong-pho-moi', 'ccn-bac-duyen-hai'];
+  const bus = Object.values(service.rules)[0]?.split(':rule/')[1]?.split('/')[0];
+  try {
+    const calls = 20;
+    const inFlight = 8;
+    let next = 0;
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < calls) {
+          const n = next++;
+          const out = await eb.send(
+            new PutEventsCommand({
+              Entries: Array.from({ length: 10 }, (_, k) => {
+                const i = n * 10 + k;
+                const zoneId = zones[i % zones.length] as string;
+                return {
+                  EventBusName: bus,
+                  Source: EVENT_SOURCE,
+                  DetailType: 'PlotHeld',
+                  Detail: JSON.stringify({
+                    eventId: `bench-app-${i}:plot-held:1`,
+                    applicationId: `bench-app-${i}`,
+                    at: '2026-12-02T06:00:00.000Z',
+                    audience: [
+                      { kind: 'investor', id: `bench-inv-${i % investors}` },
+                      { kind: 'zone-manager', id: zoneId },
+                    ],
+                    detailVersion: 1,
+                    plotId: `${zoneId}-p${i % 7}`,
+                    zoneId,
+                  }),
+                };
+              }),
+            }),
+          );
+          failed += out.FailedEntryCount ?? 0;
+        }
+      }),
+    );
+    const total = calls * 10 - failed;
+    const stored = async () => {
+      let sum = 0;
+      for (let u = 0; u < investors; u++) sum += (await store.counter(`bench-inv-${u}`)).seq;
+      return sum;
+    };
+    // Bounded wait for the notifier: at most 5 minutes.
+    const deadline = Date.now() + 300_000;
+    let count = await stored();
+    while (count < total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      count = await stored();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const dead = ((await service.messaging?.queues.list()) ?? []).filter((q) => !q.redrive);
+    let deadCount = 0;
+    for (const q of dead) deadCount += (await service.messaging?.queues.messages(q.name))?.length ?? 0;
+    const published = (await service.messaging?.sns.outbox())?.length ?? 0;
+    console.log(
+      `PutEvents → rule → queue → notifier Lambda (synthesized bundle) → notifications stored in DynamoDB Local: ${count} of ${total} investors' notifications in ${seconds.toFixed(2)} s: ${Math.round(count / seconds).toLocaleString('en')} events/s end to end; ${published} zone-topic messages in the SNS outbox, ${deadCount} in the DLQ, ${failed} PutEvents entries failed`,
+    );
+  } finally {
+    eb.destroy();
+    await service.close();
+    client.destroy();
+  }
+}
+
 export default async function bench(): Promise<void> {
   matcherFigures();
   const memory = await startStepFunctions({ port: 0, inMemory: true });
@@ -166,6 +381,8 @@ export default async function bench(): Promise<void> {
     } finally {
       await durable.close();
     }
+    await queueFigures(ddb.endpoint);
+    await notifierFigures(ddb.endpoint);
   } finally {
     await ddb.stop();
   }
