@@ -68,7 +68,7 @@ export const page: Page = {
       { class: `app-status status-${app.status}`, 'data-status': app.status },
       h('strong', null, `${m.status}: `),
       h('span', { class: 'badge', id: 'app-status' }, STATUS_LABELS[app.status]?.[lang] ?? app.status),
-      ` · ${m.currentStage}: ${app.stage}`,
+      app.terminal ? null : ` · ${m.currentStage}: ${app.stage}`,
       app.terminal ? h('span', { class: 'muted' }, ` · ${m.terminal}`) : null,
     );
 
