@@ -166,7 +166,7 @@ export class NotificationStore {
     options: RepositoryOptions & { maxSeqAttempts?: number } = {},
   ) {
     this.ctx = createContext(client, tableName, options);
-    this.maxSeqAttempts = options.maxSeqAttempts ?? 12;
+    this.maxSeqAttempts = options.maxSeqAttempts ?? 30;
   }
 
   private readonly maxSeqAttempts: number;
@@ -182,8 +182,8 @@ export class NotificationStore {
     return retryBounded(
       `notification ${eventId} for ${userId}`,
       async () => {
-        const existing = await this.byEvent(userId, eventId);
-        if (existing) return { notification: existing, created: false };
+        // No read of the marker first: the transaction's condition on it answers "already stored" (one
+        // round trip fewer on the usual path, where the event is new).
         const counter = await this.ctx.doc.send(
           new GetCommand({ TableName: this.ctx.tableName, Key: counterKey, ConsistentRead: true }),
         );
@@ -248,7 +248,7 @@ export class NotificationStore {
         // Another notification took this seq first: read the counter again.
         throw new RetryLater(`notification seq ${seq} for ${userId} taken`);
       },
-      { attempts: this.maxSeqAttempts, baseDelayMs: 5, maxDelayMs: 100, retriable: () => false },
+      { attempts: this.maxSeqAttempts, baseDelayMs: 5, maxDelayMs: 250, retriable: () => false },
     );
   }
 

@@ -1,0 +1,183 @@
+/**
+ * The notifier on DynamoDB Local (its own in-memory instance, the data table from the DataTable construct):
+ *   1. throughput: notifications stored per second by `notifyEvent` (PlotHeld: the investor and the two
+ *      managers of the zone, three notifications per event), one event at a time and 8 at once;
+ *   2. latency: from a notification stored (and from the event handed to the notifier) to its arrival on
+ *      the SSE stream of the local gateway (`GET /notifications/stream`, polling every 25 ms).
+ * Figures are printed, never asserted.   npx tsx bench/run.ts notifications   (BENCH_NOTIFY=N events)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DataTable } from '#infra/constructs/data-table.ts';
+import type { DemoUser } from '#local/auth/demo-users.ts';
+import { LocalIssuer, localSub } from '#local/auth/issuer.ts';
+import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
+import type { LocalHttpApi } from '#local/gateway/http-api.ts';
+import { seedRecipientDirectory, serveNotificationStream } from '#local/gateway/notifications-stream.ts';
+import { notifyEvent, parseDomainEvent, repositorySource } from '#shared/notifications/notifier.ts';
+import { Repository } from '#shared/repository/index.ts';
+import { NotificationStore } from '#shared/repository/notifications.ts';
+
+const EVENTS = Number(process.env.BENCH_NOTIFY ?? 300);
+const LATENCY_SAMPLES = 150;
+const ISSUER = 'http://127.0.0.1/local-cognito/Pool';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const users: DemoUser[] = [
+  { username: 'investor-an', password: 'Demo-investor-an-1', role: 'investor', scope: [] },
+  { username: 'manager-a1', password: 'Demo-manager-a1-1', role: 'zone-manager', scope: ['kcn-a'] },
+  { username: 'manager-a2', password: 'Demo-manager-a2-1', role: 'zone-manager', scope: ['kcn-a'] },
+  { username: 'manager-b1', password: 'Demo-manager-b1-1', role: 'zone-manager', scope: ['kcn-b'] },
+  { username: 'manager-b2', password: 'Demo-manager-b2-1', role: 'zone-manager', scope: ['kcn-b'] },
+];
+
+function held(app: string, investor: string, zone: string, n: number) {
+  return parseDomainEvent({
+    source: 'laocai.onboarding',
+    'detail-type': 'PlotHeld',
+    detail: {
+      eventId: `${app}:held:${n}`,
+      applicationId: app,
+      at: new Date().toISOString(),
+      audience: [
+        { kind: 'investor', id: investor },
+        { kind: 'zone-manager', id: zone },
+      ],
+      plotId: `${zone}-p${n}`,
+      zoneId: zone,
+    },
+  });
+}
+
+export default async function bench(): Promise<void> {
+  const local = await startDynamoDbLocal();
+  const client = localDynamoDbClient(local.endpoint);
+  const keyDir = mkdtempSync(join(tmpdir(), 'bench-notify-'));
+  try {
+    const stack = new Stack(new App(), 'NotificationsBench', { env: { region: 'ap-southeast-1' } });
+    new DataTable(stack, 'Data');
+    const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+    const tableName = Object.values(await createTablesFromTemplate(client, template))[0] ?? '';
+    const store = new NotificationStore(client, tableName);
+    const repository = new Repository(client, tableName);
+    await seedRecipientDirectory(store, users);
+    const deps = { store, source: repositorySource(repository, store) };
+    const apps = Array.from({ length: 40 }, (_, i) => `app-${i}`);
+    for (const [i, id] of apps.entries()) {
+      await repository.createApplication({ id, investorId: `investor-${i}`, status: 'submitted' });
+    }
+
+    console.log(
+      '| scenario | events | notifications | seconds | notifications/s | p50 ms/event | p99 ms/event |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const concurrency of [1, 8]) {
+      const latencies: number[] = [];
+      let stored = 0;
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (;;) {
+            const i = next++;
+            if (i >= EVENTS) return;
+            const app = apps[i % apps.length] ?? 'app-0';
+            const t = performance.now();
+            const r = await notifyEvent(
+              held(app, `investor-${i % apps.length}`, i % 2 ? 'kcn-a' : 'kcn-b', concurrency * 100_000 + i),
+              deps,
+            );
+            latencies.push(performance.now() - t);
+            stored += r.stored;
+          }
+        }),
+      );
+      const seconds = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      console.log(
+        `| ${concurrency} event(s) at a time | ${EVENTS} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} |`,
+      );
+    }
+
+    // Latency to the stream.
+    const issuer = await LocalIssuer.open({ keyDir, users });
+    const api = {
+      apiId: 'bench',
+      routes: [{ routeKey: 'GET /notifications', jwt: { issuer: ISSUER, audience: ['Client'] } }],
+    } as unknown as LocalHttpApi;
+    const server = createServer((req, res) => {
+      void serveNotificationStream(api, issuer, { store }, req, res, new URL(req.url ?? '/', 'http://x'));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const investor = localSub('investor-an');
+    await repository.createApplication({ id: 'app-stream', investorId: investor, status: 'submitted' });
+    const token = (await issuer.signIn('investor-an', 'Demo-investor-an-1', ISSUER, 'Client')).accessToken;
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/notifications/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const arrivals = new Map<number, number>();
+    let wake: (() => void) | undefined;
+    const reader = res.body?.getReader();
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for (;;) {
+          const { value, done } = (await reader?.read()) ?? { done: true, value: undefined };
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          for (const m of buffer.matchAll(/^id: (\d+)$/gm)) {
+            if (!arrivals.has(Number(m[1]))) arrivals.set(Number(m[1]), performance.now());
+          }
+          buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
+          wake?.();
+        }
+      } catch {
+        // closed
+      }
+    })();
+    const fromStored: number[] = [];
+    const fromEvent: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const t0 = performance.now();
+      await notifyEvent(held('app-stream', investor, 'kcn-a', 900_000 + i), deps);
+      const t1 = performance.now();
+      const seq = (await store.counter(investor)).seq;
+      while (!arrivals.has(seq)) await new Promise<void>((ok) => (wake = ok));
+      const arrived = arrivals.get(seq) ?? t1;
+      fromStored.push(Math.max(0, arrived - t1));
+      fromEvent.push(arrived - t0);
+      await new Promise((ok) => setTimeout(ok, Math.random() * 30));
+    }
+    controller.abort();
+    server.closeAllConnections();
+    server.close();
+    fromStored.sort((a, b) => a - b);
+    fromEvent.sort((a, b) => a - b);
+    console.log('\n| SSE latency (polling 25 ms) | samples | median ms | p99 ms |');
+    console.log('|---|---:|---:|---:|');
+    console.log(
+      `| notification stored → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromStored, 50).toFixed(1)} | ${percentile(fromStored, 99).toFixed(1)} |`,
+    );
+    console.log(
+      `| event handed to the notifier → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromEvent, 50).toFixed(1)} | ${percentile(fromEvent, 99).toFixed(1)} |`,
+    );
+  } finally {
+    client.destroy();
+    await local.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+}
