@@ -194,9 +194,10 @@ export const page: Page = {
             h(
               'tr',
               null,
-              [m.plot, m.area, m.category, m.clearance, m.holder, m.until, ''].map((c) =>
+              [m.plot, m.area, m.category, m.clearance, m.holder, m.until].map((c) =>
                 h('th', { scope: 'col' }, c),
               ),
+              h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, m.update)),
             ),
           ),
           h(
