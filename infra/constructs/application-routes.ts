@@ -61,11 +61,10 @@ export function addApplicationRoutes(api: HttpApiConstruct, props: ApplicationRo
   make(investors.listApplications, 'list.ts', 'read');
   make(investors.getApplication, 'get.ts', 'read');
   make(investors.getApplicationTimeline, 'timeline.ts', 'read');
-  for (const house of [
-    make(investors.respondToApplication, 'respond.ts', 'write'),
-    make(investors.withdrawApplication, 'withdraw.ts', 'write'),
-  ]) {
-    WorkflowEventBus.grantPublish(props.eventBus, house.fn);
+  const respond = make(investors.respondToApplication, 'respond.ts', 'write');
+  WorkflowEventBus.grantPublish(props.eventBus, respond.fn);
+  // Withdrawing publishes nothing (the workflow's compensation tells people): no bus for it.
+  for (const house of [respond, make(investors.withdrawApplication, 'withdraw.ts', 'write')]) {
     // SendTaskSuccess/Failure act on a task token, not a resource: IAM has nothing narrower than '*'
     // (the HouseFunction's AwsSolutions-IAM5[Resource::*] acknowledgement covers it).
     house.fn.addToRolePolicy(

@@ -33,6 +33,20 @@ export function applicationDeps(): ApprovalDeps {
   return approvalDeps;
 }
 
+/**
+ * The same without an event publisher, for operations that publish nothing (`withdrawApplication`): the
+ * route's bundle then leaves the EventBridge client out (about 15 KiB). A publish is refused loudly.
+ */
+export function tokenDeps(): ApprovalDeps {
+  return {
+    repository: applicationRepository(),
+    publish: async () => {
+      throw new Error('this route has no event bus: bind one (EVENT_BUS_NAME) before publishing from it');
+    },
+    sfn,
+  };
+}
+
 function notFound(id: string): ResourceNotFoundError {
   return new ResourceNotFoundError(`application ${id} does not exist`);
 }

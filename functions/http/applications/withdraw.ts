@@ -1,7 +1,7 @@
 import { withdrawApplication } from '#shared/http/applications.ts';
 import { httpHandler } from '#shared/http/handler.ts';
 import { withdrawApplication as withdraw } from '#shared/workflow/withdraw.ts';
-import { applicationDeps, ownApplication } from './deps.ts';
+import { ownApplication, tokenDeps } from './deps.ts';
 
 /**
  * `POST /applications/{id}/withdraw`: the application is marked withdrawn and every wait of its workflow
@@ -9,7 +9,7 @@ import { applicationDeps, ownApplication } from './deps.ts';
  */
 export const handler = httpHandler(withdrawApplication, async ({ path, body, caller }) => {
   await ownApplication(caller, path.id);
-  const result = await withdraw(applicationDeps(), {
+  const result = await withdraw(tokenDeps(), {
     applicationId: path.id,
     investorId: caller.sub,
     reason: body.reason,
