@@ -43,7 +43,15 @@ export async function compensate(deps: WorkflowDeps, input: CompensateInput) {
   const why = (causeMessage(input.error.Cause) || input.error.Error || 'unknown failure').slice(0, 1_000);
   const app = await repository.getApplication(applicationId);
   if (!app) return { status, recorded: false, why };
-  const plotId = app.heldPlotId;
+  // The plot being released is noted on the application before the release clears its hold, so a retry
+  // (this attempt failed after the release: a lost event, a throttle) still records and announces it.
+  const releasing = typeof app.releasingPlotId === 'string' ? app.releasingPlotId : undefined;
+  const plotId = app.heldPlotId ?? releasing;
+  if (app.heldPlotId && app.heldPlotId !== releasing) {
+    await setStatus(repository, applicationId, app.status as ApplicationStatus, {
+      releasingPlotId: app.heldPlotId,
+    });
+  }
   const zoneId = typeof app.zoneId === 'string' ? app.zoneId : undefined;
   const released = plotId ? await repository.releasePlot(plotId, applicationId) : false;
   const final = await setStatus(repository, applicationId, status, {
