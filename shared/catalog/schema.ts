@@ -6,14 +6,11 @@
  */
 import * as z from 'zod';
 
-/** URL-safe slug used for zone, plot and source ids (also DynamoDB key material, hence the limit). */
-export const IdSchema = z
-  .string()
-  .min(1)
-  .max(80)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug (a-z, 0-9, single hyphens)');
+import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from './ids.ts';
 
-export const IsoDateSchema = z.iso.date();
+export type { Clearance, PlotStatus } from './ids.ts';
+export { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema };
+
 const text = (max: number) => z.string().min(1).max(max);
 const hectares = z.number().nonnegative().max(100_000);
 const share = z.number().min(0).max(1);
@@ -213,18 +210,6 @@ export type Zone = z.infer<typeof ZoneSchema>;
 export type ZoneKind = z.infer<typeof ZoneKindSchema>;
 export type ZoneStatus = z.infer<typeof ZoneStatusSchema>;
 
-export const ClearanceSchema = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('cleared') }),
-  z.strictObject({
-    status: z.literal('compensation_in_progress'),
-    compensationPercent: z.number().min(0).max(100),
-    expectedDate: IsoDateSchema,
-  }),
-  z.strictObject({ status: z.literal('not_started'), expectedDate: IsoDateSchema.optional() }),
-  z.strictObject({ status: z.literal('disputed'), expectedDate: IsoDateSchema.optional() }),
-]);
-export type Clearance = z.infer<typeof ClearanceSchema>;
-
 /**
  * An allocated plot's project. `sector` is its VSIC 2025 code (Decision 36/2025/QĐ-TTg, in force
  * 2025-11-15), the classification new applications use; `sectorVsic2018` keeps the VSIC 2018 code
@@ -236,9 +221,6 @@ export const PlotProjectSchema = z.strictObject({
   sectorVsic2018: VsicCodeSchema.extend({ version: z.literal('VSIC2018') }),
   registeredCapitalBnVnd: z.number().nonnegative().max(1_000_000),
 });
-
-export const PlotStatusSchema = z.enum(['available', 'held', 'allocated']);
-export type PlotStatus = z.infer<typeof PlotStatusSchema>;
 
 /** A plot. Plot-level detail is not public: every plot in the catalog is generated sample data. */
 export const PlotSchema = z

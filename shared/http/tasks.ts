@@ -6,9 +6,11 @@
  */
 import * as z from 'zod';
 import type { Actor } from '../workflow/approval-tasks.ts';
-import type { Caller } from './auth.ts';
-import { OFFICIAL_ROLES, PROVINCE_SCOPE } from './roles.ts';
+import { TaskIdParams } from './decision.ts';
+import { OFFICIAL_ROLES } from './roles.ts';
 import { defineRoute } from './route.ts';
+
+export * from './decision.ts';
 
 const OFFICIALS = [...OFFICIAL_ROLES];
 
@@ -24,51 +26,7 @@ export const TaskViewSchema = z.looseObject({
   updatedAt: z.string(),
 });
 
-/** `<stageId>@<applicationId>`: a stage's task id names its application. */
-export const TaskIdParams = z.strictObject({
-  id: z
-    .string()
-    .min(3)
-    .max(420)
-    .regex(
-      /^[A-Za-z0-9._:-]+@[A-Za-z0-9._:-]+$/,
-      'must be a task id, <stageId>@<applicationId> (letters, digits, . _ : -)',
-    )
-    .meta({ description: 'Task id, `<stageId>@<applicationId>`, as `GET /tasks` lists it' }),
-});
-
 const text = (max: number) => z.string().trim().min(1).max(max);
-
-export const DecisionBody = z
-  .strictObject({
-    decision: z.enum(['approve', 'reject', 'request-information']),
-    reason: text(1_000)
-      .optional()
-      .meta({ description: 'Why (required to reject or to ask for information: the question asked)' }),
-    legalBasis: text(300)
-      .optional()
-      .meta({ description: 'The legal basis the official cites, e.g. `Law 143/2025/QH15, Art. 24`' }),
-    chosenPath: z
-      .strictObject({ candidateId: text(80), reason: text(1_000) })
-      .optional()
-      .meta({
-        description: 'A routing-review approval: the procedure path picked, and why (required there)',
-      }),
-  })
-  .superRefine((body, ctx) => {
-    if (body.decision !== 'approve' && body.reason === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['reason'],
-        message: `a reason is required to ${body.decision === 'reject' ? 'reject' : 'request information'}`,
-      });
-    }
-    if (body.decision !== 'approve' && body.chosenPath !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['chosenPath'], message: 'only an approval picks a path' });
-    }
-  })
-  .meta({ id: 'DecisionRequest' });
-export type DecisionRequest = z.infer<typeof DecisionBody>;
 
 export const AssigneeBody = z
   .strictObject({
@@ -117,22 +75,6 @@ export const TaskDetailSchema = z
   })
   .meta({ id: 'TaskDetail' });
 
-export const DecisionResultSchema = z
-  .looseObject({
-    taskId: z.string(),
-    status: z.enum(['decided', 'information-requested']),
-    decision: z
-      .looseObject({
-        outcome: z.enum(['approved', 'rejected']),
-        decidedBy: z.string(),
-        decidedAt: z.string(),
-      })
-      .optional()
-      .meta({ description: 'The decision recorded (with reasons, comment, chosen path where given)' }),
-    requestedAt: z.string().optional(),
-  })
-  .meta({ id: 'DecisionResult' });
-
 export const getTask = defineRoute({
   method: 'GET',
   path: '/tasks/{id}',
@@ -142,18 +84,6 @@ export const getTask = defineRoute({
   auth: OFFICIALS,
   request: { path: TaskIdParams },
   ok: { status: 200, description: 'The task (never its task token)', schema: TaskDetailSchema },
-});
-
-export const decideTask = defineRoute({
-  method: 'POST',
-  path: '/tasks/{id}/decision',
-  operationId: 'decideTask',
-  summary: 'Approve, reject or ask for information on a task: exactly once (a second decision is 409)',
-  tags: ['officials'],
-  auth: OFFICIALS,
-  request: { path: TaskIdParams, body: DecisionBody },
-  ok: { status: 200, description: 'The decision as recorded', schema: DecisionResultSchema },
-  errors: [409],
 });
 
 export const reassignTask = defineRoute({
@@ -167,13 +97,6 @@ export const reassignTask = defineRoute({
   ok: { status: 200, description: 'The task as reassigned', schema: TaskViewSchema },
   errors: [409],
 });
-
-/** The caller as the approval operations' actor: provincial officers also hold the `province` scope. */
-export function actorOf(caller: Caller): Actor {
-  const scopes = [...caller.zones];
-  if (caller.roles.includes('provincial-officer')) scopes.push(PROVINCE_SCOPE);
-  return { id: caller.username, roles: [...caller.roles], scopes };
-}
 
 /**
  * Whether the actor may see (and so decide) a task: an admin, the stage's supervising role, or the task's

@@ -5,7 +5,7 @@
  * plot as they see it.
  */
 import * as z from 'zod';
-import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from '../catalog/schema.ts';
+import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from '../catalog/ids.ts';
 import type { PlotRecord } from '../repository/index.ts';
 import type { Caller } from './auth.ts';
 import { ForbiddenError } from './errors.ts';

@@ -9,7 +9,7 @@
  * then `Clearance.WaitExpired`). Whoever removes the registry entry answers the token: never twice.
  */
 import * as z from 'zod';
-import { type Clearance, ClearanceSchema } from '#shared/catalog/schema.ts';
+import { type Clearance, ClearanceSchema } from '#shared/catalog/ids.ts';
 import { PlotNotFoundError } from '#shared/repository/index.ts';
 import { NotAllowedError, WAIT_ERRORS, WaitEndedError } from './approval-errors.ts';
 import {

@@ -1,8 +1,8 @@
 import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
+import { actorOf, decideTask } from '#shared/http/decision.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { actorOf, decideTask } from '#shared/http/tasks.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { type DecideInput, decideTask as decide } from '#shared/workflow/decide.ts';
 import { publishEvents } from '#shared/workflow/events.ts';

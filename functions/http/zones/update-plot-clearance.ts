@@ -1,4 +1,4 @@
-import { type Clearance, ClearanceSchema } from '#shared/catalog/schema.ts';
+import { type Clearance, ClearanceSchema } from '#shared/catalog/ids.ts';
 import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
