@@ -32,6 +32,20 @@ export class WaitEndedError extends Error {
   }
 }
 
+/**
+ * `Application.Withdrawn` for a step that finds the application already withdrawn: its message is the
+ * investor's own reason, as when the withdrawal fails the parked token, so the closed application records
+ * the same reason whichever of the two racing paths ends the execution.
+ */
+export function withdrawnError(applicationId: string, app: object | undefined): WaitEndedError {
+  const withdrawal = (app as { withdrawal?: { reason?: unknown } } | undefined)?.withdrawal;
+  const reason = withdrawal?.reason;
+  return new WaitEndedError(
+    WAIT_ERRORS.withdrawn,
+    typeof reason === 'string' && reason ? reason : `application ${applicationId} was withdrawn`,
+  );
+}
+
 /** Another decision on this task won (or the task was withdrawn or expired first): nothing was changed. */
 export class TaskAlreadyDecidedError extends Error {
   override readonly name = 'TaskAlreadyDecidedError';

@@ -22,7 +22,7 @@ import {
 } from '#shared/calendar/statutory-clock.ts';
 import type { ApprovalTaskRecord } from '#shared/repository/index.ts';
 import { TaskStatusConflictError } from '#shared/repository/index.ts';
-import { WAIT_ERRORS, WaitEndedError } from './approval-errors.ts';
+import { WAIT_ERRORS, WaitEndedError, withdrawnError } from './approval-errors.ts';
 import {
   type ApprovalDeps,
   answerToken,
@@ -272,7 +272,7 @@ export async function scheduleStage(deps: ApprovalDeps, input: ScheduleInput): P
   const { applicationId, stage, at } = input;
   const app = await deps.repository.getApplication(applicationId);
   if (app?.status === 'withdrawn') {
-    throw new WaitEndedError(WAIT_ERRORS.withdrawn, `application ${applicationId} was withdrawn`);
+    throw withdrawnError(applicationId, app);
   }
   const taskId = approvalTaskId(applicationId, stage.id);
   const round = input.round + 1;
@@ -351,7 +351,7 @@ export async function registerWait(
   }
   const app = await deps.repository.getApplication(input.applicationId);
   if (app?.status === 'withdrawn') {
-    throw new WaitEndedError(WAIT_ERRORS.withdrawn, `application ${input.applicationId} was withdrawn`);
+    throw withdrawnError(input.applicationId, app);
   }
   return { parked: true };
 }

@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { type Clearance, ClearanceSchema } from '#shared/catalog/ids.ts';
 import { PlotNotFoundError } from '#shared/repository/index.ts';
-import { NotAllowedError, WAIT_ERRORS, WaitEndedError } from './approval-errors.ts';
+import { NotAllowedError, WAIT_ERRORS, WaitEndedError, withdrawnError } from './approval-errors.ts';
 import {
   ActorSchema,
   type ApprovalDeps,
@@ -40,7 +40,7 @@ export async function registerClearanceWait(
   const app = await repository.getApplication(applicationId);
   if (app?.status === 'withdrawn') {
     await repository.waits.removeClearanceWait(applicationId, token);
-    throw new WaitEndedError(WAIT_ERRORS.withdrawn, `application ${applicationId} was withdrawn`);
+    throw withdrawnError(applicationId, app);
   }
   const plot = await repository.getPlot(plotId, { consistent: true });
   if (!plot) throw new PlotNotFoundError(plotId);

@@ -93,12 +93,21 @@ describe('approval wait handler', () => {
     await expect(waitHandler(waitInput, context)).resolves.toEqual({ parked: false });
   });
 
-  it('fails at once with Application.Withdrawn when the application was withdrawn', async () => {
+  it('fails at once with Application.Withdrawn, with the investor’s reason, when the application was withdrawn', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { ...decidedTask, status: 'open', taskToken: 'token-2' } });
-    ddb
-      .on(GetCommand)
-      .resolves({ Item: { id: 'app-1', investorId: 'inv-1', status: 'withdrawn', version: 3 } });
-    await expect(waitHandler(waitInput, context)).rejects.toMatchObject({ name: 'Application.Withdrawn' });
+    ddb.on(GetCommand).resolves({
+      Item: {
+        id: 'app-1',
+        investorId: 'inv-1',
+        status: 'withdrawn',
+        version: 3,
+        withdrawal: { reason: 'the board chose another province', at: '2026-03-02T02:00:00Z', by: 'inv-1' },
+      },
+    });
+    await expect(waitHandler(waitInput, context)).rejects.toMatchObject({
+      name: 'Application.Withdrawn',
+      message: 'the board chose another province',
+    });
     expect(sfn.calls()).toHaveLength(0);
   });
 

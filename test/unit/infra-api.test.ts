@@ -12,8 +12,6 @@ import { ROLES, ZONES_CLAIM } from '#shared/http/roles.ts';
 import { routeKey } from '#shared/http/route.ts';
 import { ROUTES } from '#shared/http/routes.ts';
 
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 describe('the HTTP API and Cognito constructs', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'infra-api-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -25,8 +23,9 @@ describe('the HTTP API and Cognito constructs', () => {
     table: data.table,
     throttle: { rateLimit: 50, burstLimit: 100 },
   });
-  for (const spec of ROUTES)
-    api.addRoute(spec, { entry: `functions/http/${kebab(spec.operationId)}.ts`, table: 'read' });
+  // What is asserted here is the API's routes and their authorization, not the handlers: every route gets
+  // the same small handler (the stack wires each route to its own, tested by the synth and gateway tests).
+  for (const spec of ROUTES) api.addRoute(spec, { entry: 'functions/http/get-openapi.ts', table: 'read' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
 
