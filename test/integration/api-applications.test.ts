@@ -9,7 +9,7 @@ import { ApiClient, type ApiReply, domesticEnquiry, foreignEnquiry } from '../..
 import { openApiCheck } from '../helpers/openapi-check.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
-// The journeys' enquiries at 0.5 ha instead of 2.5 ha: on the real Lào Cai catalog only 5 plots fit a 2.5 ha
+// The journeys' enquiries, pinned at 0.5 ha (not the fixture's 2.5 ha): on the real Lào Cai catalog only 5 plots fit a 2.5 ha
 // garment factory starting 2026-12-01, and this file files about ten applications that keep their plot
 // (allocated, or held while in approval), so the later ones rightly waited for capacity. 29 plots fit 0.5 ha.
 const small = 0.5;
