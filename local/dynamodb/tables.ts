@@ -187,6 +187,35 @@ async function reconcile(client: DynamoDBClient, existing: TableDescription, inp
  * already exists with the same key is kept as it is (with its data). Returns logical ID → table name,
  * which the local cloud uses to resolve `Ref` / `Fn::GetAtt` in Lambda environments.
  */
+/**
+ * Creates one of the local cloud's own tables (queues, SNS outbox: not in the template), keyed by two
+ * string attributes, on demand; a table that already exists (a restart, another process) is kept as it is.
+ */
+export async function ensureLocalTable(
+  client: DynamoDBClient,
+  tableName: string,
+  keys: { hash: string; range: string },
+): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: keys.hash, AttributeType: 'S' },
+          { AttributeName: keys.range, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: keys.hash, KeyType: 'HASH' },
+          { AttributeName: keys.range, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
 export async function createTablesFromTemplate(
   client: DynamoDBClient,
   template: CfnTemplate | string,

@@ -8,9 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   type DynamoDBClient,
-  ResourceInUseException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -23,6 +21,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { ensureLocalTable } from '../dynamodb/tables.ts';
 
 /** One message as stored. */
 export interface StoredMessage {
@@ -70,24 +69,7 @@ export class DynamoQueueStore {
   }
 
   async init(): Promise<void> {
-    try {
-      await this.client.send(
-        new CreateTableCommand({
-          TableName: this.table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'queue', AttributeType: 'S' },
-            { AttributeName: 'key', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'queue', KeyType: 'HASH' },
-            { AttributeName: 'key', KeyType: 'RANGE' },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
+    await ensureLocalTable(this.client, this.table, { hash: 'queue', range: 'key' });
   }
 
   /**

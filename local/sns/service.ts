@@ -6,8 +6,9 @@
  * against the local cloud's one endpoint.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureLocalTable } from '../dynamodb/tables.ts';
 import type { CfnTemplate } from '../template/template.ts';
 
 export interface TopicDefinition {
@@ -110,24 +111,7 @@ export class SnsService {
   }
 
   async init(): Promise<void> {
-    try {
-      await this.client.send(
-        new CreateTableCommand({
-          TableName: this.table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'topicArn', AttributeType: 'S' },
-            { AttributeName: 'key', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'topicArn', KeyType: 'HASH' },
-            { AttributeName: 'key', KeyType: 'RANGE' },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw err;
-    }
+    await ensureLocalTable(this.client, this.table, { hash: 'topicArn', range: 'key' });
   }
 
   define(topic: TopicDefinition): void {
