@@ -6,8 +6,8 @@
  * Without Last-Event-ID the stream starts after the newest notification (only new ones).
  *
  * API Gateway HTTP APIs cannot stream, so this is not a template route: on AWS the same contract is served
- * by a Lambda function URL with response streaming (README, "In-app notifications"); locally the gateway
- * serves it itself. It authenticates as the API's JWT authorizer does (the rules of `GET /notifications`),
+ * by a Lambda function URL with response streaming (functions/notifications/stream.ts); locally the
+ * gateway serves it itself. Both use shared/notifications/stream.ts (format, request, polling loop). It authenticates as the API's JWT authorizer does (the rules of `GET /notifications`),
  * taking the access token from `Authorization: Bearer` or, for browsers' EventSource which cannot set
  * headers, from `?access_token=`.
  *
@@ -19,12 +19,23 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  accessTokenSub,
+  LAST_EVENT_ID_ERROR,
+  parseLastEventId,
+  pollNotifications,
+  retryField,
+  STREAM_HEADERS,
+  STREAM_PATH,
+  streamProblem,
+  streamToken,
+} from '#shared/notifications/stream.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
 import type { DemoUser } from '../auth/demo-users.ts';
 import { type LocalIssuer, localSub } from '../auth/issuer.ts';
 import type { LocalHttpApi } from './http-api.ts';
 
-export const STREAM_PATH = '/notifications/stream';
+export { STREAM_PATH };
 
 export interface NotificationStreamOptions {
   store: NotificationStore;
@@ -37,11 +48,9 @@ export interface NotificationStreamOptions {
 }
 
 function problem(res: ServerResponse, status: number, detail: string, headers: Record<string, string> = {}) {
-  const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
-  const title = titles[status] ?? 'Error';
-  const text = JSON.stringify({ type: 'about:blank', title, status, detail, message: title });
-  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
-  res.end(text);
+  const p = streamProblem(status, detail, headers);
+  res.writeHead(p.status, p.headers);
+  res.end(p.body);
 }
 
 /** The JWT rules of the API's `GET /notifications` route (the stream is authorized exactly as it is). */
@@ -51,6 +60,7 @@ function jwtRules(api: LocalHttpApi) {
 
 /**
  * Serves the stream if `url` is it; false otherwise (the caller goes on with the other routes).
+ * The format and the loop are shared/notifications/stream.ts's (the Lambda on AWS serves the same).
  */
 export async function serveNotificationStream(
   api: LocalHttpApi,
@@ -67,10 +77,7 @@ export async function serveNotificationStream(
     problem(res, 404, `No route for ${req.method} ${STREAM_PATH}`);
     return true;
   }
-  const token =
-    req.headers.authorization?.replace(/^Bearer\s+/i, '').trim() ||
-    url.searchParams.get('access_token') ||
-    '';
+  const token = streamToken(req.headers.authorization, url);
   if (!token) {
     problem(res, 401, 'no token in the Authorization header or access_token', {
       'www-authenticate': 'Bearer',
@@ -79,78 +86,34 @@ export async function serveNotificationStream(
   }
   let sub: string;
   try {
-    const claims = await issuer.verify(token, rules);
-    if (claims.token_use !== 'access' || typeof claims.sub !== 'string') {
-      throw new Error('the token is not an access token');
-    }
-    sub = claims.sub;
+    sub = accessTokenSub(await issuer.verify(token, rules));
   } catch (error) {
     problem(res, 401, (error as Error).message, { 'www-authenticate': 'Bearer error="invalid_token"' });
     return true;
   }
-  const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
-  let last: number;
-  if (lastEventId === undefined || lastEventId === '') {
-    last = (await options.store.counter(sub)).seq;
-  } else if (typeof lastEventId === 'string' && /^(0|[1-9][0-9]{0,11})$/.test(lastEventId)) {
-    last = Number(lastEventId);
-  } else {
-    problem(res, 400, 'Last-Event-ID: must be the id of a notification event (an integer ≥ 0)');
+  const lastEventId = parseLastEventId(req.headers['last-event-id'], url);
+  if (lastEventId === null) {
+    problem(res, 400, LAST_EVENT_ID_ERROR);
     return true;
   }
+  const last = lastEventId ?? (await options.store.counter(sub)).seq;
 
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.write('retry: 1000\n\n');
+  res.writeHead(200, STREAM_HEADERS);
+  res.write(retryField());
   req.socket.setNoDelay(true);
 
-  const pollMs = options.pollMs ?? 25;
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const maxErrors = options.maxErrors ?? 20;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  let errors = 0;
-  let lastWrite = Date.now();
-  const close = () => {
-    closed = true;
-    if (timer) clearTimeout(timer);
-  };
-  req.on('close', close);
-  res.on('close', close);
-
-  const tick = async () => {
-    if (closed) return;
-    let delay = pollMs;
-    try {
-      const batch = await options.store.listAfter(sub, last, 100);
-      errors = 0;
-      for (const n of batch) {
-        if (closed) return;
-        res.write(`id: ${n.seq}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
-        last = n.seq;
-        lastWrite = Date.now();
-      }
-      if (batch.length === 100) delay = 0;
-      if (Date.now() - lastWrite >= heartbeatMs) {
-        res.write(': keep-alive\n\n');
-        lastWrite = Date.now();
-      }
-    } catch {
-      errors += 1;
-      if (errors >= maxErrors) {
-        res.end();
-        close();
-        return;
-      }
-      delay = Math.min(1_000, pollMs * 2 ** errors);
-    }
-    if (!closed) timer = setTimeout(() => void tick(), delay);
-  };
-  await tick();
+  const poll = pollNotifications({
+    store: options.store,
+    userId: sub,
+    after: last,
+    sink: { write: (chunk) => res.write(chunk), end: () => res.end() },
+    pollMs: options.pollMs ?? 25,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxErrors: options.maxErrors ?? 20,
+  });
+  req.on('close', poll.stop);
+  res.on('close', poll.stop);
+  await poll.first;
   return true;
 }
 
