@@ -146,9 +146,13 @@ export const MatchedSiteSchema = z
     plotId: z.string(),
     rank: z.number().int().positive(),
     held: z.boolean().meta({ description: 'The plot held (or allocated) for this application' }),
-    score: z.number().nullable().meta({ description: 'Out of 100, as ranked when matched' }),
+    score: z.number().nullable().meta({
+      description:
+        'Out of 100: the held plot’s as ranked when matched; another site’s recomputed on its current data (null when it no longer fits)',
+    }),
     breakdown: z.array(ScoreComponentSchema).nullable().meta({
-      description: 'The score’s components, recomputed on the plot’s current data (held plot only)',
+      description:
+        'The score’s components (criterion, weight, value, points, why), recomputed on the plot’s current data; null when it no longer fits',
     }),
     sample: z.literal(true).meta({ description: 'Plots are sample data (plot detail is not public)' }),
   })

@@ -186,6 +186,24 @@ describe('the investor', { timeout: 300_000 }, () => {
     expect(await investor.locator('table.matched-sites tbody tr').count()).toBeGreaterThan(0);
     expect(await investor.locator('.progress-steps li').count()).toBeGreaterThanOrEqual(5);
     await seesStatus(investor, 'allocated');
+    // Every matched site shows its rank and why: its criteria with weights and points, in rank order.
+    const ranks = await investor.$$eval('table.matched-sites tbody tr', (rows) =>
+      rows.map((r) => Number(r.querySelector('td')?.textContent)),
+    );
+    expect(ranks.length).toBeGreaterThan(1);
+    expect(ranks).toEqual(ranks.map((_, i) => i + 1));
+    const breakdowns = investor.locator('details.breakdown');
+    expect(await breakdowns.count()).toBe(ranks.length);
+    for (let i = 0; i < ranks.length; i++) {
+      const site = breakdowns.nth(i);
+      if (!(await site.evaluate((d) => d.hasAttribute('open')))) await site.locator('summary').click();
+      const criteria = await site
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-criterion')));
+      expect(criteria).toContain('sectorPriority');
+      expect(criteria).toContain('areaFit');
+      expect(await site.locator('summary').textContent()).toMatch(new RegExp(`^Hạng ${i + 1} · `));
+    }
     await check(investor, 'application');
     await open(investor, '/applications');
     await investor.waitForSelector('table.applications tbody tr');

@@ -104,13 +104,45 @@ const STEP_WORDS: Record<ApplicationStatus, string> = {
 async function heldPlotScore(repository: Repository, app: ApplicationRecord, plotId: string) {
   const plot = await repository.getPlot(plotId);
   const zone = plot ? await repository.getZone(plot.zoneId) : undefined;
-  if (!plot || !zone || !app.enquiry) return { plot, zone, breakdown: null };
+  if (!plot || !zone || !app.enquiry) return { plot, zone, score: null, breakdown: null };
   const result = matchSites(
     app.enquiry as Enquiry,
     { zones: [zone], plots: [{ ...plot, status: 'available' }] },
     { limit: 1 },
   );
-  return { plot, zone, breakdown: result.candidates[0]?.breakdown ?? null };
+  const best = result.candidates[0];
+  return { plot, zone, score: best?.score ?? null, breakdown: best?.breakdown ?? null };
+}
+
+/**
+ * Every matched site's score and components, recomputed on its current data as the held plot's are, so
+ * the investor sees why each ranks where it does (the workflow's event keeps only the held plot's score).
+ * A site that no longer fits the enquiry (taken and changed, clearance disputed...) gets null.
+ */
+async function matchedScores(repository: Repository, app: ApplicationRecord, plotIds: readonly string[]) {
+  const zones = new Map<string, ReturnType<Repository['getZone']>>();
+  const zoneOf = (zoneId: string) => {
+    let zone = zones.get(zoneId);
+    if (!zone) {
+      zone = repository.getZone(zoneId);
+      zones.set(zoneId, zone);
+    }
+    return zone;
+  };
+  const scored = await Promise.all(
+    plotIds.map(async (plotId) => {
+      const plot = await repository.getPlot(plotId);
+      const zone = plot ? await zoneOf(plot.zoneId) : undefined;
+      if (!plot || !zone || !app.enquiry) return [plotId, null] as const;
+      const best = matchSites(
+        app.enquiry as Enquiry,
+        { zones: [zone], plots: [{ ...plot, status: 'available' }] },
+        { limit: 1 },
+      ).candidates[0];
+      return [plotId, best ? { score: best.score, breakdown: best.breakdown } : null] as const;
+    }),
+  );
+  return new Map(scored);
 }
 
 export async function detailView(repository: Repository, app: ApplicationRecord): Promise<Detail> {
@@ -135,15 +167,32 @@ export async function detailView(repository: Repository, app: ApplicationRecord)
   const plotId = str(app.allocatedPlotId) ?? str(app.heldPlotId);
   const held = [...timeline.items].reverse().find((e) => e.what === 'plot.held');
   const heldDetails = (held?.details ?? {}) as { plotId?: string; score?: number; candidates?: string[] };
-  const scored = plotId ? await heldPlotScore(repository, app, plotId) : undefined;
-  const matchedSites = (heldDetails.candidates ?? []).slice(0, 20).map((candidate, i) => {
+  const candidates = (heldDetails.candidates ?? []).slice(0, 20);
+  const [scored, others] = await Promise.all([
+    plotId ? heldPlotScore(repository, app, plotId) : undefined,
+    matchedScores(
+      repository,
+      app,
+      candidates.filter((c) => c !== heldDetails.plotId),
+    ),
+  ]);
+  const matchedSites = candidates.map((candidate, i) => {
     const isHeld = candidate === heldDetails.plotId;
+    const now = others.get(candidate);
     return {
       plotId: candidate,
       rank: i + 1,
       held: isHeld,
-      score: isHeld && typeof heldDetails.score === 'number' ? heldDetails.score : null,
-      breakdown: isHeld && candidate === plotId ? (scored?.breakdown ?? null) : null,
+      score: isHeld
+        ? typeof heldDetails.score === 'number'
+          ? heldDetails.score
+          : null
+        : (now?.score ?? null),
+      breakdown: isHeld
+        ? candidate === plotId
+          ? (scored?.breakdown ?? null)
+          : null
+        : (now?.breakdown ?? null),
       sample: true as const,
     };
   });

@@ -23,6 +23,7 @@ import { messages, SCORE_LABELS, STATUS_LABELS } from './messages.ts';
 const FOLLOW_MS = 1_500;
 
 type TimelineItem = Output<typeof getApplicationTimeline>['items'][number];
+type MatchedSite = Output<typeof getApplication>['matchedSites'][number];
 
 export const page: Page = {
   path: '/applications/:id',
@@ -210,6 +211,82 @@ export const page: Page = {
       );
     }
 
+    const sites = [...app.matchedSites].sort((a, b) => a.rank - b.rank);
+    const scoreText = (score: number | null) => (score === null ? '–' : ctx.fmt.number(score));
+
+    /** One site's rank and why: its criteria, weights and points in a table (not colour alone). */
+    function siteBreakdown(site: MatchedSite): HTMLElement {
+      const caption = m.breakdownOf.replace('{plot}', site.plotId).replace('{rank}', String(site.rank));
+      const summary = h(
+        'summary',
+        null,
+        `${m.rank} ${site.rank} · ${m.plot} ${site.plotId} · ${m.score} ${scoreText(site.score)}/100`,
+        site.held ? h('strong', null, ` (${m.held})`) : null,
+      );
+      if (!site.breakdown?.length) {
+        return h(
+          'details',
+          { class: 'breakdown', 'data-plot': site.plotId },
+          summary,
+          h('p', { class: 'muted' }, m.noLongerFits),
+        );
+      }
+      const total = (pick: (c: { weight: number; points: number }) => number) =>
+        Math.round((site.breakdown ?? []).reduce((sum, c) => sum + pick(c), 0) * 100) / 100;
+      return h(
+        'details',
+        { class: 'breakdown', 'data-plot': site.plotId, open: site.held || site.rank <= 3 },
+        summary,
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            null,
+            h('caption', { class: 'visually-hidden' }, caption),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'col' }, m.component),
+                h('th', { scope: 'col', class: 'num' }, m.weight),
+                h('th', { scope: 'col', class: 'num' }, m.points),
+                h('th', { scope: 'col' }, m.why),
+              ),
+            ),
+            h(
+              'tbody',
+              null,
+              site.breakdown.map((c) =>
+                h(
+                  'tr',
+                  { 'data-criterion': c.name },
+                  h('th', { scope: 'row' }, SCORE_LABELS[c.name]?.[lang] ?? c.name),
+                  h('td', { class: 'num' }, ctx.fmt.number(c.weight)),
+                  h('td', { class: 'num' }, ctx.fmt.number(c.points)),
+                  h('td', null, c.note),
+                ),
+              ),
+            ),
+            h(
+              'tfoot',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'row' }, m.total),
+                h('td', { class: 'num' }, ctx.fmt.number(total((c) => c.weight))),
+                h('td', { class: 'num' }, ctx.fmt.number(total((c) => c.points))),
+                h('td', null, ''),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+
     const matched = h(
       'section',
       { class: 'card', 'aria-labelledby': 'matched-title' },
@@ -239,63 +316,20 @@ export const page: Page = {
                 h(
                   'tbody',
                   null,
-                  [...app.matchedSites]
-                    .sort((a, b) => a.rank - b.rank)
-                    .map((s) =>
-                      h(
-                        'tr',
-                        null,
-                        h('td', null, String(s.rank)),
-                        h('td', null, s.plotId, s.held ? h('strong', null, ` (${m.held})`) : null),
-                        h('td', { class: 'num' }, s.score === null ? '–' : ctx.fmt.number(s.score)),
-                      ),
+                  sites.map((s) =>
+                    h(
+                      'tr',
+                      null,
+                      h('td', null, String(s.rank)),
+                      h('td', null, s.plotId, s.held ? h('strong', null, ` (${m.held})`) : null),
+                      h('td', { class: 'num' }, scoreText(s.score)),
                     ),
+                  ),
                 ),
               ),
             ),
-            app.matchedSites
-              .filter((s) => s.breakdown?.length)
-              .map((s) =>
-                h(
-                  'details',
-                  { class: 'breakdown', open: s.held },
-                  h(
-                    'summary',
-                    null,
-                    `${m.plot} ${s.plotId}: ${m.score} ${s.score === null ? '–' : ctx.fmt.number(s.score)}/100`,
-                  ),
-                  h(
-                    'table',
-                    null,
-                    h(
-                      'thead',
-                      null,
-                      h(
-                        'tr',
-                        null,
-                        h('th', { scope: 'col' }, m.component),
-                        h('th', { scope: 'col', class: 'num' }, m.weight),
-                        h('th', { scope: 'col', class: 'num' }, m.points),
-                        h('th', { scope: 'col' }, m.why),
-                      ),
-                    ),
-                    h(
-                      'tbody',
-                      null,
-                      (s.breakdown ?? []).map((c) =>
-                        h(
-                          'tr',
-                          null,
-                          h('th', { scope: 'row' }, SCORE_LABELS[c.name]?.[lang] ?? c.name),
-                          h('td', { class: 'num' }, ctx.fmt.number(c.weight)),
-                          h('td', { class: 'num' }, ctx.fmt.number(c.points)),
-                          h('td', null, c.note),
-                        ),
-                      ),
-                    ),
-                  ),
-                ),
-              ),
+            h('p', { class: 'muted' }, m.matchedNow),
+            sites.map((s) => siteBreakdown(s)),
           ],
     );
 

@@ -37,6 +37,11 @@ export const messages = pageMessages({
     currentStage: 'Current step',
     matched: 'Matched sites',
     matchedIntro: 'Plots ranked by score out of 100; the breakdown shows why a plot ranks where it does.',
+    matchedNow:
+      'The held plot’s score is the one it was ranked with; the others’ are recomputed on each plot’s current data.',
+    breakdownOf: 'Why plot {plot} ranks {rank}',
+    total: 'Total',
+    noLongerFits: 'This plot no longer fits the enquiry (its data changed since the match).',
     rank: 'Rank',
     plot: 'Plot',
     score: 'Score',
@@ -108,6 +113,11 @@ export const messages = pageMessages({
     currentStage: 'Bước hiện tại',
     matched: 'Địa điểm phù hợp',
     matchedIntro: 'Các lô đất xếp theo điểm trên 100; bảng chi tiết cho biết vì sao lô đất có thứ hạng đó.',
+    matchedNow:
+      'Điểm của lô đang giữ là điểm khi xếp hạng; điểm các lô khác được tính lại theo dữ liệu hiện tại của từng lô.',
+    breakdownOf: 'Vì sao lô {plot} xếp hạng {rank}',
+    total: 'Tổng',
+    noLongerFits: 'Lô đất này không còn phù hợp với yêu cầu (dữ liệu đã thay đổi sau khi xếp hạng).',
     rank: 'Hạng',
     plot: 'Lô đất',
     score: 'Điểm',
