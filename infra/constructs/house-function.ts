@@ -1,7 +1,7 @@
 import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -17,6 +17,29 @@ export interface HouseFunctionProps {
 const repoRoot = new URL('../..', import.meta.url).pathname;
 
 /**
+ * The esbuild settings of every function, exported so that scripts/bundle-report.ts analyses a bundle
+ * built exactly as the stack builds it.
+ */
+export const HOUSE_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  // Node builds only: ES modules first (they tree-shake; the CommonJS `main` builds do not), and the
+  // `module`/`node` export conditions, never a package's browser or react-native files.
+  mainFields: ['module', 'main'],
+  esbuildArgs: {
+    '--conditions': 'module,node',
+    '--alias:@aws-sdk/credential-provider-node': `${repoRoot}infra/constructs/lambda-credentials.ts`,
+    '--alias:@smithy/core/event-streams': `${repoRoot}infra/constructs/no-event-streams.ts`,
+  },
+  sourceMap: true,
+  minify: true,
+  externalModules: [],
+  forceDockerBundling: false,
+  // ESM bundles of CommonJS dependencies still call require(): give them one.
+  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+} as const satisfies BundlingOptions;
+
+/**
  * The one way this project makes a Lambda function: Node 22 on ARM64, X-Ray tracing, JSON logs into a log
  * group with a retention, source maps, an esbuild bundle built locally (no Docker) that includes the AWS SDK
  * so the version we test is the version we ship, and least-privilege grants through `bindTable`.
@@ -25,9 +48,12 @@ const repoRoot = new URL('../..', import.meta.url).pathname;
  */
 export class HouseFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** The handler file, relative to the repository root (as given in the props). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     this.fn = new NodejsFunction(this, 'Fn', {
       entry: `${repoRoot}${props.entry}`,
@@ -47,24 +73,7 @@ export class HouseFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: id,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // Node builds only: ES modules first (they tree-shake; the CommonJS `main` builds do not), and the
-        // `module`/`node` export conditions, never a package's browser or react-native files.
-        mainFields: ['module', 'main'],
-        esbuildArgs: {
-          '--conditions': 'module,node',
-          '--alias:@aws-sdk/credential-provider-node': `${repoRoot}infra/constructs/lambda-credentials.ts`,
-          '--alias:@smithy/core/event-streams': `${repoRoot}infra/constructs/no-event-streams.ts`,
-        },
-        sourceMap: true,
-        minify: true,
-        externalModules: [],
-        forceDockerBundling: false,
-        // ESM bundles of CommonJS dependencies still call require(): give them one.
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-      },
+      bundling: HOUSE_BUNDLING,
     });
     Validations.of(this.fn).acknowledge(
       {
