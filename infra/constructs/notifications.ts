@@ -13,27 +13,37 @@ import { HouseFunction } from './house-function.ts';
 
 /**
  * The domain events people are told about (issue 9): each reaches the notifier, which resolves the
- * recipients from data. The others (RouteDecided, InformationProvided, SiteBlocked, ApplicationFailed)
- * stay on the bus and in its archive for auditors and future consumers.
+ * recipients from data. That is every event the workflow emits: each one changes an application someone
+ * is waiting on (the issue's sixteen, and RouteDecided: the investor's route and a provincial review;
+ * SiteBlocked: the investor's site and its zone's managers; InformationProvided: the official's clock
+ * runs again, with its new due date; ApplicationFailed: the investor's application closed). A new event
+ * must be added here or the table test of test/unit/notifications.test.ts fails.
  */
 export const NOTIFIED_EVENTS = [
   'ApplicationSubmitted',
+  'RouteDecided',
   'SitesMatched',
   'NoSiteFound',
   'PlotHeld',
+  'SiteBlocked',
   'ClearanceBlocked',
   'ClearanceUpdated',
   'TaskCreated',
   'TaskDueSoon',
   'TaskOverdue',
   'InformationRequested',
+  'InformationProvided',
   'DecisionMade',
   'ApplicationApproved',
   'ApplicationRejected',
   'ApplicationWithdrawn',
+  'ApplicationFailed',
   'PlotAllocated',
   'PlotReleased',
 ] as const satisfies readonly WorkflowEventName[];
+
+/** The rule's event pattern as EventBridge reads it (the table test matches every journey event with it). */
+export const NOTIFIED_PATTERN = { source: [EVENT_SOURCE], 'detail-type': [...NOTIFIED_EVENTS] };
 
 /** The notifier's timeout; the queue's visibility timeout is six times it, as AWS advises for Lambda. */
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
@@ -87,7 +97,7 @@ export class Notifications extends Construct {
     this.rule = new Rule(this, 'Rule', {
       eventBus: props.bus,
       description: 'Workflow events someone must be told about, to the notifications queue',
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...NOTIFIED_EVENTS] },
+      eventPattern: { source: NOTIFIED_PATTERN.source, detailType: NOTIFIED_PATTERN['detail-type'] },
       targets: [
         new SqsQueue(this.queue, {
           deadLetterQueue: this.deadLetters,

@@ -13,6 +13,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { NOTIFIED_PATTERN } from '#infra/constructs/notifications.ts';
+import { compilePattern, matchesEvent } from '#local/events/pattern.ts';
 import { workingDaysLeft } from '#shared/calendar/statutory-clock.ts';
 import {
   InvalidDomainEventError,
@@ -102,6 +104,18 @@ const JOURNEY: Array<
   [
     'PlotHeld',
     { ...base('held', [investor, managerA]), plotId: 'a-1', zoneId: 'kcn-a' },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
+    'SiteBlocked',
+    {
+      ...base('site-blocked', [managerA, investor]),
+      plotId: 'a-1',
+      zoneId: 'kcn-a',
+      blockers: [{ code: 'clearance', message: 'đang bồi thường' }],
+      next: 'next-candidate',
+    },
     [INVESTOR, 'mgr-a1', 'mgr-a2'],
     ['kcn-a'],
   ],
@@ -217,6 +231,16 @@ const JOURNEY: Array<
     ['kcn-a'],
   ],
   [
+    'ApplicationFailed',
+    {
+      ...base('failed', [investor, managerA]),
+      error: 'States.TaskFailed',
+      cause: 'the match-sites function kept failing',
+    },
+    [INVESTOR, 'mgr-a1', 'mgr-a2'],
+    ['kcn-a'],
+  ],
+  [
     'PlotReleased',
     { ...base('released', [managerA]), plotId: 'a-1', zoneId: 'kcn-a', why: 'withdrawn' },
     [INVESTOR, 'mgr-a1', 'mgr-a2'],
@@ -231,7 +255,11 @@ const envelope = (name: string, detail: Record<string, unknown>) => ({
 });
 
 describe('event → recipients → channels for every event of a full journey', () => {
+  const rule = compilePattern(NOTIFIED_PATTERN);
+
   it.each(JOURNEY)('%s', async (name, detail, expected, topics) => {
+    // The notifications rule routes it to the notifier's queue (EventBridge's matching, as the local bus).
+    expect(matchesEvent(rule, { ...envelope(name, detail), account: '123456789012' })).toBe(true);
     // Schemas renamed by the plumbing work are accepted under either name.
     const event = parseDomainEvent(envelope(name, detail));
     const recipients = await resolveRecipients(event, source);
@@ -247,10 +275,22 @@ describe('event → recipients → channels for every event of a full journey', 
   it('covers every event the workflow declares with a template', () => {
     expect(Object.keys(WORKFLOW_EVENTS).filter((n) => !TEMPLATES[n])).toEqual([]);
   });
+
+  it('has a row for every event the workflow declares, so an event no rule routes fails above', () => {
+    const rows = new Set(JOURNEY.map(([name]) => name));
+    expect(Object.keys(WORKFLOW_EVENTS).filter((n) => !rows.has(n))).toEqual([]);
+  });
+
+  it('does not route another source, nor a detail-type the workflow does not emit', () => {
+    const [name, detail] = JOURNEY[0] ?? ['', {}];
+    expect(matchesEvent(rule, { ...envelope(name, detail), source: 'laocai.other' })).toBe(false);
+    expect(matchesEvent(rule, envelope('SomethingElse', detail))).toBe(false);
+  });
 });
 
 describe('templates', () => {
-  const event: DomainEvent = parseDomainEvent(envelope(JOURNEY[7]?.[0] ?? '', JOURNEY[7]?.[1] ?? {}));
+  const taskCreated = JOURNEY.find(([name]) => name === 'TaskCreated');
+  const event: DomainEvent = parseDomainEvent(envelope('TaskCreated', taskCreated?.[1] ?? {}));
   const official: Recipient = {
     userId: 'env-a',
     kind: 'official',
