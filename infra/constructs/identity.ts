@@ -25,6 +25,8 @@ import { HouseFunction } from './house-function.ts';
 export class Identity extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
+  /** The pre-token trigger, which also keeps the recipients' directory (Notifications binds the table). */
+  readonly preTokenGeneration: HouseFunction;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -56,6 +58,7 @@ export class Identity extends Construct {
       timeout: Duration.seconds(5),
     });
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preToken.fn, LambdaVersion.V2_0);
+    this.preTokenGeneration = preToken;
 
     for (const role of ROLES) {
       new CfnUserPoolGroup(this, `Group-${role}`, {
