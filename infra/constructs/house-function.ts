@@ -30,6 +30,7 @@ export const HOUSE_BUNDLING = {
     '--conditions': 'module,node',
     '--alias:@aws-sdk/credential-provider-node': `${repoRoot}infra/constructs/lambda-credentials.ts`,
     '--alias:@smithy/core/event-streams': `${repoRoot}infra/constructs/no-event-streams.ts`,
+    '--alias:@aws-sdk/endpoint-cache': `${repoRoot}infra/constructs/no-endpoint-cache.ts`,
   },
   sourceMap: true,
   minify: true,
@@ -44,7 +45,8 @@ export const HOUSE_BUNDLING = {
  * group with a retention, source maps, an esbuild bundle built locally (no Docker) that includes the AWS SDK
  * so the version we test is the version we ship, and least-privilege grants through `bindTable`.
  * Bundles stay lean (budget: 400 KiB minified, checked by test/unit/bundle-size.test.ts): ES-module builds
- * so dependencies tree-shake, and credentials read from the Lambda environment (lambda-credentials.ts).
+ * so dependencies tree-shake, credentials read from the Lambda environment (lambda-credentials.ts), and no
+ * event-stream serde (no-event-streams.ts) or endpoint cache (no-endpoint-cache.ts), which no client here uses.
  */
 export class HouseFunction extends Construct {
   readonly fn: NodejsFunction;

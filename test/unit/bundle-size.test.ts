@@ -96,12 +96,13 @@ describe('Lambda bundles', () => {
     expect(unused).toEqual([]);
   });
 
-  it('bundles the Node ES-module builds: no browser-only SDK parts, no unused credential chain, no event streams', () => {
+  it('bundles the Node ES-module builds: no browser-only SDK parts, no unused credential chain, no event streams, no endpoint cache', () => {
     // bowser is the SDK's browser user-agent parser (pulled in by the CommonJS builds); the SSO, ini and
     // process providers can never run in Lambda, where credentials come from the environment.
-    // The event-stream serde is aliased away too (infra/constructs/no-event-streams.ts): no client here streams.
+    // The event-stream serde is aliased away too (infra/constructs/no-event-streams.ts): no client here streams;
+    // so is DynamoDB's endpoint cache with its LRU packages (infra/constructs/no-endpoint-cache.ts): never used.
     const unwanted =
-      /node_modules\/(bowser|@aws-sdk\/credential-provider-(node|sso|ini|process)|@smithy\/core\/dist-es\/submodules\/event-streams)\//;
+      /node_modules\/(bowser|mnemonist|obliterator|@aws-sdk\/endpoint-cache|@aws-sdk\/credential-provider-(node|sso|ini|process)|@smithy\/core\/dist-es\/submodules\/event-streams)\//;
     for (const b of bundles)
       expect(
         b.sources.filter((s) => unwanted.test(s)),
