@@ -18,10 +18,11 @@ export const STATUS_DESCRIPTIONS: Record<ApplicationStatus, string> = {
   'waiting-for-capacity': 'No plot fits today: re-matched on a schedule; `waitingReason` says why.',
   holding: 'A plot is held for this application; no other application can take it.',
   'checking-clearance':
-    'The held plot’s land clearance, sector and planning conformity, utilities and environmental screen are checked.',
+    'The held plot’s land clearance, sector and planning conformity, utilities and environmental screen are checked (`site.checked` on the timeline once they pass; the status stays until the first approval task is open, or the plot is allocated when the route has no approval stage).',
   'waiting-for-clearance':
     'The held plot’s land clearance is in progress; the zone manager’s update resumes the application.',
-  'in-approval': 'Officials decide the route’s approval stages (see `currentStages` and `nextDueAt`).',
+  'in-approval':
+    'Officials decide the route’s approval stages (see `currentStages` and `nextDueAt`); set once the first stage’s task is in an official’s inbox.',
   'information-requested':
     'An official asked for information (answer with POST /applications/{id}/responses); the statutory clock is paused.',
   allocated: 'Terminal: the hold became an allocation; the certificate reference is recorded.',
@@ -54,6 +55,14 @@ export const IdempotencyKeySchema = z
   .min(8, 'must be at least 8 characters (a UUID is a good key)')
   .max(128)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (a UUID is a good key)');
+
+/** The headers `POST /applications` requires (documented; `idempotencyKey()` validates with this schema). */
+export const CreateApplicationHeaders = z.object({
+  'Idempotency-Key': IdempotencyKeySchema.meta({
+    description:
+      'Required. The client’s id for this application request (a new UUID per application, the same one on retry): the same key and body answer the same application; the same key with another body is 422',
+  }),
+});
 
 /** What the routing reads beyond the enquiry (the workflow's own schema); absent fields are "not declared". */
 const RoutingDeclarationsSchema = RoutingOptionsSchema.meta({
@@ -277,7 +286,7 @@ export const createApplication = defineRoute({
     'Apply with an enquiry. The Idempotency-Key header is required: the same key and body give the same application; the same key with another body is 422',
   tags: ['investors'],
   auth: INVESTOR,
-  request: { body: ApplicationRequestSchema },
+  request: { headers: CreateApplicationHeaders, body: ApplicationRequestSchema },
   ok: {
     status: 202,
     description: 'The application was accepted (or already had been, for this key) and its workflow started',

@@ -26,17 +26,20 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   500: 'Unexpected error (logged)',
 };
 
-function errorStatuses(spec: RouteSpec): number[] {
-  const statuses = new Set<number>([400, 429, 500, ...(spec.errors ?? [])]);
+/**
+ * The problem responses a route can give: 400 (any input), 413 (a body over 64 KiB is refused before
+ * anything else, on every route: a route without a body refuses one), 429 (stage throttling) and 500 on
+ * every route; 401 and 403 on signed-in routes; 404 with an id in the path; 415 with a JSON body; and the
+ * route's own (`errors`: 409 state conflicts, 422 a reused idempotency key).
+ */
+export function errorStatuses(spec: RouteSpec): number[] {
+  const statuses = new Set<number>([400, 413, 429, 500, ...(spec.errors ?? [])]);
   if (spec.auth !== 'public') {
     statuses.add(401);
     statuses.add(403);
   }
   if (spec.request.path) statuses.add(404);
-  if (spec.request.body) {
-    statuses.add(413);
-    statuses.add(415);
-  }
+  if (spec.request.body) statuses.add(415);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -72,11 +75,12 @@ function operation(spec: RouteSpec): ZodOpenApiOperationObject {
           security: [{ cognito: [] }],
           description: `Roles: ${spec.auth.join(', ')} (and admin).`,
         }),
-    ...(spec.request.path || spec.request.query
+    ...(spec.request.path || spec.request.query || spec.request.headers
       ? {
           requestParams: {
             ...(spec.request.path ? { path: spec.request.path } : {}),
             ...(spec.request.query ? { query: spec.request.query } : {}),
+            ...(spec.request.headers ? { header: spec.request.headers } : {}),
           },
         }
       : {}),

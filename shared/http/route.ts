@@ -19,6 +19,11 @@ export interface RouteRequest {
   query?: z.ZodObject;
   /** The JSON body; a route without one refuses a body. */
   body?: z.ZodType;
+  /**
+   * Request headers the route reads, by name (`Idempotency-Key`); required unless optional. Documented in
+   * the OpenAPI document; the handler validates them with the same schemas (the wrapper does not).
+   */
+  headers?: z.ZodObject;
 }
 
 export interface RouteResponse {

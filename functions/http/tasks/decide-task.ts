@@ -1,15 +1,23 @@
+import type * as z from 'zod';
 import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
-import { actorOf, decideTask } from '#shared/http/decision.ts';
+import { actorOf, type DecisionResultSchema, decideTask } from '#shared/http/decision.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
+import { emfMetrics } from '#shared/http/metrics.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { type DecideInput, decideTask as decide } from '#shared/workflow/decide.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));
 const busName = requireEnv('EVENT_BUS_NAME');
-const deps = { repository, sfn, publish: publishEvents.bind(null, eventBridge, busName) };
+const deps = {
+  repository,
+  sfn,
+  publish: publishEvents.bind(null, eventBridge, busName),
+  // Each decision is counted (metric Decision, dimensions service, outcome, stage): issue 7's decision metrics.
+  metrics: emfMetrics('approvals'),
+};
 
 /**
  * `POST /tasks/{id}/decision`: approve, reject or ask for information, exactly once (`decideTask`: one
@@ -34,8 +42,8 @@ export const handler = httpHandler(decideTask, async ({ path, body, caller }) =>
         ? { ...common, decision: 'reject', reasons: [body.reason ?? ''] }
         : { ...common, decision: 'request-information', questions: [body.reason ?? ''] };
   try {
-    const result = await decide(deps, input);
-    return result.status === 'decided' ? { ...result, decision: { ...result.decision } } : result;
+    // The recorded decision is an interface; the contract's schema is an open object: the same fields.
+    return (await decide(deps, input)) as z.input<typeof DecisionResultSchema>;
   } catch (error) {
     if ((error as Error).name === 'NotAllowedError') {
       throw new ResourceNotFoundError(`task ${path.id} does not exist or is not in the caller's inboxes`);
