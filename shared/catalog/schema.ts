@@ -6,21 +6,21 @@
  */
 import * as z from 'zod';
 
-import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from './ids.ts';
+import {
+  ClearanceSchema,
+  IdSchema,
+  IsoDateSchema,
+  PlotStatusSchema,
+  VsicVersionSchema,
+  ZoneKindSchema,
+} from './ids.ts';
 
-export type { Clearance, PlotStatus } from './ids.ts';
-export { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema };
+export type { Clearance, PlotStatus, VsicVersion } from './ids.ts';
+export { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema, VsicVersionSchema, ZoneKindSchema };
 
 const text = (max: number) => z.string().min(1).max(max);
 const hectares = z.number().nonnegative().max(100_000);
 const share = z.number().min(0).max(1);
-
-/**
- * VSIC versions. Decision 27/2018/QĐ-TTg was replaced by Decision 36/2025/QĐ-TTg from 2025-11-15, so a
- * code means nothing without its version.
- */
-export const VsicVersionSchema = z.enum(['VSIC2018', 'VSIC2025']);
-export type VsicVersion = z.infer<typeof VsicVersionSchema>;
 
 /** A level-4 VSIC code as used by zones, plots and enquiries. */
 export const VsicCodeSchema = z.strictObject({
@@ -150,13 +150,6 @@ export const NotableTenantSchema = z.strictObject({
   sourceIds: z.array(IdSchema).min(1).max(5),
 });
 
-/**
- * KCN: industrial zone (khu công nghiệp, national IZ plan, Decree 35/2022); CCN: industrial cluster (cụm
- * công nghiệp, Decree 32/2024); KKT: an area of an economic zone (khu kinh tế), here the trade-and-industry
- * area of the Lào Cai border-gate economic zone (Kim Thành). A KKT area leases industrial land as a KCN does,
- * but it is not a KCN: aggregates by kind keep it apart, so it never enters KCN totals.
- */
-export const ZoneKindSchema = z.enum(['KCN', 'CCN', 'KKT']);
 export const ZoneStatusSchema = z.enum(['operating', 'under_construction', 'planned']);
 
 /** The zone fields a sample value can sit in (figures; names, sources and locations are never made up). */

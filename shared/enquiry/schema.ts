@@ -4,8 +4,8 @@
  * failing field with its rule at once, so an investor fixes a form in one round trip, not ten.
  */
 import * as z from 'zod';
+import { VsicVersionSchema, ZoneKindSchema } from '#shared/catalog/ids.ts';
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
-import { VsicVersionSchema, ZoneKindSchema } from '#shared/catalog/schema.ts';
 
 /** ISO 3166-1 alpha-2 codes officially assigned (249). */
 const ISO_3166_1_ALPHA2 = new Set(
