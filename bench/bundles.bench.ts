@@ -1,20 +1,29 @@
 /**
  * Each Lambda bundle of the synthesized template: its minified size and its cold import time, the part of
- * a cold start the bundle decides. The app is synthesized once; each function's asset is then imported
- * in a fresh `node` process, several times, with its template environment (references replaced by
- * placeholders), and the median is printed. "with source maps" adds the template's NODE_OPTIONS
- * (--enable-source-maps), as Lambda runs it. Budget: 400 KiB and 150 ms median (test/unit/bundle-size
- * checks the size; time is only printed).
+ * a cold start the bundle decides. The assembly is the tests' cached one (test/helpers/synth.ts: one
+ * synthesis per content of the sources); each function's asset is then imported in a fresh `node`
+ * process with its template environment (references replaced by placeholders), plain and with
+ * `--enable-source-maps`, and min / median / p90 are printed. Budget: 400 KiB (test/unit/bundle-size) and
+ * 150 ms median (printed only: speed is never a test).
+ *
+ * Method, because one process start is noisy on a shared machine: RUNS rounds (15 unless BENCH_RUNS says),
+ * each round importing every function once in each mode, the functions in a different order each round and
+ * the two modes alternating which goes first, so a burst of load from someone else's build is spread
+ * over all functions and both modes instead of landing on one row. The load average is printed at the
+ * start and the end: read the figures next to it. BENCH_BUNDLES=<substring> limits the functions.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildApp, STACK_NAME } from '#infra/app.ts';
-import { median } from './stats.ts';
+import { STACK_NAME } from '#infra/app.ts';
+import { synthesizedApp } from '../test/helpers/synth.ts';
+import { percentile } from './stats.ts';
 
-const RUNS = 7;
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const FILTER = process.env.BENCH_BUNDLES;
+const SOURCE_MAPS = '--enable-source-maps';
 
 interface FunctionResource {
   Type: string;
@@ -23,6 +32,17 @@ interface FunctionResource {
     Handler?: string;
     Environment?: { Variables?: Record<string, unknown> };
   };
+}
+
+interface Subject {
+  logicalId: string;
+  entry: string;
+  bytes: number;
+  env: Record<string, string>;
+  /** What the template sets in NODE_OPTIONS (what Lambda runs). */
+  templateNodeOptions: string;
+  plain: number[];
+  mapped: number[];
 }
 
 /**
@@ -47,50 +67,97 @@ function coldImport(file: string, env: Record<string, string>, nodeOptions: stri
   return Number(out.stdout);
 }
 
-export default async function bench(): Promise<void> {
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
-  try {
-    buildApp(outdir).app.synth();
-    const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as {
-      Resources: Record<string, FunctionResource>;
-    };
-    console.log(`each cold import: median of ${RUNS} fresh node processes`);
-    console.log('| function | bundle KiB | import median ms | with source maps median ms |');
-    console.log('|---|---:|---:|---:|');
-    const skipped: string[] = [];
-    for (const [logicalId, r] of Object.entries(template.Resources)) {
-      if (r.Type !== 'AWS::Lambda::Function') continue;
-      const key = r.Properties.Code?.S3Key;
-      if (typeof key !== 'string') continue;
-      const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
-      const code = readdirSync(dir).filter((f) => !f.endsWith('.map'));
-      const bytes = code.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
-      const entry = join(dir, `${(r.Properties.Handler ?? 'index.handler').split('.')[0]}.mjs`);
-      // CDK's own providers (BucketDeployment's Python handler, custom resources) are not our bundles.
-      if (!existsSync(entry)) {
-        skipped.push(logicalId);
-        continue;
-      }
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'ap-southeast-1',
-        AWS_ACCESS_KEY_ID: 'bench',
-        AWS_SECRET_ACCESS_KEY: 'bench',
-      };
-      let nodeOptions = '';
-      for (const [name, value] of Object.entries(r.Properties.Environment?.Variables ?? {})) {
-        if (name === 'NODE_OPTIONS') nodeOptions = String(value);
-        else env[name] = placeholder(value, name);
-      }
-      const plain = Array.from({ length: RUNS }, () => coldImport(entry, env, ''));
-      const mapped = Array.from({ length: RUNS }, () => coldImport(entry, env, nodeOptions));
-      console.log(
-        `| ${logicalId} | ${(bytes / 1024).toFixed(1)} | ${median(plain).toFixed(1)} | ${median(mapped).toFixed(1)} |`,
-      );
-    }
-    if (skipped.length > 0)
-      console.log(`not ours (CDK-provided handlers, no .mjs bundle): ${skipped.join(', ')}`);
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
+/** A fixed-seed shuffle (mulberry32), so two runs of the bench visit the functions in the same orders. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let s = seed >>> 0;
+  const random = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
+  return out;
+}
+
+function subjectsOf(outdir: string): { subjects: Subject[]; skipped: string[] } {
+  const template = JSON.parse(readFileSync(join(outdir, `${STACK_NAME}.template.json`), 'utf8')) as {
+    Resources: Record<string, FunctionResource>;
+  };
+  const subjects: Subject[] = [];
+  const skipped: string[] = [];
+  for (const [logicalId, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    if (FILTER && !logicalId.includes(FILTER)) continue;
+    const key = r.Properties.Code?.S3Key;
+    if (typeof key !== 'string') continue;
+    const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const entry = join(dir, `${(r.Properties.Handler ?? 'index.handler').split('.')[0]}.mjs`);
+    // CDK's own providers (BucketDeployment's Python handler, custom resources) are not our bundles.
+    if (!existsSync(entry)) {
+      skipped.push(logicalId);
+      continue;
+    }
+    const bytes = readdirSync(dir)
+      .filter((f) => !f.endsWith('.map'))
+      .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'ap-southeast-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+    };
+    let templateNodeOptions = '';
+    for (const [name, value] of Object.entries(r.Properties.Environment?.Variables ?? {})) {
+      if (name === 'NODE_OPTIONS') templateNodeOptions = String(value);
+      else env[name] = placeholder(value, name);
+    }
+    subjects.push({ logicalId, entry, bytes, env, templateNodeOptions, plain: [], mapped: [] });
+  }
+  return { subjects, skipped };
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+
+const fmt = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${percentile(sorted, 0).toFixed(0)} / ${percentile(sorted, 0.5).toFixed(0)} / ${percentile(sorted, 0.9).toFixed(0)}`;
+};
+
+export default async function bench(): Promise<void> {
+  const { subjects, skipped } = subjectsOf(synthesizedApp().outdir);
+  console.log(
+    `cold import, ms (min / median / p90 of ${RUNS} fresh node processes per function and mode, interleaved); load average (1/5/15 min) at start: ${load()}`,
+  );
+  for (let round = 0; round < RUNS; round++) {
+    for (const s of shuffled(subjects, round + 1)) {
+      const modes: ['plain' | 'mapped', string][] = [
+        ['plain', ''],
+        ['mapped', SOURCE_MAPS],
+      ];
+      if (round % 2 === 1) modes.reverse();
+      for (const [mode, options] of modes) s[mode].push(coldImport(s.entry, s.env, options));
+    }
+  }
+  console.log(`load average at end: ${load()}`);
+  console.log(
+    `| function | bundle KiB | import ms | with ${SOURCE_MAPS} ms | template NODE_OPTIONS |\n|---|---:|---:|---:|---|`,
+  );
+  for (const s of [...subjects].sort((a, b) => b.bytes - a.bytes)) {
+    console.log(
+      `| ${s.logicalId} | ${(s.bytes / 1024).toFixed(1)} | ${fmt(s.plain)} | ${fmt(s.mapped)} | ${s.templateNodeOptions || '(none)'} |`,
+    );
+  }
+  const all = (mode: 'plain' | 'mapped') => subjects.flatMap((s) => s[mode]);
+  console.log(`| all functions | | ${fmt(all('plain'))} | ${fmt(all('mapped'))} | |`);
+  if (skipped.length > 0)
+    console.log(`not ours (CDK-provided handlers, no .mjs bundle): ${skipped.join(', ')}`);
 }
