@@ -85,12 +85,20 @@ export interface LocalIssuerOptions {
 }
 
 export class LocalIssuer {
+  /**
+   * The JWKS as a verifier, made once: jose imports a key on first use and keeps it in the set, so a
+   * set built per request re-imported the RSA key every time (API Gateway caches the issuer's keys too).
+   */
+  private readonly keySet: ReturnType<typeof createLocalJWKSet>;
+
   private constructor(
     private readonly key: StoredKey,
     private readonly signingKey: SigningKey,
     private readonly users: readonly DemoUser[],
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.keySet = createLocalJWKSet(this.jwks());
+  }
 
   static async open(options: LocalIssuerOptions): Promise<LocalIssuer> {
     const key = await loadOrCreateKey(options.keyDir);
@@ -177,7 +185,7 @@ export class LocalIssuer {
   ): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+      ({ payload } = await jwtVerify(token, this.keySet, {
         issuer: rules.issuer,
         algorithms: ['RS256'],
         currentDate: new Date(this.now() * 1000),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -44,6 +45,68 @@ export interface LambdaRuntimeOptions {
   extraEnv?: Record<string, string>;
   /** Warm workers kept per function; more run concurrently up to this many. */
   maxWorkersPerFunction?: number;
+  /**
+   * What happens to the functions' stdout and stderr. `inherit` (the default) prints them as Lambda
+   * sends them to CloudWatch; `count` prints nothing and counts the lines by level instead (`logStats()`),
+   * for benchmarks, where thousands of JSON lines would drown the figures and cost the main thread a
+   * synchronous write each. The environment variable LOCAL_LAMBDA_LOGS=count selects it when this is unset.
+   */
+  logs?: LambdaLogMode;
+}
+
+export type LambdaLogMode = 'inherit' | 'count';
+
+/** The functions' log lines counted in `count` mode. */
+export interface LambdaLogStats {
+  lines: number;
+  /**
+   * Error-level lines: a JSON line whose `level` is ERROR, CRITICAL or FATAL (Powertools' levels), or any
+   * other line written to stderr that is not a JSON WARN line (console.error, an uncaught error's trace).
+   */
+  errors: number;
+  /** The first few error-level lines, function name first, so a bench can show what went wrong. */
+  samples: string[];
+}
+
+const MAX_LOG_SAMPLES = 5;
+/** The level of a Powertools JSON line, read without parsing the whole line. */
+const JSON_LEVEL = /"level":"([A-Z]+)"/;
+const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL']);
+
+/** Counts the lines a worker writes; shared by every pool of one runtime. */
+class LogCounter {
+  readonly stats: LambdaLogStats = { lines: 0, errors: 0, samples: [] };
+
+  /** Consumes `stream` line by line (a partial line waits for its end). */
+  follow(functionName: string, stream: Readable, isStderr: boolean): void {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        this.line(functionName, text.slice(start, nl), isStderr);
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    });
+    stream.on('end', () => {
+      if (rest) this.line(functionName, rest, isStderr);
+      rest = '';
+    });
+  }
+
+  private line(functionName: string, line: string, isStderr: boolean): void {
+    if (line.trim() === '') return;
+    this.stats.lines += 1;
+    const level = JSON_LEVEL.exec(line)?.[1];
+    const isError = level ? ERROR_LEVELS.has(level) : isStderr;
+    if (!isError) return;
+    this.stats.errors += 1;
+    if (this.stats.samples.length < MAX_LOG_SAMPLES) {
+      this.stats.samples.push(`${functionName}: ${line.slice(0, 500)}`);
+    }
+  }
 }
 
 interface PendingInvocation {
@@ -81,6 +144,8 @@ class FunctionPool {
     readonly config: LambdaFunctionConfig,
     private readonly env: Record<string, string>,
     private readonly maxWorkers: number,
+    /** Set in `count` mode: the worker's output is read and counted instead of printed. */
+    private readonly logCounter?: LogCounter,
   ) {}
 
   invoke(event: unknown, signal?: AbortSignal): Promise<InvokeResult> {
@@ -144,10 +209,14 @@ class FunctionPool {
       env: this.env,
       // Lambda memory is not modelled exactly; the heap limit keeps a runaway function contained.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.config.memorySize ?? 256) },
-      stdout: false,
-      stderr: false,
+      stdout: this.logCounter !== undefined,
+      stderr: this.logCounter !== undefined,
     });
     worker.unref();
+    if (this.logCounter) {
+      this.logCounter.follow(this.config.functionName, worker.stdout, false);
+      this.logCounter.follow(this.config.functionName, worker.stderr, true);
+    }
     const slot: WorkerSlot = { worker, busy: false };
     worker.on('message', (message: { id: string; payload?: string; error?: Record<string, unknown> }) => {
       const current = slot.current;
@@ -252,11 +321,24 @@ export class LambdaRuntime {
   private readonly region: string;
   private readonly accountId: string;
   private extraEnv: Record<string, string>;
+  private readonly logCounter: LogCounter | undefined;
 
   constructor(private readonly options: LambdaRuntimeOptions = {}) {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
     this.extraEnv = { ...options.extraEnv };
+    const logs = options.logs ?? process.env.LOCAL_LAMBDA_LOGS;
+    if (logs !== undefined && logs !== 'inherit' && logs !== 'count') {
+      throw new Error(`LOCAL_LAMBDA_LOGS must be inherit or count, not ${logs}`);
+    }
+    this.logCounter = logs === 'count' ? new LogCounter() : undefined;
+  }
+
+  /** The counted log lines (`count` mode); undefined when the functions' output is printed. */
+  logStats(): LambdaLogStats | undefined {
+    if (!this.logCounter) return undefined;
+    const { lines, errors, samples } = this.logCounter.stats;
+    return { lines, errors, samples: [...samples] };
   }
 
   /** Adds variables to the environment of functions registered from now on. */
@@ -288,7 +370,7 @@ export class LambdaRuntime {
     void this.pools.get(config.functionName)?.close();
     this.pools.set(
       config.functionName,
-      new FunctionPool(config, env, Math.max(1, this.options.maxWorkersPerFunction ?? 8)),
+      new FunctionPool(config, env, Math.max(1, this.options.maxWorkersPerFunction ?? 8), this.logCounter),
     );
   }
 

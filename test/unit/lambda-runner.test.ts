@@ -113,3 +113,55 @@ describe('the local Lambda runtime', () => {
     await expect(runtime.invoke('nope', {})).rejects.toBeInstanceOf(LambdaFunctionNotFoundError);
   });
 });
+
+describe('log modes', () => {
+  const source = `exports.handler = async (event) => {
+    console.log(JSON.stringify({ level: 'INFO', message: 'started', n: event.n }));
+    console.log(JSON.stringify({ level: 'ERROR', message: 'plot P-7 could not be held' }));
+    console.warn(JSON.stringify({ level: 'WARN', message: 'slow' }));
+    console.error('TypeError: plain stderr line');
+    process.stdout.write('partial ');
+    process.stdout.write('line\\n');
+    return { n: event.n };
+  };`;
+
+  it('counts the lines by level without printing them in count mode', async () => {
+    const counting = new LambdaRuntime({ logs: 'count' });
+    const codeDir = join(dir, 'logger');
+    mkdirSync(codeDir, { recursive: true });
+    writeFileSync(join(codeDir, 'index.js'), source);
+    counting.register({ functionName: 'logger', codeDir, handler: 'index.handler', timeoutSeconds: 3 });
+    try {
+      await counting.invoke('logger', { n: 1 });
+      const result = await counting.invoke('logger', { n: 2 });
+      expect(JSON.parse(result.Payload)).toEqual({ n: 2 });
+      // The worker's streams reach the main thread asynchronously: wait for the second invocation's lines.
+      for (let i = 0; i < 100 && (counting.logStats()?.lines ?? 0) < 10; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const stats = counting.logStats();
+      // Per invocation: INFO, ERROR, WARN (stderr, JSON), a plain stderr line, one line written in two parts.
+      expect(stats?.lines).toBe(10);
+      expect(stats?.errors).toBe(4);
+      expect(stats?.samples).toContain('logger: {"level":"ERROR","message":"plot P-7 could not be held"}');
+      expect(stats?.samples).toContain('logger: TypeError: plain stderr line');
+    } finally {
+      await counting.close();
+    }
+  });
+
+  it('prints and counts nothing by default', () => {
+    expect(runtime.logStats()).toBeUndefined();
+  });
+
+  it('refuses an unknown mode from the environment', () => {
+    const before = process.env.LOCAL_LAMBDA_LOGS;
+    process.env.LOCAL_LAMBDA_LOGS = 'quiet';
+    try {
+      expect(() => new LambdaRuntime()).toThrow(/LOCAL_LAMBDA_LOGS must be inherit or count/);
+    } finally {
+      if (before === undefined) delete process.env.LOCAL_LAMBDA_LOGS;
+      else process.env.LOCAL_LAMBDA_LOGS = before;
+    }
+  });
+});
