@@ -42,8 +42,8 @@ export function groupOf(input: string): string {
   if (nm >= 0) {
     const parts = input.slice(nm + 'node_modules/'.length).split('/');
     const pkg = parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? input);
-    // zod ships classic and mini side by side: which one a bundle carries is the question.
-    if (pkg === 'zod') return `zod/${parts.slice(1, 4).join('/')}`;
+    // zod ships classic and mini on one core: which layer a bundle carries is the question.
+    if (pkg === 'zod') return `zod/${parts.slice(1, 3).join('/')}`;
     return pkg;
   }
   const parts = input.split('/');
@@ -70,6 +70,7 @@ async function analyse(id: string, entry: string, outdir: string): Promise<Repor
     target: HOUSE_BUNDLING.target,
     minify: HOUSE_BUNDLING.minify,
     sourcemap: HOUSE_BUNDLING.sourceMap,
+    sourcesContent: HOUSE_BUNDLING.sourcesContent,
     mainFields: [...HOUSE_BUNDLING.mainFields],
     external: [...HOUSE_BUNDLING.externalModules],
     banner: { js: HOUSE_BUNDLING.banner },
