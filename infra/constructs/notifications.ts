@@ -1,9 +1,11 @@
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Alias } from 'aws-cdk-lib/aws-kms';
+import { type FunctionUrl, FunctionUrlAuthType, HttpMethod, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -57,7 +59,29 @@ export interface NotificationsProps {
   zoneIds: readonly string[];
   /** The notifier's handler (default `functions/notifications/notify.ts`). */
   entry?: string;
+  /**
+   * The sign-in: with it, the notifications stream is served on AWS (a function URL verifying the pool's
+   * access tokens for this app client), and the pre-token trigger, if given, keeps the recipients'
+   * directory in the table.
+   */
+  identity?: {
+    userPool: IUserPool;
+    client: IUserPoolClient;
+    preTokenGeneration?: HouseFunction;
+  };
+  /**
+   * Origins the stream's CORS allows (the console's). Default: any, as the HTTP API: the stream takes a
+   * bearer token, never a cookie, so a foreign page cannot ride on someone's session.
+   */
+  streamAllowOrigins?: string[];
 }
+
+/** How long one stream lives before it ends and the client reconnects (with Last-Event-ID). */
+export const STREAM_LIFETIME = Duration.minutes(4);
+/** The stream function's timeout: its lifetime and a margin for the last poll and the end. */
+export const STREAM_TIMEOUT = Duration.minutes(5);
+/** How often a stream on AWS looks for new notifications (a consistent Query of one small partition). */
+export const STREAM_POLL_MS = 250;
 
 /** The SNS topic name of a zone (`laocai-zone-<zone id>`): short, as the notifier's environment lists every one. */
 export const zoneTopicName = (zoneId: string) => `laocai-zone-${zoneId}`;
@@ -78,6 +102,10 @@ export class Notifications extends Construct {
   readonly notifier: HouseFunction;
   readonly topics: ReadonlyMap<string, Topic>;
   readonly dlqAlarm: Alarm;
+  /** `GET /notifications/stream` on AWS (present when `identity` is given). */
+  readonly stream?: HouseFunction;
+  /** The stream's function URL (append nothing: it serves the stream at its root and at /notifications/stream). */
+  readonly streamUrl?: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
@@ -156,10 +184,52 @@ export class Notifications extends Construct {
     // The table's customer-managed key: CDK's write grant names these actions with wildcards.
     const kmsReason =
       "Writing the table encrypted with its own KMS key: CDK's grant (kms:GenerateDataKey*, kms:ReEncrypt*) on that one key.";
-    Validations.of(this.notifier.fn).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: kmsReason },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: kmsReason },
-    );
+    const acknowledgeKms = (fn: HouseFunction) =>
+      Validations.of(fn.fn).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: kmsReason },
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: kmsReason },
+      );
+    acknowledgeKms(this.notifier);
+
+    if (props.identity) {
+      const { userPool, client, preTokenGeneration } = props.identity;
+      // The recipients' directory is written at each sign-in and refresh (functions/http/pre-token-generation.ts).
+      if (preTokenGeneration) acknowledgeKms(preTokenGeneration.bindTable(props.table, 'write'));
+
+      // As the HTTP API's authorizer names the pool: a Ref, so the local cloud maps it to its own issuer.
+      const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+      this.stream = new HouseFunction(this, 'Stream', {
+        entry: 'functions/notifications/stream.ts',
+        description:
+          'GET /notifications/stream on AWS: the caller’s in-app notifications as Server-Sent Events (response streaming)',
+        timeout: STREAM_TIMEOUT,
+        // Mostly waiting between polls: the least memory keeps a connected person's cost low.
+        memorySize: 256,
+        environment: {
+          TOKEN_ISSUER: issuer,
+          TOKEN_CLIENT_ID: client.userPoolClientId,
+          STREAM_POLL_MS: String(STREAM_POLL_MS),
+          STREAM_LIFETIME_MS: String(STREAM_LIFETIME.toMilliseconds()),
+        },
+      }).bindTable(props.table, 'read');
+      this.streamUrl = this.stream.fn.addFunctionUrl({
+        // A browser's EventSource cannot sign requests (IAM): the function verifies the Cognito token.
+        authType: FunctionUrlAuthType.NONE,
+        invokeMode: InvokeMode.RESPONSE_STREAM,
+        cors: {
+          allowedOrigins: props.streamAllowOrigins ?? ['*'],
+          allowedMethods: [HttpMethod.GET],
+          // EventSource sends Last-Event-ID when it reconnects, which makes its request need a preflight.
+          allowedHeaders: ['authorization', 'last-event-id', 'cache-control'],
+          maxAge: Duration.hours(1),
+        },
+      });
+      new CfnOutput(this, 'StreamUrl', {
+        description:
+          'GET /notifications/stream on AWS (Server-Sent Events; token in Authorization or access_token)',
+        value: this.streamUrl.url,
+      });
+    }
     const dlqLogicalId = Stack.of(this).getLogicalId(this.deadLetters.node.defaultChild as CfnElement);
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',

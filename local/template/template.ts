@@ -153,6 +153,11 @@ export function resolveTemplate(options: ResolveOptions): ResolvedTemplate {
         return String(resource.Properties?.Name ?? logicalId);
       case 'AWS::IAM::Role':
         return String(resource.Properties?.RoleName ?? logicalId);
+      // As local/auth/mapping.ts names them: a pool's issuer becomes the local issuer's, a client its id.
+      case 'AWS::Cognito::UserPool':
+        return `local-pool:${logicalId}`;
+      case 'AWS::Cognito::UserPoolClient':
+        return logicalId;
       default:
         throw new TemplateResolutionError(
           `Ref to ${logicalId} (${resource.Type}) has no local value in the local cloud`,

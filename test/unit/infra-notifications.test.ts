@@ -7,17 +7,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataTable } from '#infra/constructs/data-table.ts';
 import { WorkflowEventBus } from '#infra/constructs/event-bus.ts';
+import { HouseFunction } from '#infra/constructs/house-function.ts';
 import {
   MAX_RECEIVE_COUNT,
   NOTIFIED_EVENTS,
   NOTIFIER_TIMEOUT,
   Notifications,
+  STREAM_LIFETIME,
+  STREAM_TIMEOUT,
   zoneTopicName,
 } from '#infra/constructs/notifications.ts';
 import { loadCatalog } from '#shared/catalog/index.ts';
@@ -51,10 +55,21 @@ describe('the Notifications construct', () => {
   const data = new DataTable(stack, 'Data');
   const events = new WorkflowEventBus(stack, 'Events');
   const zoneIds = loadCatalog().zones.map((z) => z.id);
+  // The sign-in as the stack's Identity gives it: a pool, its app client and the pre-token trigger
+  // (imported pool and client here, so the test does not depend on how Identity is built).
+  const userPool = UserPool.fromUserPoolId(stack, 'Pool', 'ap-southeast-1_TestPool');
+  const client = UserPoolClient.fromUserPoolClientId(stack, 'Client', 'test-client-id');
+  const preTokenGeneration = new HouseFunction(stack, 'PreTokenGeneration', {
+    entry: 'functions/http/pre-token-generation.ts',
+    description: 'pre-token trigger',
+    timeout: Duration.seconds(5),
+  });
   const notifications = new Notifications(stack, 'Notifications', {
     bus: events.bus,
     table: data.table,
     zoneIds,
+    identity: { userPool, client, preTokenGeneration },
+    streamAllowOrigins: ['https://console.example'],
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
@@ -159,6 +174,78 @@ describe('the Notifications construct', () => {
       return sum + k.length + value.length;
     }, 0);
     expect(size).toBeLessThan(4096);
+  });
+
+  /** The statements of the policies attached to a function's role. */
+  const statementsOf = (fn: { node: { defaultChild?: unknown } }) => {
+    const roleId = template.toJSON().Resources[id(fn)].Properties.Role['Fn::GetAtt'][0] as string;
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+  };
+  const actionsOf = (fn: { node: { defaultChild?: unknown } }) =>
+    statementsOf(fn).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+
+  it('serves the stream from a function URL with response streaming, public auth and the console’s CORS', () => {
+    const stream = notifications.stream?.fn;
+    expect(stream).toBeDefined();
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [id(stream as never), 'Arn'] },
+      AuthType: 'NONE',
+      InvokeMode: 'RESPONSE_STREAM',
+      Cors: {
+        AllowOrigins: ['https://console.example'],
+        AllowMethods: ['GET'],
+        AllowHeaders: Match.arrayWith(['authorization', 'last-event-id']),
+      },
+    });
+    // Anyone may call the URL (the function checks the token); nothing else is opened.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionName: { 'Fn::GetAtt': [id(stream as never), 'Arn'] },
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [id(stream as never), 'Arn'] },
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+    });
+    const outputs = Object.values(template.toJSON().Outputs ?? {}) as Array<{ Value: unknown }>;
+    expect(JSON.stringify(outputs.map((o) => o.Value))).toContain('FunctionUrl');
+  });
+
+  it('gives the stream the pool and app client to verify tokens against, and ends it before its timeout', () => {
+    const fn = template.toJSON().Resources[id(notifications.stream?.fn as never)];
+    expect(fn.Properties.Timeout).toBe(STREAM_TIMEOUT.toSeconds());
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    expect(JSON.stringify(stack.resolve(env.TOKEN_ISSUER))).toContain(
+      'https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_TestPool',
+    );
+    expect(env.TOKEN_CLIENT_ID).toBe('test-client-id');
+    expect(env.TABLE_NAME).toBeDefined();
+    expect(Number(env.STREAM_LIFETIME_MS)).toBe(STREAM_LIFETIME.toMilliseconds());
+    expect(STREAM_LIFETIME.toSeconds()).toBeLessThan(STREAM_TIMEOUT.toSeconds());
+  });
+
+  it('lets the stream only read the table, and the pre-token trigger write the directory', () => {
+    const stream = actionsOf(notifications.stream?.fn as never);
+    expect(stream).toContain('dynamodb:Query');
+    expect(stream).toContain('dynamodb:GetItem');
+    for (const write of [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ]) {
+      expect(stream).not.toContain(write);
+    }
+    const trigger = actionsOf(preTokenGeneration.fn as never);
+    expect(trigger).toContain('dynamodb:PutItem');
+    expect(trigger).toContain('dynamodb:DeleteItem');
+    const triggerFn = template.toJSON().Resources[id(preTokenGeneration.fn as never)];
+    expect(triggerFn.Properties.Environment.Variables.TABLE_NAME).toBeDefined();
   });
 
   it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
