@@ -1,8 +1,8 @@
 /**
  * The notifier Lambda: consumes the notifications queue (EventBridge events as SQS message bodies) and
  * reports partial batch failures, so only the records that failed come back (and, after the queue's
- * maxReceiveCount, go to its dead-letter queue). Each record is delivered by `notifyEvent`, exactly once
- * per (event id, recipient) however often it is redelivered.
+ * maxReceiveCount, go to its dead-letter queue). The batch is delivered by `notifyEvents` (reads shared,
+ * one transaction per recipient), exactly once per (event id, recipient) however often it is redelivered.
  *
  * Environment: TABLE_NAME; ZONE_TOPIC_ARNS (optional), a JSON object zone id → SNS topic ARN of the
  * zone managers' e-mail/SMS topic; a zone without one gets in-app notifications only.
@@ -12,11 +12,12 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda
 import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import {
-  notifyEvent,
+  notifyEvents,
   parseDomainEvent,
   repositorySource,
   type ZoneTopicPublisher,
 } from '#shared/notifications/notifier.ts';
+import type { DomainEvent } from '#shared/notifications/types.ts';
 import { getApplication } from '#shared/repository/applications.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
 import { createContext } from '#shared/repository/table.ts';
@@ -74,29 +75,47 @@ const topics: ZoneTopicPublisher = {
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchItemFailure[] = [];
-  // One record at a time: records of one batch often share recipients (a zone's managers), whose
-  // per-person sequence would otherwise make them contend.
+  const fail = (messageId: string, error: unknown) => {
+    log('ERROR', 'notification failed', {
+      messageId,
+      error: { name: (error as Error).name, message: (error as Error).message },
+    });
+    batchItemFailures.push({ itemIdentifier: messageId });
+  };
+  const parsed: Array<{ messageId: string; event: DomainEvent }> = [];
   for (const record of event.Records) {
     try {
-      const domainEvent = parseDomainEvent(JSON.parse(record.body));
-      const result = await notifyEvent(domainEvent, { store, source, topics });
-      log('INFO', 'notified', {
-        messageId: record.messageId,
-        event: domainEvent.name,
-        eventId: domainEvent.detail.eventId,
-        applicationId: domainEvent.detail.applicationId,
-        recipients: result.recipients.length,
-        stored: result.stored,
-        duplicates: result.duplicates,
-        published: result.published,
-      });
+      parsed.push({ messageId: record.messageId, event: parseDomainEvent(JSON.parse(record.body)) });
     } catch (error) {
-      log('ERROR', 'notification failed', {
-        messageId: record.messageId,
-        error: { name: (error as Error).name, message: (error as Error).message },
-      });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
+      fail(record.messageId, error);
     }
   }
+  // The batch together: shared reads, one transaction per recipient for all their events (in record
+  // order, so a person's notifications keep the queue's order), a failed record reported alone.
+  const outcomes = await notifyEvents(
+    parsed.map((p) => p.event),
+    { store, source, topics },
+  );
+  parsed.forEach(({ messageId, event: domainEvent }, i) => {
+    const outcome = outcomes[i];
+    if (!outcome?.ok) {
+      fail(messageId, outcome?.error);
+      return;
+    }
+    const result = outcome.result;
+    log('INFO', 'notified', {
+      messageId,
+      event: domainEvent.name,
+      eventId: domainEvent.detail.eventId,
+      applicationId: domainEvent.detail.applicationId,
+      recipients: result.recipients.length,
+      stored: result.stored,
+      duplicates: result.duplicates,
+      published: result.published,
+    });
+  });
+  // Failures in record order, as Lambda lists them.
+  const order = new Map(event.Records.map((r, i) => [r.messageId, i]));
+  batchItemFailures.sort((a, b) => (order.get(a.itemIdentifier) ?? 0) - (order.get(b.itemIdentifier) ?? 0));
   return { batchItemFailures };
 };

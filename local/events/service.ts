@@ -6,10 +6,12 @@
  *
  * PutEvents validates each entry as AWS does (a bad entry fails alone, in `Entries` and
  * `FailedEntryCount`), matches the event against every enabled rule of its bus with the same matcher as
- * TestEventPattern, records each match (rule, event) in the delivery log, then records the entry in the
- * engine's outbox (channel `events.putEvents`) as before. Delivery is at least once, as on AWS: an entry
- * whose writes failed is reported failed and may be sent again with a new event id (the workflow's
- * details carry their own `eventId` for consumers to drop duplicates).
+ * TestEventPattern, records each match (rule, event) in the delivery log, puts it on its queue targets,
+ * then records the entry in the engine's outbox (channel `events.putEvents`) as before. A call's entries
+ * are written together (one delivery-log write, one send per queue, one outbox write), and the stores
+ * group these with other calls' writes in flight. Delivery is at least once, as on AWS: an entry whose
+ * writes failed is reported failed and may be sent again with a new event id (the workflow's details
+ * carry their own `eventId` for consumers to drop duplicates).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -35,16 +37,20 @@ export class EventsApiError extends Error {
 
 type Operation = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
+export interface EventsOutboxEntry {
+  channel: 'events.putEvents';
+  executionArn: string;
+  stateName: string;
+  recordedAt: number;
+  id: string;
+  message: unknown;
+}
+
 /** Where PutEvents also records each accepted entry (the engine's outbox). */
 export interface EventsOutbox {
-  recordOutbox(entry: {
-    channel: 'events.putEvents';
-    executionArn: string;
-    stateName: string;
-    recordedAt: number;
-    id: string;
-    message: unknown;
-  }): Promise<void>;
+  recordOutbox(entry: EventsOutboxEntry): Promise<void>;
+  /** Several entries in as few requests as the store can (a PutEvents call's entries); optional. */
+  recordOutboxMany?(entries: EventsOutboxEntry[]): Promise<void>;
 }
 
 export interface EventsServiceOptions {
@@ -250,8 +256,18 @@ export class EventsService {
     if (total > MAX_PUT_EVENTS_BYTES)
       throw validation('Total size of the entries in the request is over the limit.');
 
+    // Each entry is checked and matched on its own; then the call's matches are written together (one
+    // delivery-log write, one send per queue, one outbox write), since DynamoDB Local pays per request.
     const rulesByBus = new Map<string, Promise<RuleRecord[]>>();
-    const results = await Promise.all(
+    type Accepted = {
+      id: string;
+      entry: Record<string, unknown>;
+      recordedAt: number;
+      deliveries: DeliveryRecord[];
+    };
+    type Result = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+    const internal = { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Error' };
+    const prepared: Array<Result | Accepted> = await Promise.all(
       (entries as Record<string, unknown>[]).map(async (raw) => {
         const entry = (raw ?? {}) as Record<string, unknown>;
         const problem = this.entryProblem(entry);
@@ -283,32 +299,65 @@ export class EventsService {
             rulesByBus.set(bus, rules);
           }
           const matched = await this.matchingRules(bus, flattenEvent(event), await rules);
-          if (matched.length > 0) {
-            const deliveries = matched.map((rule) => ({
-              ruleArn: rule.arn,
-              bus,
-              ruleName: rule.name,
-              eventId: id,
-              event,
-              targets: rule.targets,
-              recordedAt,
-            }));
-            await this.store.recordDeliveries(deliveries);
-            await this.options.deliver?.(deliveries);
-          }
-          await this.options.outbox?.recordOutbox({
-            channel: 'events.putEvents',
-            executionArn: '',
-            stateName: 'PutEvents',
+          const deliveries = matched.map((rule) => ({
+            ruleArn: rule.arn,
+            bus,
+            ruleName: rule.name,
+            eventId: id,
+            event,
+            targets: rule.targets,
             recordedAt,
-            id,
-            message: entry,
-          });
+          }));
+          return { id, entry, recordedAt, deliveries };
         } catch {
-          return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal Service Error' };
+          return internal;
         }
-        return { EventId: id };
       }),
+    );
+    const accepted = prepared.filter((p): p is Accepted => 'deliveries' in p);
+    const failed = new Set<Accepted>();
+    // The entries with matches: their deliveries, then their queue messages, all or none of them failed.
+    const routed = accepted.filter((a) => a.deliveries.length > 0);
+    if (routed.length > 0) {
+      const deliveries = routed.flatMap((a) => a.deliveries);
+      try {
+        await this.store.recordDeliveries(deliveries);
+        await this.options.deliver?.(deliveries);
+      } catch {
+        for (const a of routed) failed.add(a);
+      }
+    }
+    const outboxed = accepted.filter((a) => !failed.has(a));
+    const outbox = this.options.outbox;
+    if (outbox && outboxed.length > 0) {
+      const records = outboxed.map((a) => ({
+        channel: 'events.putEvents' as const,
+        executionArn: '',
+        stateName: 'PutEvents',
+        recordedAt: a.recordedAt,
+        id: a.id,
+        message: a.entry,
+      }));
+      if (outbox.recordOutboxMany) {
+        try {
+          await outbox.recordOutboxMany(records);
+        } catch {
+          for (const a of outboxed) failed.add(a);
+        }
+      } else {
+        await Promise.all(
+          records.map(async (r, i) => {
+            try {
+              await outbox.recordOutbox(r);
+            } catch {
+              failed.add(outboxed[i] as Accepted);
+            }
+          }),
+        );
+      }
+    }
+    const results: Result[] = prepared.map((p) =>
+      'deliveries' in p ? (failed.has(p) ? internal : { EventId: p.id }) : p,
     );
     return { Entries: results, FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length };
   }

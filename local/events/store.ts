@@ -13,6 +13,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { GroupCommit } from '../queues/group-commit.ts';
 
 /** A rule's target as PutTargets gives it (Id, Arn, Input, InputPath, ... kept verbatim). */
 export interface TargetRecord {
@@ -234,26 +235,37 @@ export class DynamoEventsStore implements EventsStore {
     } while (start);
     return rules;
   }
+  /** Durable when it resolves; deliveries recorded meanwhile by other calls share its requests. */
   async recordDeliveries(deliveries: DeliveryRecord[]) {
+    await this.deliveryWrites.submit(deliveries);
+  }
+
+  private readonly deliveryWrites = new GroupCommit<DeliveryRecord, undefined>(async (deliveries) => {
     const items: StoredDelivery[] = deliveries.map((d) => ({
       ...d,
       key: `${String(d.recordedAt).padStart(15, '0')}#${d.eventId}`,
       event: JSON.stringify(d.event),
       targets: JSON.stringify(d.targets),
     }));
-    for (let i = 0; i < items.length; i += 25) {
-      let pending: Record<string, unknown[]> | undefined = {
-        [this.tables.deliveries]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-      };
-      // Unprocessed items are retried with backoff, a bounded number of times.
-      await retryBounded(`events deliveries: batch write`, async () => {
-        const r = await this.doc.send(new BatchWriteCommand({ RequestItems: pending as never }));
-        const left = r.UnprocessedItems?.[this.tables.deliveries];
-        pending = left && left.length > 0 ? { [this.tables.deliveries]: left } : undefined;
-        if (pending) throw new RetryLater('unprocessed items');
-      });
-    }
-  }
+    const chunks: StoredDelivery[][] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Record<string, unknown[]> | undefined = {
+          [this.tables.deliveries]: chunk.map((Item) => ({ PutRequest: { Item } })),
+        };
+        // Unprocessed items are retried with backoff, a bounded number of times.
+        await retryBounded(`events deliveries: batch write`, async () => {
+          const r = await this.doc.send(new BatchWriteCommand({ RequestItems: pending as never }));
+          const left = r.UnprocessedItems?.[this.tables.deliveries];
+          pending = left && left.length > 0 ? { [this.tables.deliveries]: left } : undefined;
+          if (pending) throw new RetryLater('unprocessed items');
+        });
+      }),
+    );
+    return deliveries.map(() => undefined);
+  }, 100);
+
   async listDeliveries(ruleArn: string) {
     const out: DeliveryRecord[] = [];
     let start: Record<string, unknown> | undefined;

@@ -7,6 +7,7 @@
  * works against the local cloud's one endpoint.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { GroupCommit } from './group-commit.ts';
 import { type DynamoQueueStore, MessageChangedError, type StoredMessage } from './store.ts';
 
 /** An error SQS's API answers with; `type` is the error's shape name (`QueueDoesNotExist`, ...). */
@@ -97,8 +98,12 @@ export class QueueService {
   private readonly store: DynamoQueueStore;
   private readonly now: () => number;
   private readonly queues = new Map<string, QueueDefinition>();
-  /** One receive at a time per queue in this process: concurrent pollers do not fight over claims. */
-  private readonly receiving = new Map<string, Promise<unknown>>();
+  /**
+   * One receive at a time per queue (and visibility timeout) in this process, so concurrent pollers do
+   * not fight over claims; receives asked for meanwhile are served together by the next one (one query,
+   * one claim transaction for all of them).
+   */
+  private readonly receiving = new Map<string, GroupCommit<number, ReceivedMessage[]>>();
   private readonly waiters = new Map<string, Set<() => void>>();
   endpoint: string;
 
@@ -247,14 +252,31 @@ export class QueueService {
         `Value ${timeout} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
       );
     }
-    const previous = this.receiving.get(queue.name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.receiveNow(queue, max, timeout));
-    this.receiving.set(queue.name, run);
-    try {
-      return await run;
-    } finally {
-      if (this.receiving.get(queue.name) === run) this.receiving.delete(queue.name);
+    const key = `${queue.name}\u0000${timeout}`;
+    let group = this.receiving.get(key);
+    if (!group) {
+      group = new GroupCommit<number, ReceivedMessage[]>(
+        async (maxes) => {
+          const taken = await this.receiveNow(
+            queue,
+            maxes.reduce((a, b) => a + b, 0),
+            timeout,
+          );
+          // Oldest first to the first receiver, each up to what it asked for.
+          let at = 0;
+          return maxes.map((n) => {
+            const part = taken.slice(at, at + n);
+            at += n;
+            return part;
+          });
+        },
+        10,
+        1,
+      );
+      this.receiving.set(key, group);
     }
+    const [out] = await group.submit([max]);
+    return out ?? [];
   }
 
   private async receiveNow(queue: QueueDefinition, max: number, timeout: number): Promise<ReceivedMessage[]> {

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
 import { ensureLocalTable } from '../dynamodb/tables.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /** One message as stored. */
 export interface StoredMessage {
@@ -53,6 +54,9 @@ export function messagesTableName(prefix = 'local-sqs-') {
   return `${prefix}messages`;
 }
 
+/** Under DynamoDB's 4 MB per transaction, with room for the request's own overhead. */
+const TRANSACTION_BYTES = 3_500_000;
+
 const lost = (err: unknown) =>
   err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException;
 
@@ -74,20 +78,60 @@ export class DynamoQueueStore {
 
   /**
    * Writes new messages. A message whose key exists already is left as it is (a retried send of the same
-   * message, e.g. an event delivered again after a crash, does not reset one in flight).
+   * message, e.g. an event delivered again after a crash, does not reset one in flight). Durable when it
+   * resolves. Sends made while another is being written are written together (group commit): one
+   * transaction of conditional puts for the group, or, when one of them exists already, one conditional
+   * put each.
    */
   async put(messages: StoredMessage[]): Promise<void> {
+    await this.writes.submit(messages);
+  }
+
+  private readonly writes = new GroupCommit<StoredMessage, undefined>((items) => this.writeGroup(items), 100);
+
+  private async writeGroup(items: StoredMessage[]): Promise<undefined[]> {
+    // One item per key: a message sent twice at once (the same delivery retried) is one put.
+    const unique = [...new Map(items.map((m) => [`${m.queue}\u0000${m.key}`, m])).values()];
+    const chunks: StoredMessage[][] = [];
+    let chunk: StoredMessage[] = [];
+    let bytes = 0;
+    for (const m of unique) {
+      const size = m.body.length * 3 + (m.attributes?.length ?? 0) * 3 + 512;
+      if (chunk.length > 0 && (chunk.length === 100 || bytes + size > TRANSACTION_BYTES)) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(m);
+      bytes += size;
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    await Promise.all(chunks.map((c) => this.putChunk(c)));
+    return items.map(() => undefined);
+  }
+
+  private async putChunk(messages: StoredMessage[]): Promise<void> {
+    const conditional = (Item: StoredMessage) => ({
+      TableName: this.table,
+      Item,
+      ConditionExpression: 'attribute_not_exists(#k)',
+      ExpressionAttributeNames: { '#k': 'key' },
+    });
+    if (messages.length > 1) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: messages.map((m) => ({ Put: conditional(m) })) }),
+        );
+        return;
+      } catch (err) {
+        // A message of the group exists already (a retried send): each is written on its own below.
+        if (!lost(err)) throw err;
+      }
+    }
     await Promise.all(
       messages.map(async (Item) => {
         try {
-          await this.doc.send(
-            new PutCommand({
-              TableName: this.table,
-              Item,
-              ConditionExpression: 'attribute_not_exists(#k)',
-              ExpressionAttributeNames: { '#k': 'key' },
-            }),
-          );
+          await this.doc.send(new PutCommand(conditional(Item)));
         } catch (err) {
           if (!(err instanceof ConditionalCheckFailedException)) throw err;
         }
@@ -234,32 +278,48 @@ export class DynamoQueueStore {
   }
 
   /**
-   * Deletes several messages by receipt in one transaction; if one receipt is stale, each is deleted on
-   * its own (the stale one stays). Returns how many were deleted.
+   * Deletes several messages by receipt; if one receipt is stale, each is deleted on its own (the stale
+   * one stays). Returns how many were deleted. Deletes asked for while another is being written go
+   * together in one transaction (group commit across the pollers).
    */
   async deleteMany(handles: Array<{ queue: string; key: string; receipt: string }>): Promise<number> {
-    if (handles.length > 1) {
-      try {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: handles.map((h) => ({
-              Delete: {
-                TableName: this.table,
-                Key: { queue: h.queue, key: h.key },
-                ConditionExpression: 'receipt = :r',
-                ExpressionAttributeValues: { ':r': h.receipt },
-              },
-            })),
-          }),
-        );
-        return handles.length;
-      } catch (err) {
-        if (!lost(err)) throw err;
-      }
-    }
-    const done = await Promise.all(handles.map((h) => this.delete(h.queue, h.key, h.receipt)));
+    const done = await this.deletes.submit(handles);
     return done.filter(Boolean).length;
   }
+
+  private readonly deletes = new GroupCommit<{ queue: string; key: string; receipt: string }, boolean>(
+    async (handles) => {
+      // The same message named twice in a group (two stale handles of it) cannot share a transaction.
+      const keys = new Set(handles.map((h) => `${h.queue}\u0000${h.key}`));
+      if (handles.length > 1 && keys.size === handles.length) {
+        try {
+          await this.doc.send(
+            new TransactWriteCommand({
+              TransactItems: handles.map((h) => ({
+                Delete: {
+                  TableName: this.table,
+                  Key: { queue: h.queue, key: h.key },
+                  ConditionExpression: 'receipt = :r',
+                  ExpressionAttributeValues: { ':r': h.receipt },
+                },
+              })),
+            }),
+          );
+          return handles.map(() => true);
+        } catch (err) {
+          if (!lost(err)) throw err;
+        }
+      }
+      const out: boolean[] = [];
+      // One at a time when handles repeat a message (only one can hold its latest receipt).
+      if (keys.size !== handles.length) {
+        for (const h of handles) out.push(await this.delete(h.queue, h.key, h.receipt));
+        return out;
+      }
+      return Promise.all(handles.map((h) => this.delete(h.queue, h.key, h.receipt)));
+    },
+    100,
+  );
 
   /** Deletes the message if `receipt` is still its latest; false when it is not (or it is gone). */
   async delete(queue: string, key: string, receipt: string): Promise<boolean> {

@@ -43,34 +43,35 @@ export function queueTargetDelivery(
   options: { attempts?: number; sleep?: (ms: number) => Promise<void> } = {},
 ) {
   return async (deliveries: DeliveryRecord[]): Promise<void> => {
-    const sends: Array<Promise<unknown>> = [];
+    // One send per queue for all the deliveries given (a PutEvents call's entries together): the queue
+    // store writes them in one transaction with whatever other sends are waiting.
+    const byQueue = new Map<string, Array<{ body: string; id: { messageId: string; sentAt: number } }>>();
     for (const delivery of deliveries) {
       for (const target of delivery.targets) {
         if (!isQueueArn(target.Arn)) continue;
+        // A queue the local cloud does not have (a target added by hand) is skipped, as AWS drops what it
+        // cannot deliver after its retries; the match stays in the delivery log.
+        if (!queues.has(target.Arn)) continue;
         const eventId = String(delivery.event.id ?? delivery.eventId);
-        const message = {
+        const list = byQueue.get(target.Arn) ?? [];
+        list.push({
           body: targetInput(target, delivery.event),
           id: {
             messageId: deliveryMessageId(eventId, delivery.ruleArn, target.Id),
             sentAt: delivery.recordedAt,
           },
-        };
-        // A queue the local cloud does not have (a target added by hand) is skipped, as AWS drops what it
-        // cannot deliver after its retries; the match stays in the delivery log.
-        if (!queues.has(target.Arn)) continue;
-        sends.push(
-          retryBounded(
-            `deliver event ${eventId} to ${target.Arn}`,
-            () => queues.send(target.Arn, [message]),
-            {
-              attempts: options.attempts ?? 5,
-              baseDelayMs: 20,
-              ...(options.sleep ? { sleep: options.sleep } : {}),
-            },
-          ),
-        );
+        });
+        byQueue.set(target.Arn, list);
       }
     }
-    await Promise.all(sends);
+    await Promise.all(
+      [...byQueue].map(([arn, messages]) =>
+        retryBounded(`deliver ${messages.length} event(s) to ${arn}`, () => queues.send(arn, messages), {
+          attempts: options.attempts ?? 5,
+          baseDelayMs: 20,
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+        }),
+      ),
+    );
   };
 }

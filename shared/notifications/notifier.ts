@@ -96,60 +96,167 @@ function topicText(vi: Message, en: Message): string {
   return `${part(vi)}\n\n—\n\n${part(en)}`;
 }
 
+/** What `recipient` is told of `event`, rendered in their language. */
+function notificationFor(event: DomainEvent, r: Recipient): NewNotification {
+  const message = renderMessage(event, r);
+  return {
+    userId: r.userId,
+    eventId: event.detail.eventId,
+    event: event.name,
+    applicationId: event.detail.applicationId,
+    locale: r.locale,
+    audience: r.kind,
+    eventAt: event.detail.at,
+    title: message.title,
+    body: message.body,
+    ...(message.action ? { action: message.action } : {}),
+    ...(message.dueAt ? { dueAt: message.dueAt } : {}),
+    ...(message.workingDaysLeft !== undefined ? { workingDaysLeft: message.workingDaysLeft } : {}),
+  };
+}
+
+/** Publishes the event to each of its zones' topics not yet marked delivered; the zones published to. */
+async function publishToZones(event: DomainEvent, deps: NotifierDeps): Promise<string[]> {
+  const topics = deps.topics;
+  const published: string[] = [];
+  if (!topics) return published;
+  for (const zoneId of managedZones(event)) {
+    if (!topics.has(zoneId)) continue;
+    if (await deps.store.delivered(event.detail.eventId, 'zone-topic', zoneId)) continue;
+    const who: Recipient = {
+      userId: `zone-topic:${zoneId}`,
+      kind: 'zone-manager',
+      locale: 'vi',
+      scope: zoneId,
+    };
+    const vi = renderMessage(event, who);
+    const en = renderMessage(event, { ...who, locale: 'en' });
+    const dedupeKey = `${event.detail.eventId}/${zoneId}`;
+    await topics.publish({
+      zoneId,
+      subject: vi.title,
+      text: topicText(vi, en),
+      dedupeKey,
+      event: event.name,
+    });
+    await deps.store.markDelivered(event.detail.eventId, 'zone-topic', zoneId, { dedupeKey });
+    published.push(zoneId);
+  }
+  return published;
+}
+
 /** Delivers one event's notifications (idempotent: call it again with the same event as often as needed). */
 export async function notifyEvent(event: DomainEvent, deps: NotifierDeps): Promise<NotifyResult> {
   const recipients = await resolveRecipients(event, deps.source);
   const result: NotifyResult = { recipients, stored: 0, duplicates: 0, published: [] };
   // Recipients are different partitions: stored in parallel; each store is exactly-once on its own.
   const outcomes = await Promise.all(
-    recipients.map(async (r) => {
-      const message = renderMessage(event, r);
-      const n: NewNotification = {
-        userId: r.userId,
-        eventId: event.detail.eventId,
-        event: event.name,
-        applicationId: event.detail.applicationId,
-        locale: r.locale,
-        audience: r.kind,
-        eventAt: event.detail.at,
-        title: message.title,
-        body: message.body,
-        ...(message.action ? { action: message.action } : {}),
-        ...(message.dueAt ? { dueAt: message.dueAt } : {}),
-        ...(message.workingDaysLeft !== undefined ? { workingDaysLeft: message.workingDaysLeft } : {}),
-      };
-      return (await deps.store.put(n)).created;
-    }),
+    recipients.map(async (r) => (await deps.store.put(notificationFor(event, r))).created),
   );
   result.stored = outcomes.filter(Boolean).length;
   result.duplicates = outcomes.length - result.stored;
-
-  const topics = deps.topics;
-  if (topics) {
-    for (const zoneId of managedZones(event)) {
-      if (!topics.has(zoneId)) continue;
-      if (await deps.store.delivered(event.detail.eventId, 'zone-topic', zoneId)) continue;
-      const who: Recipient = {
-        userId: `zone-topic:${zoneId}`,
-        kind: 'zone-manager',
-        locale: 'vi',
-        scope: zoneId,
-      };
-      const vi = renderMessage(event, who);
-      const en = renderMessage(event, { ...who, locale: 'en' });
-      const dedupeKey = `${event.detail.eventId}/${zoneId}`;
-      await topics.publish({
-        zoneId,
-        subject: vi.title,
-        text: topicText(vi, en),
-        dedupeKey,
-        event: event.name,
-      });
-      await deps.store.markDelivered(event.detail.eventId, 'zone-topic', zoneId, { dedupeKey });
-      result.published.push(zoneId);
-    }
-  }
+  result.published = await publishToZones(event, deps);
   return result;
+}
+
+/**
+ * The reads of `source` remembered for one batch: events of a batch often share an application, a zone's
+ * managers or a person's language, which are then read once. Only for the life of one batch (a handler
+ * invocation), so a directory change reaches the next batch.
+ */
+export function batchSource(source: RecipientSource): RecipientSource {
+  const memo = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => {
+    const seen = new Map<string, Promise<R>>();
+    return (...args: A): Promise<R> => {
+      const key = JSON.stringify(args);
+      let hit = seen.get(key);
+      if (!hit) {
+        hit = fn(...args);
+        // A failed read is not remembered: the next event of the batch reads again.
+        hit.catch(() => seen.delete(key));
+        seen.set(key, hit);
+      }
+      return hit;
+    };
+  };
+  return {
+    applicationInvestor: memo((id: string) => source.applicationInvestor(id)),
+    taskScope: memo((applicationId: string, taskId: string) => source.taskScope(applicationId, taskId)),
+    members: memo((role: string, scope: string) => source.members(role, scope)),
+    locale: memo((userId: string) => source.locale(userId)),
+  };
+}
+
+/** One event's outcome in `notifyEvents`: its result, or the error that failed it. */
+export type BatchOutcome = { ok: true; result: NotifyResult } | { ok: false; error: unknown };
+
+/**
+ * Delivers a batch of events (a queue batch) with fewer round trips than one `notifyEvent` each, and the
+ * same guarantees: recipients are resolved with the batch's reads shared (`batchSource`), each person's
+ * notifications of the batch are stored in one transaction (`NotificationStore.putMany`: in event order,
+ * once per (event id, person)), people in parallel; then each event whose notifications are all stored
+ * goes to its zones' topics as in `notifyEvent`. An event fails alone when its recipients cannot be
+ * resolved or one of its notifications cannot be stored (the others of the batch stand); calling again
+ * with it stores only what is missing.
+ */
+export async function notifyEvents(events: DomainEvent[], deps: NotifierDeps): Promise<BatchOutcome[]> {
+  const source = batchSource(deps.source);
+  const resolved = await Promise.all(
+    events.map(async (event) => {
+      try {
+        return { ok: true as const, recipients: await resolveRecipients(event, source) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  // Each person's notifications of the batch, in event order.
+  const byPerson = new Map<string, Array<{ index: number; n: NewNotification }>>();
+  resolved.forEach((r, index) => {
+    if (!r.ok) return;
+    const event = events[index] as DomainEvent;
+    for (const recipient of r.recipients) {
+      const list = byPerson.get(recipient.userId) ?? [];
+      list.push({ index, n: notificationFor(event, recipient) });
+      byPerson.set(recipient.userId, list);
+    }
+  });
+  const stored = events.map(() => 0);
+  const duplicates = events.map(() => 0);
+  const errors = new Map<number, unknown>();
+  await Promise.all(
+    [...byPerson.values()].map(async (list) => {
+      try {
+        const outcomes = await deps.store.putMany(list.map((l) => l.n));
+        outcomes.forEach((o, i) => {
+          const index = (list[i] as (typeof list)[number]).index;
+          if (o.created) stored[index] = (stored[index] ?? 0) + 1;
+          else duplicates[index] = (duplicates[index] ?? 0) + 1;
+        });
+      } catch (error) {
+        for (const l of list) if (!errors.has(l.index)) errors.set(l.index, error);
+      }
+    }),
+  );
+  return Promise.all(
+    events.map(async (event, index): Promise<BatchOutcome> => {
+      const r = resolved[index];
+      if (!r?.ok) return { ok: false, error: r?.error };
+      if (errors.has(index)) return { ok: false, error: errors.get(index) };
+      const result: NotifyResult = {
+        recipients: r.recipients,
+        stored: stored[index] ?? 0,
+        duplicates: duplicates[index] ?? 0,
+        published: [],
+      };
+      try {
+        result.published = await publishToZones(event, deps);
+        return { ok: true, result };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
 }
 
 /** The recipient reads over the repository and the notifications store. */

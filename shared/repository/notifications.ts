@@ -46,6 +46,8 @@ import {
 
 const SEQ_DIGITS = 12;
 const MAX_EVENT_ID = 300;
+/** Notifications of one person in one transaction: 2 items each + the counter, under DynamoDB's 100. */
+const MAX_PER_TRANSACTION = 40;
 
 /** An event id as a key part: 1–300 characters, no '#'. */
 function checkEventId(value: unknown): string {
@@ -250,6 +252,90 @@ export class NotificationStore {
       },
       { attempts: this.maxSeqAttempts, baseDelayMs: 5, maxDelayMs: 250, retriable: () => false },
     );
+  }
+
+  /**
+   * Stores several notifications of ONE person (a batch of events for them) in one transaction: each
+   * event's marker, the counter moved by their number, each notification with the next seqs in order.
+   * The guarantees are `put`'s (once per (eventId, userId), seqs committed in order with no gap); when
+   * the transaction is refused (one was stored already, or another writer took the seqs), each is stored
+   * on its own with `put`. Returns one outcome per notification, in order.
+   */
+  async putMany(
+    list: NewNotification[],
+  ): Promise<Array<{ notification: NotificationRecord; created: boolean }>> {
+    const first = list[0];
+    if (!first || list.length === 1) return first ? [await this.put(first)] : [];
+    const userId = first.userId;
+    if (list.some((n) => n.userId !== userId)) {
+      throw new InvalidRepositoryInputError('userId', 'putMany stores the notifications of one person');
+    }
+    // An event twice in the list is stored once (its second copy is a duplicate, as on redelivery).
+    if (new Set(list.map((n) => n.eventId)).size !== list.length || list.length > MAX_PER_TRANSACTION) {
+      const out = [];
+      for (const n of list) out.push(await this.put(n));
+      return out;
+    }
+    const counterKey = notificationKeys.counter(userId);
+    const counter = await this.ctx.doc.send(
+      new GetCommand({ TableName: this.ctx.tableName, Key: counterKey, ConsistentRead: true }),
+    );
+    const last = Number(counter.Item?.seq ?? 0);
+    const createdAt = this.ctx.now().toISOString();
+    const records = list.map((n, i) => ({ ...n, seq: last + 1 + i, createdAt }));
+    const stored = await withTransactionRetry(
+      this.ctx,
+      'storeNotifications',
+      async () => {
+        await this.ctx.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...records.map((r) => ({
+                Put: {
+                  TableName: this.ctx.tableName,
+                  Item: {
+                    ...notificationKeys.eventMarker(userId, r.eventId),
+                    seq: r.seq,
+                    userId,
+                    eventId: r.eventId,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+              {
+                Update: {
+                  TableName: this.ctx.tableName,
+                  Key: counterKey,
+                  UpdateExpression: 'SET seq = :seq, unread = if_not_exists(unread, :zero) + :n',
+                  ConditionExpression:
+                    last === 0 ? 'attribute_not_exists(seq) OR seq = :last' : 'seq = :last',
+                  ExpressionAttributeValues: {
+                    ':seq': last + records.length,
+                    ':last': last,
+                    ':zero': 0,
+                    ':n': records.length,
+                  },
+                },
+              },
+              ...records.map((r) => ({
+                Put: {
+                  TableName: this.ctx.tableName,
+                  Item: { ...notificationKeys.notification(userId, r.seq), ...r },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+            ],
+          }),
+        );
+        return true;
+      },
+      // Refused (a duplicate among them, or the seqs taken meanwhile): each on its own below.
+      () => false,
+    );
+    if (stored) return records.map((r) => ({ notification: { ...r, id: String(r.seq) }, created: true }));
+    const out = [];
+    for (const n of list) out.push(await this.put(n));
+    return out;
   }
 
   /** The notification stored for (userId, eventId), if any. */

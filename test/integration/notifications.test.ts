@@ -5,7 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { notifyEvent, parseDomainEvent, repositorySource } from '#shared/notifications/notifier.ts';
+import {
+  notifyEvent,
+  notifyEvents,
+  parseDomainEvent,
+  repositorySource,
+} from '#shared/notifications/notifier.ts';
 import type { DomainEvent } from '#shared/notifications/types.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
@@ -235,6 +240,68 @@ describe('notifier on DynamoDB Local', () => {
       { numRuns: 8 },
     );
   });
+
+  it('a queue batch stores each (event, person) once, in record order, beside redeliveries', async () => {
+    const deps = { store: f.store, source: repositorySource(f.repo, f.store) };
+    const earlier = held('app-an', people.investorAn, ZONE_A, 'a-5');
+    await notifyEvent(earlier, deps);
+    const before = (await f.store.counter(people.managerA)).seq;
+    const first = held('app-an', people.investorAn, ZONE_A, 'a-6');
+    const second = held('app-an', people.investorAn, ZONE_A, 'a-7');
+    // A batch holding an event already delivered, two new ones for the same people, and one twice.
+    const outcomes = await notifyEvents([earlier, first, second, first], deps);
+    expect(outcomes.map((o) => (o.ok ? [o.result.stored, o.result.duplicates] : 'failed'))).toEqual([
+      [0, 2],
+      [2, 0],
+      [2, 0],
+      [0, 2],
+    ]);
+    const managerA = await f.store.listAfter(people.managerA, before);
+    expect(managerA.map((n) => [n.seq, n.eventId])).toEqual([
+      [before + 1, first.detail.eventId],
+      [before + 2, second.detail.eventId],
+    ]);
+    expect((await f.store.counter(people.managerA)).seq).toBe(before + 2);
+  });
+
+  it('numbers notifications with no gap when batches (putMany) and single stores race (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 6 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        async (batches) => {
+          const user = `sub-batch-${Math.random().toString(36).slice(2, 10)}`;
+          const n = (k: number) => ({
+            userId: user,
+            eventId: `evt-${k}`,
+            event: 'PlotHeld',
+            applicationId: 'app-an',
+            locale: 'vi',
+            title: `t${k}`,
+            body: 'b',
+            audience: 'investor',
+            eventAt: AT,
+          });
+          // Each batch stored at once with the others; a batch of one is a single store.
+          const results = await Promise.all(batches.map((b) => f.store.putMany(b.map(n))));
+          const picks = batches.flat();
+          const flat = results.flat();
+          const distinct = new Set(picks);
+          expect(flat.filter((r) => r.created)).toHaveLength(distinct.size);
+          for (const k of distinct) {
+            const ids = new Set(flat.filter((_, i) => picks[i] === k).map((r) => r.notification.id));
+            expect(ids.size).toBe(1);
+          }
+          const all = await f.store.listAfter(user, 0);
+          expect(all.map((x) => x.seq)).toEqual(Array.from({ length: distinct.size }, (_, i) => i + 1));
+          expect(await f.store.counter(user)).toEqual({ seq: distinct.size, unread: distinct.size });
+        },
+      ),
+      { numRuns: 8 },
+    );
+  }, 120_000);
 
   it('marks a notification read once; another person’s id is not found', async () => {
     const page = await f.store.list(people.investorAn);

@@ -161,7 +161,7 @@ it('loses no event when the process is SIGKILLed mid-batch and started again', a
           EventBusName: BUS,
           Source: 'laocai.onboarding',
           DetailType: 'PlotHeld',
-          Detail: JSON.stringify({ key: `e${i + k}`, consumer: 'sleep-100' }),
+          Detail: JSON.stringify({ key: `e${i + k}`, consumer: 'sleep-300' }),
         })),
       }),
     );

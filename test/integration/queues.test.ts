@@ -274,7 +274,8 @@ describe('SQS semantics with the consumer', () => {
       ),
       { numRuns: 8 },
     );
-  });
+    // Eight runs of up to six drains, each a Lambda invocation per batch: minutes on the loaded machine.
+  }, 300_000);
 });
 
 describe('PutEvents → rule → queue → consumer', () => {
