@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { loadCatalog } from '../shared/catalog/index.ts';
 import * as inApp from '../shared/http/notifications.ts';
@@ -10,7 +10,7 @@ import { DataTable } from './constructs/data-table.ts';
 import { WorkflowEventBus } from './constructs/event-bus.ts';
 import { HouseFunction } from './constructs/house-function.ts';
 import { HttpApiConstruct } from './constructs/http-api.ts';
-import { Identity } from './constructs/identity.ts';
+import { CONSOLE_SCOPES, Identity } from './constructs/identity.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { OnboardingWorkflow } from './constructs/onboarding-workflow.ts';
 
@@ -34,11 +34,20 @@ export class OnboardingStack extends Stack {
         'Ranks the plots that fit an investor enquiry, with the reasons for each rank and exclusion',
       timeout: Duration.seconds(15),
     }).bindTable(this.data.table, 'read');
-    this.identity = new Identity(this, 'Identity');
+    // The app client allows only the console's address, which exists once the console does; the console
+    // needs the API's URL, and the API the client. Lazy breaks that order in code only: in the template the
+    // client needs the distribution, and the distribution needs neither the client nor the API's authorizer.
+    this.identity = new Identity(this, 'Identity', {
+      consoleUrl: Lazy.string({ produce: () => this.console.url }),
+    });
     this.api = new HttpApiConstruct(this, 'Api', { identity: this.identity, table: this.data.table });
     this.console = new WebConsole(this, 'Console', {
       apiUrl: this.api.url,
-      userPoolClientId: this.identity.client.userPoolClientId,
+      signIn: {
+        domainUrl: this.identity.domain.baseUrl(),
+        clientId: this.identity.client.userPoolClientId,
+        scopes: CONSOLE_SCOPES,
+      },
     });
     this.api.addRoute(routes.listZones, { entry: 'functions/http/list-zones.ts', table: 'read' });
     this.api.addRoute(routes.getZone, { entry: 'functions/http/get-zone.ts', table: 'read' });
@@ -59,8 +68,6 @@ export class OnboardingStack extends Stack {
       bus: this.events.bus,
       table: this.data.table,
       zoneIds: loadCatalog().zones.map((z) => z.id),
-      // The stream's function URL verifies this pool's tokens; the pre-token trigger writes the directory.
-      identity: this.identity,
     });
     addApplicationRoutes(this.api, {
       table: this.data.table,

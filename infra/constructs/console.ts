@@ -21,8 +21,14 @@ import { consoleCsp } from '../../web/csp.ts';
 export interface WebConsoleProps {
   /** The HTTP API's base URL, written into the console's `config.json` at deploy time. */
   apiUrl: string;
-  /** The Cognito app client the console signs in with (`USER_PASSWORD_AUTH` through InitiateAuth). */
-  userPoolClientId: string;
+  /**
+   * Cognito managed login, where the console sends people to sign in (authorization code with PKCE):
+   * the user pool domain's base URL (`https://<prefix>.auth.<region>.amazoncognito.com`) and the app
+   * client, whose callback and sign-out URL must be this console's `url` + `/`.
+   */
+  signIn: { domainUrl: string; clientId: string; scopes: readonly string[] };
+  /** The in-app notifications' stream (a Lambda function URL), when the stack has one. */
+  notificationsStreamUrl?: string;
 }
 
 const webDir = fileURLToPath(new URL('../../web', import.meta.url));
@@ -31,7 +37,8 @@ const webDir = fileURLToPath(new URL('../../web', import.meta.url));
  * The web console on AWS: a private S3 bucket (public access blocked, TLS only) behind CloudFront with
  * origin access control. The files are built at synth by esbuild (`web/build.ts`, AWS mode: no demo
  * users) through CDK's local bundling, and deployed with a `config.json` that gives the console the
- * API's URL and the Cognito app client (deploy-time values). The API stays on its own API Gateway
+ * API's URL and where to sign in (Cognito's managed login domain, the app client, the return URLs:
+ * deploy-time values). The API stays on its own API Gateway
  * domain (CORS allows it); CloudFront serves only the console, so no path of the API can be shadowed.
  * Hashed assets are cached for a year; `index.html` and `config.json` are revalidated each time.
  */
@@ -66,9 +73,12 @@ export class WebConsole extends Construct {
 
     const security = {
       contentSecurityPolicy: {
+        // The API, and Cognito's token endpoint (code exchange, refresh, revocation); the sign-in pages
+        // themselves are a top-level navigation, not a fetch.
         contentSecurityPolicy: consoleCsp([
           props.apiUrl.replace(/\/$/, ''),
-          `https://cognito-idp.${region}.amazonaws.com`,
+          props.signIn.domainUrl,
+          ...(props.notificationsStreamUrl ? [props.notificationsStreamUrl.replace(/\/$/, '')] : []),
         ]),
         override: true,
       },
@@ -142,9 +152,21 @@ export class WebConsole extends Construct {
         },
       },
     });
+    // `web/src/config.ts` reads this. Managed login comes back to the console's root (`/?code=…`, where
+    // the console finishes the sign-in) and, after signing out, to the root again: the exact URLs the app
+    // client allows.
+    const returnTo = `${this.url}/`;
     const config = Source.jsonData('config.json', {
       apiUrl: props.apiUrl.replace(/\/$/, ''),
-      auth: { kind: 'cognito', region, clientId: props.userPoolClientId },
+      auth: {
+        kind: 'cognito',
+        domain: props.signIn.domainUrl,
+        clientId: props.signIn.clientId,
+        redirectUri: returnTo,
+        logoutUri: returnTo,
+        scopes: [...props.signIn.scopes],
+      },
+      ...(props.notificationsStreamUrl ? { notificationsStreamUrl: props.notificationsStreamUrl } : {}),
     });
     this.deployment = new BucketDeployment(this, 'Deploy', {
       sources: [files, config],

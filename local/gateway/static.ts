@@ -26,19 +26,27 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-const PAGE_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': consoleCsp(),
-};
+function pageHeaders(connect: readonly string[]) {
+  return {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': consoleCsp(connect),
+  };
+}
 
 const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9]+)+$/;
 
 /**
  * Serves the built console in `dir` (read once: rebuild means restart) and `config` as `/config.json`.
+ * `connect` lists other origins the console may call (its CSP's connect-src), e.g. a sign-in server.
  */
-export function staticSite(dir: string, config: unknown): StaticSite {
+export function staticSite(
+  dir: string,
+  config: unknown,
+  options: { connect?: readonly string[] } = {},
+): StaticSite {
+  const securityHeaders = pageHeaders(options.connect ?? []);
   const index = readFileSync(join(dir, 'index.html'));
   const assets = new Map<string, Buffer>();
   for (const name of readdirSync(join(dir, 'assets'))) {
@@ -83,7 +91,7 @@ export function staticSite(dir: string, config: unknown): StaticSite {
         return;
       }
       res.writeHead(200, {
-        ...PAGE_HEADERS,
+        ...securityHeaders,
         'content-type': found.type,
         'content-length': String(found.body.length),
         'cache-control': found.cache,

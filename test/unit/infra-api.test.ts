@@ -19,7 +19,7 @@ describe('the HTTP API and Cognito constructs', () => {
   const stack = new Stack(app, 'ApiOnly', { env: { region: 'ap-southeast-1' } });
   const data = new DataTable(stack, 'Data');
   const api = new HttpApiConstruct(stack, 'Api', {
-    identity: new Identity(stack, 'Identity'),
+    identity: new Identity(stack, 'Identity', { consoleUrl: 'https://d111111abcdef8.cloudfront.net' }),
     table: data.table,
     throttle: { rateLimit: 50, burstLimit: 100 },
   });

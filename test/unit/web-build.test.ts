@@ -54,6 +54,8 @@ describe('the console build', () => {
     expect(inLocal.includes('/auth/demo-users'), 'local build lists demo users').toBe(true);
     expect(inAws.includes('/auth/demo-users'), 'AWS build must not list demo users').toBe(false);
     expect(inAws.includes('/auth/token'), 'AWS build must not call the local issuer').toBe(false);
-    expect(inAws.includes('cognito-idp'), 'AWS build signs in with Cognito').toBe(true);
+    expect(inAws.includes('/oauth2/authorize'), 'AWS build signs in with Cognito managed login').toBe(true);
+    expect(inAws.includes('cognito-idp'), 'AWS build never calls Cognito’s API with a password').toBe(false);
+    expect(inAws.includes('sign-in-password'), 'AWS build has no password field').toBe(false);
   });
 });

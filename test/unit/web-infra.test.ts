@@ -17,9 +17,10 @@ describe('the web console construct', () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
   const app = new App({ outdir });
   const stack = new Stack(app, 'ConsoleOnly', { env: { region: 'ap-southeast-1' } });
+  const signInDomain = 'https://laocai-test.auth.ap-southeast-1.amazoncognito.com';
   new WebConsole(stack, 'Console', {
     apiUrl: 'https://abc123.execute-api.ap-southeast-1.amazonaws.com/',
-    userPoolClientId: 'client-123',
+    signIn: { domainUrl: signInDomain, clientId: 'client-123', scopes: ['openid', 'email', 'profile'] },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const assembly = app.synth();
@@ -64,7 +65,7 @@ describe('the web console construct', () => {
     });
   });
 
-  it('sends a CSP allowing only its own code and the API, immutable caching for hashed assets only', () => {
+  it('sends a CSP allowing only its own code, the API and the sign-in domain, immutable caching for hashed assets only', () => {
     const policies = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')).map(
       (p) => JSON.stringify(p),
     );
@@ -72,14 +73,15 @@ describe('the web console construct', () => {
     for (const p of policies) {
       expect(p).toContain("script-src 'self'");
       expect(p).toContain('https://abc123.execute-api.ap-southeast-1.amazonaws.com');
-      expect(p).toContain('https://cognito-idp.ap-southeast-1.amazonaws.com');
+      expect(p).toContain(signInDomain);
+      expect(p).not.toContain('cognito-idp');
       expect(p).not.toContain('unsafe-inline');
     }
     expect(policies.filter((p) => p.includes('public, max-age=31536000, immutable'))).toHaveLength(1);
     expect(policies.filter((p) => p.includes('"no-cache"'))).toHaveLength(1);
   });
 
-  it('deploys the AWS build (no demo users) and a config.json with the API URL and the Cognito client', () => {
+  it('deploys the AWS build (no demo users) and a config.json with the API URL and managed login', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 1);
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DistributionPaths: ['/', '/index.html', '/config.json'],
@@ -92,8 +94,20 @@ describe('the web console construct', () => {
     const scripts = readdirSync(join(dir, 'assets')).filter((f) => f.endsWith('.js'));
     expect(scripts.length).toBeGreaterThan(0);
     for (const f of scripts) expect(readFileSync(join(dir, 'assets', f), 'utf8')).not.toContain('demo-users');
-    const deployment = JSON.stringify(template.findResources('Custom::CDKBucketDeployment'));
-    expect(deployment).toContain('config.json');
+    const configDir = readdirSync(outdir).find((d) => existsSync(join(outdir, d, 'config.json')));
+    const config = JSON.parse(readFileSync(join(outdir, configDir as string, 'config.json'), 'utf8'));
+    // The console's own address is known at deploy time only: a marker the deployment replaces.
+    expect(config).toEqual({
+      apiUrl: 'https://abc123.execute-api.ap-southeast-1.amazonaws.com',
+      auth: {
+        kind: 'cognito',
+        domain: signInDomain,
+        clientId: 'client-123',
+        redirectUri: expect.stringMatching(/^https:\/\/<<marker:0xbaba:\d>>\/$/),
+        logoutUri: expect.stringMatching(/^https:\/\/<<marker:0xbaba:\d>>\/$/),
+        scopes: ['openid', 'email', 'profile'],
+      },
+    });
   });
 
   it('leaves no cdk-nag finding unexplained', () => {

@@ -1,6 +1,7 @@
 /** The console's entry: styles, configuration, then the shell with the registered pages. */
 import './styles.css';
 import * as z from 'zod';
+import { keepSessionFresh, resumeSession } from './auth.ts';
 import { loadConfig } from './config.ts';
 import { h, mount } from './dom.ts';
 import { PAGES } from './pages/index.ts';
@@ -12,7 +13,12 @@ z.config({ jitless: true });
 const root = document.getElementById('app');
 if (root) {
   loadConfig().then(
-    (config) => startShell(root, config, PAGES),
+    async (config) => {
+      // Back from Cognito's managed login (`?code=`) or its /logout, or a session to renew: before the shell.
+      await resumeSession(config.auth);
+      const shell = startShell(root, config, PAGES);
+      keepSessionFresh(config.auth, (session) => shell.setSession(session));
+    },
     (error: unknown) => {
       mount(
         root,

@@ -5,7 +5,7 @@
  */
 import type { Role } from '../../shared/http/roles.ts';
 import { ApiError, createApiClient } from './api.ts';
-import { clearSession, loadSession, type Session } from './auth.ts';
+import { clearSession, endSession, loadSession, type Session } from './auth.ts';
 import type { ConsoleConfig } from './config.ts';
 import { h, mount } from './dom.ts';
 import { errorView } from './errors.ts';
@@ -128,7 +128,8 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
 
   function signOut() {
     session = undefined;
-    clearSession();
+    // On AWS the browser now leaves for Cognito's /logout, which comes back signed out.
+    if (endSession(config.auth)) return;
     location.hash = '#/sign-in?signedOut=1';
     void render();
   }
