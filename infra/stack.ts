@@ -68,6 +68,8 @@ export class OnboardingStack extends Stack {
       bus: this.events.bus,
       table: this.data.table,
       zoneIds: loadCatalog().zones.map((z) => z.id),
+      // The stream's function URL verifies this pool's tokens; the pre-token trigger writes the directory.
+      identity: this.identity,
     });
     addApplicationRoutes(this.api, {
       table: this.data.table,
