@@ -48,6 +48,13 @@ export class OnboardingStack extends Stack {
         clientId: this.identity.client.userPoolClientId,
         scopes: CONSOLE_SCOPES,
       },
+      // Made below (the notifications need the event bus); the console's config.json names it.
+      notificationsStreamUrl: Lazy.string({
+        produce: () => {
+          if (!this.notifications.streamUrl) throw new Error('the notifications construct has no stream URL');
+          return this.notifications.streamUrl.url;
+        },
+      }),
     });
     this.api.addRoute(routes.listZones, { entry: 'functions/http/list-zones.ts', table: 'read' });
     this.api.addRoute(routes.getZone, { entry: 'functions/http/get-zone.ts', table: 'read' });

@@ -78,7 +78,9 @@ export class WebConsole extends Construct {
         contentSecurityPolicy: consoleCsp([
           props.apiUrl.replace(/\/$/, ''),
           props.signIn.domainUrl,
-          ...(props.notificationsStreamUrl ? [props.notificationsStreamUrl.replace(/\/$/, '')] : []),
+          // The stream's own URL would make a cycle (client → distribution → this policy → function URL →
+          // the stream function's environment → client): the region's Lambda function URLs instead.
+          ...(props.notificationsStreamUrl ? [`https://*.lambda-url.${region}.on.aws`] : []),
         ]),
         override: true,
       },

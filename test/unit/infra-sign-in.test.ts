@@ -81,7 +81,7 @@ describe('sign-in on AWS (Cognito managed login, the console, the API)', () => {
     expect(JSON.stringify(authorizer.Properties)).toContain(`"Ref":"${poolId}"`);
   });
 
-  it('deploys a config.json with the API, the managed login domain, the client and the return URLs', () => {
+  it('deploys a config.json with the API, the managed login domain, the client, the return URLs and the notifications stream', () => {
     const [, deployment] = only('Custom::CDKBucketDeployment');
     const markers = (
       (deployment.Properties?.SourceMarkers as Array<Record<string, unknown>> | undefined) ?? []
@@ -97,6 +97,7 @@ describe('sign-in on AWS (Cognito managed login, the console, the API)', () => {
     }
     const config = JSON.parse(text) as Record<string, unknown>;
     const [apiId] = only('AWS::ApiGatewayV2::Api');
+    const [streamUrlId] = only('AWS::Lambda::Url');
     const region = stack.region;
     const back = `https://{GetAtt ${cdnId}.DomainName}/`;
     expect(config).toEqual({
@@ -109,13 +110,16 @@ describe('sign-in on AWS (Cognito managed login, the console, the API)', () => {
         logoutUri: back,
         scopes: ['openid', 'email', 'profile'],
       },
+      notificationsStreamUrl: `{GetAtt ${streamUrlId}.FunctionUrl}`,
     });
   });
 
-  it('lets the console call the managed login domain (token endpoint) and no longer Cognito’s API', () => {
+  it('lets the console call the managed login domain (token endpoint), no longer Cognito’s API, and the stream', () => {
     const policies = JSON.stringify(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
     expect(policies).toContain(`{"Ref":"${domainId}"},".auth.${stack.region}.amazoncognito.com`);
     expect(policies).not.toContain('cognito-idp');
+    // The notifications stream's function URL, by its region's pattern (its exact URL would be a cycle).
+    expect(policies).toContain(`https://*.lambda-url.${stack.region}.on.aws`);
   });
 
   it('has no dependency cycle (the client needs the distribution; the distribution needs no client)', () => {
