@@ -3,13 +3,16 @@ import { requireEnv } from '#shared/config.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { httpHandler } from '#shared/http/handler.ts';
 import { getZone } from '#shared/http/routes.ts';
+import { CATALOG_TTL_MS, ttlCache } from '#shared/middleware/ttl-cache.ts';
 import { Repository } from '#shared/repository/index.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));
+/** The zone's catalog entry changes only when the catalog is seeded; its occupancy is read live. */
+const zoneOf = ttlCache((id: string) => repository.getZone(id), { ttlMs: CATALOG_TTL_MS });
 
 /** `GET /zones/{id}`: one zone with its live occupancy. */
 export const handler = httpHandler(getZone, async ({ path }) => {
-  const record = await repository.getZone(path.id);
+  const record = await zoneOf(path.id);
   if (!record) throw new ResourceNotFoundError(`zone ${path.id} does not exist`);
   const { catalogVersion, ...zone } = record;
   const occupancy = await repository.zoneOccupancy(path.id);

@@ -2,9 +2,12 @@ import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { httpHandler } from '#shared/http/handler.ts';
 import { listZones } from '#shared/http/routes.ts';
+import { CATALOG_TTL_MS, ttlCache } from '#shared/middleware/ttl-cache.ts';
 import { Repository, type ZoneRecord } from '#shared/repository/index.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));
+/** The zones change only when the catalog is seeded: a warm instance keeps them briefly. */
+const zonesOf = ttlCache(() => repository.listZones(), { ttlMs: CATALOG_TTL_MS });
 
 function summary(z: ZoneRecord) {
   return {
@@ -29,7 +32,7 @@ function summary(z: ZoneRecord) {
 
 /** `GET /zones`: the catalog's zones, optionally of one kind or status. */
 export const handler = httpHandler(listZones, async ({ query }) => {
-  const zones = await repository.listZones();
+  const zones = await zonesOf(undefined);
   const wanted = (z: ZoneRecord) =>
     (query.kind === undefined || z.kind === query.kind) &&
     (query.status === undefined || z.status === query.status);
