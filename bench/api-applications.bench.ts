@@ -1,49 +1,71 @@
 /**
  * The investors' routes through the local gateway (the real app: route Lambdas in worker threads, the
- * engine, DynamoDB Local in memory), loaded by autocannon at 50 connections: `GET /applications/{id}`
- * median and p99 latency, then `POST /applications` per second with no error (each request a new
- * Idempotency-Key, so each one creates an application and starts its execution). Stage throttling lifted.
- * Printed, never asserted.
+ * engine running each new application's workflow in the same process, DynamoDB Local in memory), loaded
+ * by autocannon at 50 connections (bench/http-load.ts): `GET /applications/{id}` and `POST
+ * /applications` (a new Idempotency-Key per request, so each one creates an application and starts its
+ * execution), each closed loop (the most served) and at a fixed offered rate (the latency a client
+ * sees). Stage throttling lifted. The Lambdas' log lines are counted, not printed; error-level ones are
+ * reported. Printed, never asserted.
  *
- *   npm run bench -- api-applications     (BENCH_API_SECONDS=N per run, default 10)
+ *   npm run bench -- api-applications
+ *     BENCH_API_SECONDS=N     seconds per run (default 10)
+ *     BENCH_API_RATE=N        offered GET req/s in the fixed-rate run (default 50)
+ *     BENCH_API_POST_RATE=N   offered POST req/s in the fixed-rate run (default 10)
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startApiHarness } from '../test/integration/api-harness.ts';
+import { ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { type ApiHarness, startApiHarness } from '../test/integration/api-harness.ts';
+import { type LoadOptions, load, TABLE_HEADER, tableRow } from './http-load.ts';
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-interface Request {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (req: Request) => Request;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  headers?: Record<string, string>;
-  requests?: Request[];
-}) => Promise<AutocannonResult>;
-
-// autocannon ships no types; its documented API is this one function.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const GET_RATE = Number(process.env.BENCH_API_RATE ?? 50);
+const POST_RATE = Number(process.env.BENCH_API_POST_RATE ?? 10);
 const CONNECTIONS = 50;
 
+/**
+ * Stops every execution still running, then lets the harness close: the gateway has answered every
+ * request first, so no route Lambda is left calling an engine or a DynamoDB Local that is going away.
+ */
+async function stopExecutions(h: ApiHarness): Promise<number> {
+  await h.gateway.idle();
+  let stopped = 0;
+  let nextToken: string | undefined;
+  const arns: string[] = [];
+  do {
+    const page = await h.workflow.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: h.workflow.stateMachineArn,
+        statusFilter: 'RUNNING',
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    for (const e of page.executions ?? []) if (e.executionArn) arns.push(e.executionArn);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  for (let i = 0; i < arns.length; i += 10) {
+    await Promise.all(
+      arns.slice(i, i + 10).map(async (executionArn) => {
+        await h.workflow.sfn.send(new StopExecutionCommand({ executionArn, cause: 'benchmark over' }));
+        stopped += 1;
+      }),
+    );
+  }
+  return stopped;
+}
+
 export default async function bench(): Promise<void> {
-  const h = await startApiHarness({
-    throttle: 'none',
-    workflow: { clock: { start: Date.now() }, lambdaEnv: { POWERTOOLS_LOG_LEVEL: 'WARN' } },
-  });
+  const before = process.env.LOCAL_LAMBDA_LOGS;
+  process.env.LOCAL_LAMBDA_LOGS = 'count';
+  let h: ApiHarness;
+  try {
+    h = await startApiHarness({ throttle: 'none', workflow: { clock: { start: Date.now() } } });
+  } finally {
+    if (before === undefined) delete process.env.LOCAL_LAMBDA_LOGS;
+    else process.env.LOCAL_LAMBDA_LOGS = before;
+  }
+  const rows: string[] = [];
+  let loadErrors = 0;
   try {
     const token = await h.token('investor-an');
     const enquiry = readFileSync(
@@ -61,35 +83,52 @@ export default async function bench(): Promise<void> {
     const { id } = (await created.json()) as { id: string };
     await h.workflow.waitForExecution(id);
 
-    const rows: string[] = [];
-    const row = (name: string, r: AutocannonResult) =>
-      rows.push(
-        `| ${name} | ${CONNECTIONS} | ${r.requests.total} | ${r.requests.average.toFixed(1)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx + r.errors + r.timeouts} |`,
-      );
-    const url = `${h.gateway.url}/applications/${id}`;
-    // Warm the workers first, so the figures are not the cold starts.
-    await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
-    row(
-      'GET /applications/{id}',
-      await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers }),
-    );
-
-    const post: Request = {
-      method: 'POST',
-      path: '/applications',
-      headers,
-      body: enquiry,
-      setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }),
+    const run = async (route: string, options: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>) => {
+      const full = { url: h.gateway.url, connections: CONNECTIONS, seconds: SECONDS, ...options };
+      rows.push(tableRow(route, full, await load(full)));
+      // The next run starts on a quiet gateway, not on the previous run's tail.
+      await h.gateway.idle();
     };
-    await autocannon({ url: h.gateway.url, connections: 5, duration: 2, requests: [post] });
-    row(
-      'POST /applications (new key each)',
-      await autocannon({ url: h.gateway.url, connections: CONNECTIONS, duration: SECONDS, requests: [post] }),
-    );
-    console.log('| route | connections | requests | req/s | p50 ms | p99 ms | errors or non-2xx |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of rows) console.log(r);
+    const get = { method: 'GET' as const, path: `/applications/${id}`, headers };
+    // Warm the workers first, so the figures are not the cold starts.
+    await load({ url: h.gateway.url, connections: CONNECTIONS, seconds: 2, request: get });
+    await h.gateway.idle();
+    await run('GET /applications/{id}', { request: get });
+    await run('GET /applications/{id}', { request: get, rate: GET_RATE });
+
+    const post = {
+      method: 'POST' as const,
+      path: '/applications',
+      headers: { ...headers, 'idempotency-key': 'bench-[<id>]' },
+      body: enquiry,
+    };
+    await load({
+      url: h.gateway.url,
+      connections: 5,
+      seconds: 2,
+      request: post,
+      newIdEachRequest: true,
+    });
+    await h.gateway.idle();
+    await run('POST /applications (new key each)', {
+      request: post,
+      rate: POST_RATE,
+      newIdEachRequest: true,
+    });
+    await run('POST /applications (new key each)', { request: post, newIdEachRequest: true });
+    loadErrors = h.lambda.logStats()?.errors ?? 0;
   } finally {
+    const stopped = await stopExecutions(h).catch((error: unknown) => {
+      console.log(`stopping the executions failed: ${(error as Error).message}`);
+      return 0;
+    });
     await h.close();
+    const logs = h.lambda.logStats();
+    for (const line of TABLE_HEADER) console.log(line);
+    for (const r of rows) console.log(r);
+    console.log(
+      `Lambda log lines: ${logs?.lines ?? 0}, error-level ${loadErrors} during the runs, ${(logs?.errors ?? 0) - loadErrors} in teardown (${stopped} running executions stopped first)`,
+    );
+    for (const sample of logs?.samples ?? []) console.log(`  e.g. ${sample.slice(0, 300)}`);
   }
 }

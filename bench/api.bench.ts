@@ -1,37 +1,34 @@
 /**
  * The HTTP API through the local gateway (route Lambdas in worker threads, DynamoDB Local in memory),
- * loaded by autocannon at 50 connections: `GET /zones`, `GET /zones/{id}`, and with an official's or a
- * zone manager's access token `GET /tasks` (an inbox of 30 tasks), `GET /tasks/{id}` and
- * `GET /zones/{id}/plots`: median and p99 latency and requests per second. The stage's throttling is lifted so the figures measure the API, not the
- * limit. Printed, never asserted.
+ * loaded by autocannon at 50 connections (bench/http-load.ts): `GET /zones`, `GET /zones/{id}`, and with
+ * an official's or a zone manager's access token `GET /tasks` (an inbox of 30 tasks), `GET /tasks/{id}`
+ * and `GET /zones/{id}/plots`, each closed loop (the most served, with its latency) and at a fixed
+ * offered rate (the latency a client sees at that load). The stage's throttling is lifted so the
+ * figures measure the API, not the limit. The Lambdas' log lines are counted, not printed; error-level
+ * ones are reported. Printed, never asserted.
  *
- *   npm run bench -- api          (BENCH_API_SECONDS=N to change the duration of each run, default 10)
+ *   npm run bench -- api.bench
+ *     BENCH_API_SECONDS=N   seconds per run (default 10)
+ *     BENCH_API_RATE=N      offered req/s in the fixed-rate run (default 50)
  */
-import { createRequire } from 'node:module';
-import { startApiHarness } from '../test/integration/api-harness.ts';
+import { type ApiHarness, startApiHarness } from '../test/integration/api-harness.ts';
+import { load, TABLE_HEADER, tableRow } from './http-load.ts';
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats?: Record<string, { count: number }>;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  headers?: Record<string, string>;
-}) => Promise<AutocannonResult>;
-
-// autocannon ships no types; its documented API is this one function.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_API_RATE ?? 50);
 const CONNECTIONS = 50;
 
 export default async function bench(): Promise<void> {
-  const h = await startApiHarness({ throttle: 'none' });
+  const before = process.env.LOCAL_LAMBDA_LOGS;
+  process.env.LOCAL_LAMBDA_LOGS = 'count';
+  let h: ApiHarness;
+  try {
+    h = await startApiHarness({ throttle: 'none' });
+  } finally {
+    if (before === undefined) delete process.env.LOCAL_LAMBDA_LOGS;
+    else process.env.LOCAL_LAMBDA_LOGS = before;
+  }
+  const rows: string[] = [];
   try {
     // An official's inbox: 30 open approval tasks of one role and zone.
     for (let i = 0; i < 30; i++) {
@@ -48,7 +45,6 @@ export default async function bench(): Promise<void> {
     }
     const official = { authorization: `Bearer ${await h.token('officer-zone-board')}` };
     const manager = { authorization: `Bearer ${await h.token('manager-dong-pho-moi')}` };
-    const rows: string[] = [];
     for (const [name, path, headers] of [
       ['GET /zones', '/zones', {}],
       ['GET /zones/{id}', '/zones/kcn-dong-pho-moi', {}],
@@ -56,22 +52,28 @@ export default async function bench(): Promise<void> {
       ['GET /tasks/{id}', '/tasks/irc@app-bench-7', official],
       ['GET /zones/{id}/plots', '/zones/kcn-dong-pho-moi/plots', manager],
     ] as const) {
-      // Warm the workers first, so the figures are not the cold starts.
-      await autocannon({ url: `${h.gateway.url}${path}`, connections: CONNECTIONS, duration: 2, headers });
-      const r = await autocannon({
-        url: `${h.gateway.url}${path}`,
+      const base = {
+        url: h.gateway.url,
         connections: CONNECTIONS,
-        duration: SECONDS,
-        headers,
-      });
-      rows.push(
-        `| ${name} | ${CONNECTIONS} | ${r.requests.total} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx + r.errors + r.timeouts} |`,
-      );
+        request: { method: 'GET' as const, path, headers },
+      };
+      // Warm the workers first, so the figures are not the cold starts.
+      await load({ ...base, seconds: 2 });
+      await h.gateway.idle();
+      for (const options of [
+        { ...base, seconds: SECONDS },
+        { ...base, seconds: SECONDS, rate: RATE },
+      ]) {
+        rows.push(tableRow(name, options, await load(options)));
+        await h.gateway.idle();
+      }
     }
-    console.log('| route | connections | requests | req/s | p50 ms | p99 ms | errors or non-2xx |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const row of rows) console.log(row);
   } finally {
     await h.close();
+    for (const line of TABLE_HEADER) console.log(line);
+    for (const row of rows) console.log(row);
+    const logs = h.lambda.logStats();
+    console.log(`Lambda log lines: ${logs?.lines ?? 0}, error-level ${logs?.errors ?? 0}`);
+    for (const sample of logs?.samples ?? []) console.log(`  e.g. ${sample.slice(0, 300)}`);
   }
 }

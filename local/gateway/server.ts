@@ -34,6 +34,13 @@ export interface LocalGateway {
   server: Server;
   /** The template's API as served (empty routes when no template was given). */
   api?: LocalHttpApi;
+  /** Requests being answered now (the health check and static files excluded). */
+  inFlight(): number;
+  /**
+   * Resolves once no request is being answered: a bench or test that stops its load generator waits
+   * here before closing, so no route Lambda is still running when the engine and DynamoDB go away.
+   */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -442,6 +449,8 @@ export async function startGateway(
       clients,
     };
   }
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const requestUrl = new URL(req.url ?? '/', url);
     const path = requestUrl.pathname;
@@ -460,15 +469,21 @@ export async function startGateway(
       return;
     }
     const current = served;
+    inFlight += 1;
     (async () => {
       const { issuer, notifications } = current.options;
       if (await serveNotificationStream(current.api, issuer, notifications, req, res, requestUrl)) return;
       if (await serveLocalAuth(current, url, req, res, path)) return;
       await serveRoute(current, req, res, requestUrl);
-    })().catch((error: unknown) => {
-      if (!res.headersSent) sendProblem(res, 500, `local gateway error: ${(error as Error).message}`);
-      else res.destroy();
-    });
+    })()
+      .catch((error: unknown) => {
+        if (!res.headersSent) sendProblem(res, 500, `local gateway error: ${(error as Error).message}`);
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight -= 1;
+        if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
+      });
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -478,6 +493,8 @@ export async function startGateway(
     url,
     server,
     ...(served ? { api: served.api } : {}),
+    inFlight: () => inFlight,
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake))),
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

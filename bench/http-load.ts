@@ -1,0 +1,110 @@
+/**
+ * The HTTP load the API benches apply, one way: autocannon (a real HTTP load generator) at 50
+ * connections, run in its own worker thread so that generating the load does not share the event loop
+ * of the gateway it measures. Two figures per route:
+ *
+ * - closed loop: each connection sends its next request when the previous one is answered, so the
+ *   figure is the most the API serves (req/s) and the latency at that saturation;
+ * - fixed rate: the same 50 connections offer a stated number of requests per second in total
+ *   (autocannon's `overallRate`, latencies corrected for coordinated omission), so the figure is the
+ *   latency a client sees at that load, which is what a latency goal means.
+ *
+ * Every row carries the load average at its end: the 2 cores are shared, and the figures inflate with it.
+ */
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadOptions {
+  /** Base URL of the gateway. */
+  url: string;
+  request: LoadRequest;
+  connections: number;
+  seconds: number;
+  /** Requests per second offered by all connections together; unset: closed loop. */
+  rate?: number;
+  /** Replace `[<id>]` in the request (headers included) with a new id per request. */
+  newIdEachRequest?: boolean;
+}
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Connection errors, timeouts (10 s) and non-2xx answers. */
+  failed: number;
+  /** Answers by status code, e.g. `{ 200: 510, 503: 2 }`. */
+  statuses: Record<string, number>;
+  timeouts: number;
+  /** One-minute load average when the run ended. */
+  load: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+
+// autocannon ships no types; its documented API is this one function.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const { request } = options;
+  const r = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.seconds,
+    // One worker thread: the load generator's CPU stays off the gateway's event loop.
+    workers: 1,
+    method: request.method,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    ...(options.newIdEachRequest ? { idReplacement: true } : {}),
+    requests: [
+      {
+        method: request.method,
+        path: request.path,
+        ...(request.headers ? { headers: request.headers } : {}),
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      },
+    ],
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count;
+  return {
+    requests: r.requests.total,
+    rps: r.requests.total / options.seconds,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    failed: r.non2xx + r.errors,
+    statuses,
+    timeouts: r.timeouts,
+    load: loadavg()[0] ?? Number.NaN,
+  };
+}
+
+export const TABLE_HEADER = [
+  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | load avg |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+];
+
+export function tableRow(route: string, options: LoadOptions, r: LoadResult): string {
+  const statuses = Object.entries(r.statuses)
+    .map(([code, n]) => `${code}×${n}`)
+    .join(' ');
+  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${r.load.toFixed(1)} |`;
+}
