@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { freePort } from '#local/dynamodb/launcher.ts';
+import { localNotifications } from '#local/gateway/notifications-stream.ts';
 import { type LocalGateway, startGateway } from '#local/gateway/server.ts';
 import { staticSite } from '#local/gateway/static.ts';
 import { buildConsole } from '../../web/build.ts';
@@ -54,7 +55,15 @@ export interface ConsoleCloud {
   close(): Promise<void>;
 }
 
-export async function startConsoleCloud(options: ApiHarnessOptions = {}): Promise<ConsoleCloud> {
+export interface ConsoleCloudOptions extends ApiHarnessOptions {
+  /**
+   * Serve `GET /notifications/stream` beside the API, as the local cloud does (default true); the
+   * recipients' directory is seeded from the demo users.
+   */
+  notificationStream?: boolean;
+}
+
+export async function startConsoleCloud(options: ConsoleCloudOptions = {}): Promise<ConsoleCloud> {
   const api = await startApiHarness(options);
   const contexts: BrowserContext[] = [];
   let gateway: LocalGateway | undefined;
@@ -62,7 +71,14 @@ export async function startConsoleCloud(options: ApiHarnessOptions = {}): Promis
   try {
     const built = buildConsole({ outDir: join(api.outdir, 'console'), mode: 'local' });
     const site = staticSite(built.outDir, { apiUrl: '', auth: { kind: 'local' } });
-    gateway = await startGateway(await freePort(), async () => ({}), api.options, site);
+    const gatewayOptions =
+      options.notificationStream === false
+        ? api.options
+        : {
+            ...api.options,
+            notifications: await localNotifications(api.workflow.client, api.tableName, api.issuer.demoUsers),
+          };
+    gateway = await startGateway(await freePort(), async () => ({}), gatewayOptions, site);
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   } catch (error) {
     await gateway?.close();
@@ -162,4 +178,55 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   }
   await page.setViewportSize(before);
   return files;
+}
+
+/** One seeded inbox task: its ids and due instant. */
+export interface SeededTask {
+  applicationId: string;
+  taskId: string;
+  dueAt: string;
+}
+
+/**
+ * Writes `count` open approval tasks for one role and scope through the repository (no workflow behind
+ * them: the inbox only lists them). Due dates run from 100 h before `now` to `count - 100` h after it, a
+ * half hour off the hour so none falls on `now` (so exactly 100 are overdue when count ≥ 100), written in
+ * a shuffled order (389 is prime to 1,000 and to most counts a test uses).
+ */
+export async function seedOpenTasks(
+  cloud: ConsoleCloud,
+  options: { count: number; role: string; scope: string; now?: number; prefix?: string },
+): Promise<SeededTask[]> {
+  const now = options.now ?? Date.now();
+  const HOUR = 3_600_000;
+  const prefix = options.prefix ?? 'inbox';
+  const width = String(options.count).length;
+  const tasks = Array.from({ length: options.count }, (_, i) => {
+    const k = (i * 389) % options.count;
+    const n = String(i).padStart(width, '0');
+    return {
+      applicationId: `${prefix}-app-${n}`,
+      taskId: `${prefix}-task-${n}`,
+      dueAt: new Date(now + (k - 100) * HOUR + HOUR / 2).toISOString(),
+    };
+  });
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        await cloud.api.repository.waits.openApprovalTask({
+          ...t,
+          role: options.role,
+          scope: options.scope,
+          reminderAt: t.dueAt,
+          startedAt: new Date(now - 200 * HOUR).toISOString(),
+          stageId: 'zone-board-review',
+          supervisorRole: 'provincial-officer',
+          legalBasis: 'Nghị định 35/2022/NĐ-CP, Điều 6',
+          details: { title: { vi: 'Thẩm định của Ban quản lý', en: 'Zone board review' } },
+        });
+      }
+    }),
+  );
+  return tasks;
 }

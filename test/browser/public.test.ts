@@ -86,8 +86,18 @@ describe('public pages', { timeout: 120_000 }, () => {
     expect(await page.locator('.zone-card').count()).toBe(zoneCount);
     expect(await page.locator('.zone-card .sample-badge').count()).toBeGreaterThan(0);
     expect(await page.locator('h1').textContent()).toBe('Khu công nghiệp và cụm công nghiệp');
+    // No source gives coordinates: the plan says on its face that it is schematic, in both languages.
+    expect(await page.locator('.map .schematic-label').textContent()).toBe(
+      'Sơ đồ minh họa · không theo tỷ lệ',
+    );
+    expect(await page.locator('main').textContent()).toContain('không phải tọa độ đo đạc');
     expect(await axeViolations(page)).toEqual([]);
     await screenshots(page, 'catalog');
+    await page.selectOption('#lang-select', 'en');
+    await page.locator('.map .schematic-label', { hasText: 'Schematic · not to scale' }).waitFor();
+    expect(await page.locator('main').textContent()).toContain('not surveyed coordinates');
+    await page.selectOption('#lang-select', 'vi');
+    await page.locator('.map .schematic-label', { hasText: 'Sơ đồ minh họa' }).waitFor();
     expect(pageErrors(page)).toEqual([]);
   });
 

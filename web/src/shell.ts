@@ -10,6 +10,13 @@ import type { ConsoleConfig } from './config.ts';
 import { h, mount } from './dom.ts';
 import { errorView } from './errors.ts';
 import { formats, LANGS, type Lang, storedLang, storeLang, translator } from './i18n/index.ts';
+import {
+  connectFeed,
+  currentFeed,
+  type FeedState,
+  notificationsStreamUrl,
+  startFeed,
+} from './notifications.ts';
 import { signInPage } from './pages/sign-in.ts';
 import { allowed, matchPage, type Page, type PageContext, parseHash } from './router.ts';
 
@@ -44,6 +51,32 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
   const pages: readonly Page[] = [...registered, signInPage(config, shell)];
 
   const header = h('header', { class: 'site-header' });
+  // The unread badge and the screen reader's announcement of new notifications live across renders.
+  const bell = h('a', { href: '#/notifications', class: 'notif-link', 'data-testid': 'notifications-link' });
+  const announcer = h('p', { class: 'visually-hidden', role: 'status', id: 'notifications-announcer' });
+  let unsubscribeFeed: (() => void) | undefined;
+  const streamUrl = notificationsStreamUrl(config);
+
+  /** The session's notification feed follows the session: started at sign-in, ended at sign-out. */
+  function syncFeed() {
+    const before = currentFeed();
+    connectFeed(session?.token, (token) => startFeed({ api, token, streamUrl }));
+    const feed = currentFeed();
+    if (feed === before) return;
+    unsubscribeFeed?.();
+    unsubscribeFeed = feed?.subscribe(showFeed);
+  }
+
+  function showFeed(state: FeedState) {
+    const t = translator(lang);
+    const badge =
+      state.unread > 0 ? h('span', { class: 'count', 'aria-hidden': 'true' }, String(state.unread)) : null;
+    bell.replaceChildren(t('nav.notifications'), badge ? ' ' : '', badge ?? '');
+    bell.setAttribute('aria-label', t('notif.badge', { n: state.unread }));
+    bell.dataset.unread = String(state.unread);
+    const [newest] = state.arrived;
+    if (newest) announcer.textContent = t('notif.arrived', { title: newest.title });
+  }
   const main = h('main', { id: 'main', tabindex: '-1' });
   mount(
     root,
@@ -61,6 +94,8 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
   function renderHeader() {
     const t = translator(lang);
     const user = session?.user;
+    const feed = currentFeed();
+    if (feed) showFeed({ ...feed.state, arrived: [] });
     const skip = root.querySelector('.skip-link');
     if (skip) skip.textContent = t('nav.skip');
     const links = pages
@@ -80,6 +115,7 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
         h('a', { href: '#/', class: 'brand-link' }, t('app.name')),
         h('span', { class: 'tagline' }, t('app.tagline')),
       ),
+      announcer,
       h(
         'nav',
         { 'aria-label': t('nav.main') },
@@ -114,6 +150,7 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
                   role: user.roles.map((r: Role) => t(`role.${r}`)).join(', '),
                 }),
               ),
+              bell,
               h('button', { type: 'button', class: 'button secondary', onclick: signOut }, t('nav.signOut')),
             ]
           : h('a', { href: signInHref(), class: 'button' }, t('nav.signIn')),
@@ -142,6 +179,7 @@ export function startShell(root: HTMLElement, config: ConsoleConfig, registered:
 
   async function render(): Promise<void> {
     session = session && loadSession() ? session : undefined;
+    syncFeed();
     document.documentElement.lang = lang;
     renderHeader();
     current?.abort.abort();

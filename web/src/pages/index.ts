@@ -7,6 +7,7 @@ import { page as application } from './investor/application.ts';
 import { page as apply } from './investor/apply.ts';
 import { page as myApplications } from './investor/mine.ts';
 import { page as manage } from './manager/zone.ts';
+import { page as notifications } from './notifications.ts';
 import { page as inbox } from './official/inbox.ts';
 import { page as task } from './official/task.ts';
 import { page as catalog } from './public/catalog.ts';
@@ -24,4 +25,5 @@ export const PAGES: readonly Page[] = [
   inbox,
   task,
   manage,
+  notifications,
 ];

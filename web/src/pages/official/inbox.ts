@@ -70,7 +70,8 @@ export const page: Page = {
     const region = h('div', { 'aria-live': 'polite' });
     mount(root, h('p', null, m.inboxIntro), filters, region);
 
-    async function load() {
+    /** Which pager control had the focus, to give it back after the page loaded (keyboard paging). */
+    async function load(focus?: 'previous' | 'next') {
       region.replaceChildren(loading(t));
       const result = await ctx.api.call(listTasks, {
         query: {
@@ -92,13 +93,18 @@ export const page: Page = {
       const next = h('button', { type: 'button', class: 'button secondary', disabled: !pager.next }, m.next);
       prev.addEventListener('click', () => {
         pager = goPrevious(pager);
-        void load();
+        void load('previous');
       });
       next.addEventListener('click', () => {
         pager = goNext(pager);
-        void load();
+        void load('next');
       });
       const pageLabel = m.page.replace('{n}', String(pageNumber(pager)));
+      const label = h(
+        'span',
+        { tabindex: -1, 'data-testid': 'inbox-page', 'data-page': pageNumber(pager) },
+        pageLabel,
+      );
       region.replaceChildren(
         h('p', { class: 'muted' }, `${t(`role.${result.role}`)} · ${result.scope}`),
         rows.length === 0
@@ -129,7 +135,7 @@ export const page: Page = {
                     const title = (task.title as { vi?: string; en?: string } | undefined)?.[lang];
                     return h(
                       'tr',
-                      { class: overdue ? 'overdue' : '', 'data-task': task.taskId },
+                      { class: overdue ? 'overdue' : '', 'data-task': task.taskId, 'data-due': task.dueAt },
                       h(
                         'td',
                         null,
@@ -158,16 +164,14 @@ export const page: Page = {
                 ),
               ),
             ),
-        h(
-          'nav',
-          { class: 'pager', 'aria-label': pageLabel },
-          prev,
-          ' ',
-          h('span', null, pageLabel),
-          ' ',
-          next,
-        ),
+        h('nav', { class: 'pager', 'aria-label': pageLabel }, prev, ' ', label, ' ', next),
       );
+      // The pager's buttons were replaced: the one pressed keeps the focus (else the page number does),
+      // so a keyboard user pages on without tabbing through the table again.
+      if (focus) {
+        const again = focus === 'next' ? next : prev;
+        (again.disabled ? label : again).focus();
+      }
     }
     await load();
   },

@@ -11,7 +11,12 @@ import type { Translate } from '../../i18n/index.ts';
 
 type ZoneSummary = z.infer<typeof ZoneSummarySchema>;
 
-/** Approximate centres (latitude, longitude) of the former districts that zones are recorded in. */
+/**
+ * Approximate centres (latitude, longitude) of the former districts that zones are recorded in, used only
+ * to place markers relative to each other. Neither DOMAIN-FACTS nor the catalog gives coordinates, so
+ * these are not sourced: the plan says on its face that it is schematic (`catalog.schematic`,
+ * `catalog.mapNote`), and no figure here is shown to anyone as a coordinate.
+ */
 export const DISTRICT_CENTRES: Record<string, { lat: number; lon: number; former: 'Lào Cai' | 'Yên Bái' }> = {
   'Thành phố Lào Cai': { lat: 22.48, lon: 103.97, former: 'Lào Cai' },
   'Bát Xát': { lat: 22.56, lon: 103.75, former: 'Lào Cai' },
@@ -114,6 +119,7 @@ export function provinceMap(zones: readonly ZoneSummary[], t: Translate, titleId
     s('path', { class: 'region yen-bai', d: region(yenBai, 45) }),
     s('text', { class: 'region-label', x: 40, y: 28 }, t('catalog.formerLaoCai')),
     s('text', { class: 'region-label', x: 470, y: 420 }, t('catalog.formerYenBai')),
+    s('text', { class: 'schematic-label', x: W - 12, y: 24, 'text-anchor': 'end' }, t('catalog.schematic')),
   );
   const used = new Set(zones.map((z) => z.location.legacyDistrict).filter(Boolean));
   for (const c of centres) {
