@@ -5,13 +5,18 @@
  * with the rules and deliveries in memory and in DynamoDB Local.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import type { DemoUser } from '#local/auth/demo-users.ts';
+import { LocalIssuer, localSub } from '#local/auth/issuer.ts';
 import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { compilePattern, flattenEvent, matchesFlat } from '#local/events/pattern.ts';
+import type { LocalHttpApi } from '#local/gateway/http-api.ts';
+import { seedRecipientDirectory, serveNotificationStream } from '#local/gateway/notifications-stream.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
 import { EVENT_SOURCE } from '#shared/workflow/events.ts';
@@ -19,6 +24,7 @@ import { synthesizedApp } from '../test/helpers/synth.ts';
 
 const SOURCE = 'laocai.onboarding';
 const BUS = 'OnboardingBus';
+const ISSUER = 'http://127.0.0.1/local-cognito/Pool';
 const ZONES = ['tang-loong', 'bac-duyen-hai', 'dong-pho-moi', 'van-ban', 'bao-thang'];
 
 /** Rules a notifier would hold: by event name, by zone, by audience, with prefix, anything-but, numeric, $or. */
@@ -269,11 +275,24 @@ async function queueFigures(endpoint: string) {
   }
 }
 
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+
 /**
  * The real thing: the synthesized app on the local cloud (its rule, queue and DLQ, the notifier's bundle
- * with its event source mapping, the zone topics), PutEvents of PlotHeld events (valid details, each for
- * one of 50 investors and one of the catalog's zones) until the notifier has stored every investor's
- * notification in the table: events per second end to end, and the zone topics' outbox.
+ * in the Lambda worker runtime with its event source mapping, the zone topics), on DynamoDB Local:
+ *   1. throughput: PutEvents of PlotHeld events over HTTP (each for one of 50 investors and one of four
+ *      zones, each zone with two managers in the directory: three notifications per event) until every
+ *      notification is stored: events/s and notifications/s end to end;
+ *   2. latency: one event at a time, from the PutEvents call to the investor's notification on the SSE
+ *      stream (`GET /notifications/stream` as the local gateway serves it): median and p99.
  */
 async function notifierFigures(endpoint: string) {
   const app = synthesizedApp();
@@ -297,12 +316,49 @@ async function notifierFigures(endpoint: string) {
   const store = new NotificationStore(client, tableName);
   const investors = 50;
   const zones = ['kcn-tang-loong', 'kcn-bac-duyen-hai', 'kcn-dong-pho-moi', 'ccn-bac-duyen-hai'];
+  const managers: DemoUser[] = zones.flatMap((zone, z) =>
+    [1, 2].map((k) => ({
+      username: `bench-manager-${z}-${k}`,
+      password: `Bench-manager-${z}-${k}`,
+      role: 'zone-manager' as const,
+      scope: [zone],
+    })),
+  );
+  const streamUser: DemoUser = {
+    username: 'bench-investor',
+    password: 'Bench-investor-1',
+    role: 'investor',
+    scope: [],
+  };
+  await seedRecipientDirectory(store, managers);
   const bus = Object.values(service.rules)[0]?.split(':rule/')[1]?.split('/')[0];
+  const plotHeld = (i: number, investor: string, tag: string) => {
+    const zoneId = zones[i % zones.length] as string;
+    return {
+      EventBusName: bus,
+      Source: EVENT_SOURCE,
+      DetailType: 'PlotHeld',
+      Detail: JSON.stringify({
+        eventId: `bench-app-${i}:plot-held:${tag}`,
+        applicationId: `bench-app-${i}`,
+        at: '2026-12-02T06:00:00.000Z',
+        audience: [
+          { kind: 'investor', id: investor },
+          { kind: 'zone-manager', id: zoneId },
+        ],
+        detailVersion: 1,
+        plotId: `${zoneId}-p${i % 7}`,
+        zoneId,
+      }),
+    };
+  };
+  const keyDir = mkdtempSync(join(tmpdir(), 'events-bench-keys-'));
   try {
-    const calls = 20;
+    const calls = Number(process.env.BENCH_EVENT_CALLS ?? 50);
     const inFlight = 8;
     let next = 0;
     let failed = 0;
+    const loadBefore = load();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
@@ -312,24 +368,7 @@ async function notifierFigures(endpoint: string) {
             new PutEventsCommand({
               Entries: Array.from({ length: 10 }, (_, k) => {
                 const i = n * 10 + k;
-                const zoneId = zones[i % zones.length] as string;
-                return {
-                  EventBusName: bus,
-                  Source: EVENT_SOURCE,
-                  DetailType: 'PlotHeld',
-                  Detail: JSON.stringify({
-                    eventId: `bench-app-${i}:plot-held:1`,
-                    applicationId: `bench-app-${i}`,
-                    at: '2026-12-02T06:00:00.000Z',
-                    audience: [
-                      { kind: 'investor', id: `bench-inv-${i % investors}` },
-                      { kind: 'zone-manager', id: zoneId },
-                    ],
-                    detailVersion: 1,
-                    plotId: `${zoneId}-p${i % 7}`,
-                    zoneId,
-                  }),
-                };
+                return plotHeld(i, `bench-inv-${i % investors}`, 'tp');
               }),
             }),
           );
@@ -337,17 +376,20 @@ async function notifierFigures(endpoint: string) {
         }
       }),
     );
-    const total = calls * 10 - failed;
-    const stored = async () => {
-      let sum = 0;
-      for (let u = 0; u < investors; u++) sum += (await store.counter(`bench-inv-${u}`)).seq;
-      return sum;
-    };
-    // Bounded wait for the notifier: at most 5 minutes.
+    const accepted = (performance.now() - started) / 1000;
+    const events = calls * 10 - failed;
+    const people = [
+      ...Array.from({ length: investors }, (_, u) => `bench-inv-${u}`),
+      ...managers.map((m) => localSub(m.username)),
+    ];
+    const stored = async () =>
+      (await Promise.all(people.map(async (u) => (await store.counter(u)).seq))).reduce((a, b) => a + b, 0);
+    // Bounded wait for the notifier: at most 5 minutes; counted every half second (the count reads too).
     const deadline = Date.now() + 300_000;
+    const expected = events * 3;
     let count = await stored();
-    while (count < total && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+    while (count < expected && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
       count = await stored();
     }
     const seconds = (performance.now() - started) / 1000;
@@ -356,32 +398,108 @@ async function notifierFigures(endpoint: string) {
     for (const q of dead) deadCount += (await service.messaging?.queues.messages(q.name))?.length ?? 0;
     const published = (await service.messaging?.sns.outbox())?.length ?? 0;
     console.log(
-      `PutEvents → rule → queue → notifier Lambda (synthesized bundle) → notifications stored in DynamoDB Local: ${count} of ${total} investors' notifications in ${seconds.toFixed(2)} s: ${Math.round(count / seconds).toLocaleString('en')} events/s end to end; ${published} zone-topic messages in the SNS outbox, ${deadCount} in the DLQ, ${failed} PutEvents entries failed`,
+      `PutEvents → rule → queue → notifier Lambda (synthesized bundle, worker runtime) → DynamoDB Local: ${events} events, ${count} of ${expected} notifications stored in ${seconds.toFixed(2)} s: ${Math.round(events / seconds).toLocaleString('en')} events/s, ${Math.round(count / seconds).toLocaleString('en')} notifications/s end to end (PutEvents accepted them at ${Math.round(events / accepted)} events/s); ${published} zone-topic messages, ${deadCount} in the DLQ, ${failed} PutEvents entries failed; load average ${loadBefore} before, ${load()} after`,
+    );
+
+    // Latency to the stream: one event at a time, as the local gateway serves the stream.
+    const issuer = await LocalIssuer.open({ keyDir, users: [streamUser] });
+    const api = {
+      apiId: 'bench',
+      routes: [{ routeKey: 'GET /notifications', jwt: { issuer: ISSUER, audience: ['Client'] } }],
+    } as unknown as LocalHttpApi;
+    const server = createServer((req, res) => {
+      void serveNotificationStream(api, issuer, { store }, req, res, new URL(req.url ?? '/', 'http://x'));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const investor = localSub(streamUser.username);
+    const token = (await issuer.signIn(streamUser.username, streamUser.password, ISSUER, 'Client'))
+      .accessToken;
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/notifications/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const arrivals = new Map<number, number>();
+    let wake: (() => void) | undefined;
+    const reader = res.body?.getReader();
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for (;;) {
+          const { value, done } = (await reader?.read()) ?? { done: true, value: undefined };
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          for (const m of buffer.matchAll(/^id: (\d+)$/gm)) {
+            if (!arrivals.has(Number(m[1]))) arrivals.set(Number(m[1]), performance.now());
+          }
+          buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
+          wake?.();
+        }
+      } catch {
+        // closed
+      }
+    })();
+    const samples = Number(process.env.BENCH_SSE_SAMPLES ?? 100);
+    const latencies: number[] = [];
+    const loadBeforeSse = load();
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const out = await eb.send(new PutEventsCommand({ Entries: [plotHeld(i, investor, `sse-${i}`)] }));
+      if ((out.FailedEntryCount ?? 0) > 0) continue;
+      const seq = i + 1;
+      const limit = Date.now() + 30_000;
+      while (!arrivals.has(seq) && Date.now() < limit) {
+        await new Promise<void>((ok) => {
+          wake = ok;
+          setTimeout(ok, 100);
+        });
+      }
+      const arrived = arrivals.get(seq);
+      if (arrived !== undefined) latencies.push(arrived - t0);
+      await new Promise((ok) => setTimeout(ok, Math.random() * 30));
+    }
+    controller.abort();
+    server.closeAllConnections();
+    server.close();
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `PutEvents over HTTP → rule → queue → notifier Lambda → DynamoDB Local → SSE stream (polling 25 ms), one event at a time: ${latencies.length} of ${samples} arrived, median ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; load average ${loadBeforeSse} before, ${load()} after`,
     );
   } finally {
     eb.destroy();
     await service.close();
     client.destroy();
+    rmSync(keyDir, { recursive: true, force: true });
   }
 }
 
+/** `BENCH_EVENTS=notifier` runs only the synthesized notifier's figures (the slow part to set up). */
 export default async function bench(): Promise<void> {
-  matcherFigures();
-  const memory = await startStepFunctions({ port: 0, inMemory: true });
-  try {
-    await putEventsFigures('rules and deliveries in memory', memory);
-  } finally {
-    await memory.close();
+  const only = process.env.BENCH_EVENTS;
+  console.log(`load average ${load()} at the start`);
+  if (only !== 'notifier') {
+    matcherFigures();
+    const memory = await startStepFunctions({ port: 0, inMemory: true });
+    try {
+      await putEventsFigures('rules and deliveries in memory', memory);
+    } finally {
+      await memory.close();
+    }
   }
   const ddb = await startDynamoDbLocal();
   try {
-    const durable = await startStepFunctions({ port: 0, dynamodbEndpoint: ddb.endpoint });
-    try {
-      await putEventsFigures('rules, deliveries and outbox in DynamoDB Local', durable);
-    } finally {
-      await durable.close();
+    if (only !== 'notifier') {
+      const durable = await startStepFunctions({ port: 0, dynamodbEndpoint: ddb.endpoint });
+      try {
+        await putEventsFigures('rules, deliveries and outbox in DynamoDB Local', durable);
+      } finally {
+        await durable.close();
+      }
+      await queueFigures(ddb.endpoint);
     }
-    await queueFigures(ddb.endpoint);
     await notifierFigures(ddb.endpoint);
   } finally {
     await ddb.stop();

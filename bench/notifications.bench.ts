@@ -2,13 +2,16 @@
  * The notifier on DynamoDB Local (its own in-memory instance, the data table from the DataTable construct):
  *   1. throughput: notifications stored per second by `notifyEvent` (PlotHeld: the investor and the two
  *      managers of the zone, three notifications per event), one event at a time and 8 at once;
+ *      and in queue batches of 10 as the handler runs them (`notifyEvents`);
  *   2. latency: from a notification stored (and from the event handed to the notifier) to its arrival on
  *      the SSE stream of the local gateway (`GET /notifications/stream`, polling every 25 ms).
+ * The whole path from PutEvents over HTTP through the queue and the synthesized notifier to the stream is
+ * measured by `bench/events.bench.ts`.
  * Figures are printed, never asserted.   npx tsx bench/run.ts notifications   (BENCH_NOTIFY=N events)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -19,7 +22,12 @@ import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launche
 import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import type { LocalHttpApi } from '#local/gateway/http-api.ts';
 import { seedRecipientDirectory, serveNotificationStream } from '#local/gateway/notifications-stream.ts';
-import { notifyEvent, parseDomainEvent, repositorySource } from '#shared/notifications/notifier.ts';
+import {
+  notifyEvent,
+  notifyEvents,
+  parseDomainEvent,
+  repositorySource,
+} from '#shared/notifications/notifier.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
 
@@ -107,6 +115,42 @@ export default async function bench(): Promise<void> {
         `| ${concurrency} event(s) at a time | ${EVENTS} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} |`,
       );
     }
+    // As the handler runs a queue batch: 10 events through notifyEvents (shared reads, one transaction
+    // per person), five batches at once as the five pollers do.
+    {
+      const batches = Math.ceil(EVENTS / 10);
+      const latencies: number[] = [];
+      let stored = 0;
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          for (;;) {
+            const b = next++;
+            if (b >= batches) return;
+            const events = Array.from({ length: 10 }, (_, k) => {
+              const i = b * 10 + k;
+              const app = apps[i % apps.length] ?? 'app-0';
+              return held(app, `investor-${i % apps.length}`, i % 2 ? 'kcn-a' : 'kcn-b', 500_000 + i);
+            });
+            const t = performance.now();
+            const outcomes = await notifyEvents(events, deps);
+            latencies.push(performance.now() - t);
+            for (const o of outcomes) if (o.ok) stored += o.result.stored;
+          }
+        }),
+      );
+      const seconds = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      console.log(
+        `| batches of 10 (notifyEvents, as the handler), 5 at a time | ${batches * 10} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} per batch | ${percentile(latencies, 99).toFixed(1)} per batch |`,
+      );
+    }
+    console.log(
+      `\nload average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}`,
+    );
 
     // Latency to the stream.
     const issuer = await LocalIssuer.open({ keyDir, users });
@@ -167,6 +211,11 @@ export default async function bench(): Promise<void> {
     server.close();
     fromStored.sort((a, b) => a - b);
     fromEvent.sort((a, b) => a - b);
+    console.log(
+      `\nload average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}`,
+    );
     console.log('\n| SSE latency (polling 25 ms) | samples | median ms | p99 ms |');
     console.log('|---|---:|---:|---:|');
     console.log(
