@@ -190,7 +190,10 @@ export async function checkSite(deps: WorkflowDeps, input: CheckSiteInput) {
   const { applicationId, at } = input;
   const n = `${input.plotId}-${input.moves}-${at}`;
   if (outcome === 'clear') {
-    await setStatus(repository, applicationId, 'in-approval', { checks: verdicts });
+    // Not `in-approval` yet: that is set when a stage's inbox task is written (approval-stage.ts), so the
+    // investor never sees "in approval" with no task an official could act on; a route without approval
+    // stages goes from here to `allocated`.
+    await setStatus(repository, applicationId, 'checking-clearance', { checks: verdicts });
     await appendOnce(repository, applicationId, {
       eventId: `checked-${input.plotId}-${Date.parse(at)}`,
       at,

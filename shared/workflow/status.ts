@@ -7,6 +7,7 @@
  *                 ▼  │                       │ ▲
  *     waiting-for-capacity      waiting-for-clearance
  *   in-approval ⇄ information-requested; any step → rejected | withdrawn | failed (the plot released)
+ *   (a route without approval stages goes from checking-clearance to allocated)
  */
 import * as z from 'zod';
 
@@ -25,7 +26,7 @@ export const APPLICATION_STATUSES = [
   'checking-clearance',
   /** The held plot's land clearance is in progress: woken by the zone manager's update, re-checked. */
   'waiting-for-clearance',
-  /** Officials decide the route's approval stages. */
+  /** Officials decide the route's approval stages (set when the first stage's inbox task is written). */
   'in-approval',
   /** An official asked the investor for information; the statutory clock is paused. */
   'information-requested',

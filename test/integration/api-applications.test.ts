@@ -28,7 +28,7 @@ beforeAll(async () => {
     workflow: { clock: { start: Date.now() }, lambdaEnv: { POWERTOOLS_LOG_LEVEL: 'WARN' } },
   });
   api = new ApiClient(h.gateway.url, await openApiCheck(h.gateway.url));
-}, 600_000);
+}, 1_200_000);
 afterAll(async () => h?.close());
 
 const apply = (user: string, body: unknown, key: string | null = randomUUID()) =>
@@ -65,16 +65,11 @@ async function statusIs(user: string, id: string, ...statuses: string[]) {
   }
 }
 
-/**
- * In approval with its stage's task open: the workflow records `in-approval` before the stage's step creates
- * the task, so the status alone can be seen a moment before `currentStages` has the task.
- */
+/** In approval with its stage's task open (`in-approval` is set once the task is written). */
 async function stageOpen(user: string, id: string) {
-  await statusIs(user, id, 'in-approval');
-  return until(`${id} open stage`, async () => {
-    const reply = await get(user, id);
-    return reply.body.currentStages?.[0]?.status === 'open' ? reply.body : undefined;
-  });
+  const app = await statusIs(user, id, 'in-approval');
+  expect(app.currentStages?.[0]?.status).toBe('open');
+  return app;
 }
 
 async function executionsNamed(name: string): Promise<number> {
@@ -179,6 +174,35 @@ describe('POST /applications', { timeout: 300_000 }, () => {
 });
 
 describe('reading applications', { timeout: 300_000 }, () => {
+  it('shows `in-approval` only once the stage’s task is in the inbox, and a route without stages never in approval', async () => {
+    // Read as fast as the API answers while the workflow moves: every reply that says `in-approval` must
+    // show the stage's open task (the official's inbox has it), never an approval nobody can act on yet.
+    const watch = async (id: string, done: (body: { status: string }) => boolean) => {
+      const seen: { status: string; stages: number }[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        const { body } = await get(A, id);
+        seen.push({ status: body.status, stages: body.currentStages.length });
+        if (done(body)) return seen;
+      }
+      throw new Error(`${id}: ${JSON.stringify(seen.slice(-5))}`);
+    };
+    const foreign = (await apply(A, copper())).body.id as string;
+    const seen = await watch(foreign, (b) => b.status === 'in-approval');
+    expect(seen.filter((s) => s.status === 'in-approval' && s.stages === 0)).toEqual([]);
+    const stage = (await get(A, foreign)).body.currentStages[0];
+    const inbox = await api.call(OFFICER, 'GET', `/tasks?role=${stage.role}&scope=${stage.scope}&limit=100`, {
+      route: '/tasks',
+    });
+    expect(inbox.body.items.map((t: { applicationId: string }) => t.applicationId)).toContain(foreign);
+    expect(seen.map((s) => s.status)).toContain('checking-clearance');
+
+    // A domestic sublease has no approval stage: checked, then allocated, never "in approval".
+    const domestic = (await apply(A, garments())).body.id as string;
+    const path = await watch(domestic, (b) => b.status === 'allocated' || b.status === 'failed');
+    expect(path.at(-1)?.status).toBe('allocated');
+    expect(path.map((s) => s.status)).not.toContain('in-approval');
+  });
+
   it('GET /applications lists the caller’s own, newest first, a page at a time', async () => {
     const first = await apply(B, garments());
     const second = await apply(B, garments());
