@@ -30,15 +30,39 @@ interface DemoUser {
   scope: string[];
 }
 
+export interface ApiClientOptions {
+  /**
+   * Times a call is repeated when the gateway itself answers 500 `{"message":"Internal Server Error"}` (the
+   * route's Lambda failed before answering: on a freshly started local cloud, a cold function that timed
+   * out). The journey's calls are safe to repeat: reads, POST /applications with its idempotency key,
+   * decisions and answers (a repeat of one that went through is 409), withdrawals (twice is harmless).
+   */
+  retries?: number;
+  /** Told about each repeat. */
+  onRetry?: (line: string) => void;
+}
+
+/** The gateway's own answer when the route's Lambda failed (a handler's errors are problem+json). */
+const isGatewayFailure = (reply: ApiReply) =>
+  reply.status === 500 && reply.body?.message === 'Internal Server Error' && reply.body?.status === undefined;
+
 /** A small client of the API: signs demo users in through `POST /auth/token` and keeps their tokens. */
 export class ApiClient {
   private readonly tokens = new Map<string, string>();
+  /** Token subject -> demo username, so the timeline's actors read as people. */
+  private readonly names = new Map<string, string>();
   private users: DemoUser[] | undefined;
 
   constructor(
     readonly baseUrl: string,
     private readonly check?: ReplyCheck,
+    private readonly options: ApiClientOptions = {},
   ) {}
+
+  /** The demo username whose token has subject `actor`, else `actor` as it is. */
+  nameOf(actor: string): string {
+    return this.names.get(actor) ?? actor;
+  }
 
   async demoUsers(): Promise<DemoUser[]> {
     if (!this.users) {
@@ -72,6 +96,9 @@ export class ApiClient {
     if (res.status !== 200) throw new Error(`sign-in of ${username}: ${res.status} ${await res.text()}`);
     const token = ((await res.json()) as { accessToken: string }).accessToken;
     this.tokens.set(username, token);
+    // The subject only labels log lines; the token was verified by whoever issued it.
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}');
+    if (typeof claims.sub === 'string') this.names.set(claims.sub, username);
     return token;
   }
 
@@ -88,19 +115,29 @@ export class ApiClient {
     const headers: Record<string, string> = { ...options.headers };
     if (username) headers.authorization = `Bearer ${await this.token(username)}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
-    const text = await res.text();
-    const reply: ApiReply = {
-      status: res.status,
-      headers: res.headers,
-      body: text ? JSON.parse(text) : undefined,
-    };
-    this.check?.(method, options.route ?? path.split('?')[0] ?? path, reply);
-    return reply;
+    const retries = this.options.retries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+      const text = await res.text();
+      const reply: ApiReply = {
+        status: res.status,
+        headers: res.headers,
+        body: text ? JSON.parse(text) : undefined,
+      };
+      if (attempt < retries && isGatewayFailure(reply)) {
+        this.options.onRetry?.(
+          `(${method} ${path.split('?')[0]}: the gateway answered 500, its Lambda failed, probably a cold start that timed out; again)`,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      this.check?.(method, options.route ?? path.split('?')[0] ?? path, reply);
+      return reply;
+    }
   }
 
   /** Like `call`, but anything other than `expected` is an error naming the problem the API answered. */
@@ -254,19 +291,21 @@ export async function runJourney(journey: Journey, options: JourneyOptions): Pro
   const asked = new Set<string>();
   let lastStatus = '';
   for (let i = 0; i < attempts; i++) {
+    // The application first, then its timeline: every step that led to the state acted on below is printed
+    // before the action.
+    const app = (await api.expect(200, journey.investor, 'GET', self, { route: '/applications/{id}' })).body;
     const timeline = await api.expect(200, journey.investor, 'GET', `${self}/timeline?limit=500`, {
       route: '/applications/{id}/timeline',
     });
-    for (const e of timeline.body.items as JourneyOutcome['timeline'] & { eventId: string }[]) {
-      const eventKey = `${(e as { eventId?: string }).eventId}${e.at}`;
+    for (const e of timeline.body.items as (JourneyOutcome['timeline'][number] & { eventId?: string })[]) {
+      const eventKey = `${e.eventId}${e.at}`;
       if (seen.has(eventKey)) continue;
       seen.add(eventKey);
       const extra = [e.legalBasis ? `basis: ${e.legalBasis}` : '', e.dueAt ? `due ${e.dueAt}` : '']
         .filter(Boolean)
         .join('; ');
-      log(`  timeline: ${e.type} by ${e.actor}${extra ? ` (${extra})` : ''}`);
+      log(`  timeline: ${e.type} by ${api.nameOf(e.actor)}${extra ? ` (${extra})` : ''}`);
     }
-    const app = (await api.expect(200, journey.investor, 'GET', self, { route: '/applications/{id}' })).body;
     if (app.status !== lastStatus) {
       lastStatus = app.status;
       log(`  status: ${app.status}, ${app.stage}${app.nextDueAt ? `, next due ${app.nextDueAt}` : ''}`);
@@ -289,13 +328,18 @@ export async function runJourney(journey: Journey, options: JourneyOptions): Pro
     }[]) {
       if (stage.status === 'information-requested') {
         if (journey.plan === 'information-loop' && !actions.includes(`answered:${stage.stageId}`)) {
-          await api.expect(200, journey.investor, 'POST', `${self}/responses`, {
+          const answered = await api.call(journey.investor, 'POST', `${self}/responses`, {
             route: '/applications/{id}/responses',
             body: {
               taskId: stage.taskId,
               answer: 'The wastewater plan and the 2027 capacity figures are attached.',
             },
           });
+          // 409: answered already (a repeat of an answer that went through): read again.
+          if (answered.status === 409) continue;
+          if (answered.status !== 200) {
+            throw new Error(`answer on ${stage.taskId}: ${answered.status} ${JSON.stringify(answered.body)}`);
+          }
           actions.push(`answered:${stage.stageId}`);
           log(
             `  ${journey.investor} answered the request on ${stage.stageId}: POST ${self}/responses -> 200`,
@@ -339,8 +383,10 @@ export async function runJourney(journey: Journey, options: JourneyOptions): Pro
       }
       if (decided.status === 200) {
         actions.push(`${decision.decision}:${stage.stageId}`);
+        // userFor falls back to the admin when no demo user has this role in this scope.
+        const acting = official === 'admin' ? `admin, no demo ${stage.role} in ${stage.scope}` : stage.role;
         log(
-          `  ${official} (${stage.role}) decided ${decision.decision} on ${stage.stageId}: POST /tasks/{id}/decision -> 200`,
+          `  ${official} (${acting}) decided ${decision.decision} on ${stage.stageId}: POST /tasks/{id}/decision -> 200`,
         );
       }
     }
