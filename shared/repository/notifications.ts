@@ -258,8 +258,9 @@ export class NotificationStore {
    * Stores several notifications of ONE person (a batch of events for them) in one transaction: each
    * event's marker, the counter moved by their number, each notification with the next seqs in order.
    * The guarantees are `put`'s (once per (eventId, userId), seqs committed in order with no gap); when
-   * the transaction is refused (one was stored already, or another writer took the seqs), each is stored
-   * on its own with `put`. Returns one outcome per notification, in order.
+   * another writer took the seqs, the counter is read again and the transaction retried (bounded); when
+   * one of them was stored already (or the retries ran out), each is stored on its own with `put`.
+   * Returns one outcome per notification, in order.
    */
   async putMany(
     list: NewNotification[],
@@ -277,62 +278,80 @@ export class NotificationStore {
       return out;
     }
     const counterKey = notificationKeys.counter(userId);
-    const counter = await this.ctx.doc.send(
-      new GetCommand({ TableName: this.ctx.tableName, Key: counterKey, ConsistentRead: true }),
-    );
-    const last = Number(counter.Item?.seq ?? 0);
-    const createdAt = this.ctx.now().toISOString();
-    const records = list.map((n, i) => ({ ...n, seq: last + 1 + i, createdAt }));
-    const stored = await withTransactionRetry(
-      this.ctx,
-      'storeNotifications',
-      async () => {
-        await this.ctx.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...records.map((r) => ({
-                Put: {
-                  TableName: this.ctx.tableName,
-                  Item: {
-                    ...notificationKeys.eventMarker(userId, r.eventId),
-                    seq: r.seq,
-                    userId,
-                    eventId: r.eventId,
+    // Another writer moving the counter meanwhile (another batch for the same person): the counter is
+    // read again and the whole transaction retried (bounded), rather than falling back to one store each,
+    // which would multiply the contention. A duplicate among them: each is stored on its own below.
+    const attempt = async (): Promise<
+      { outcome: 'stored'; records: NotificationRecord[] } | { outcome: 'duplicate' | 'seq-taken' }
+    > => {
+      const counter = await this.ctx.doc.send(
+        new GetCommand({ TableName: this.ctx.tableName, Key: counterKey, ConsistentRead: true }),
+      );
+      const last = Number(counter.Item?.seq ?? 0);
+      const createdAt = this.ctx.now().toISOString();
+      const records = list.map((n, i) => ({ ...n, seq: last + 1 + i, createdAt }));
+      const stored = await withTransactionRetry<true | 'duplicate' | 'seq-taken'>(
+        this.ctx,
+        'storeNotifications',
+        async () => {
+          await this.ctx.doc.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                ...records.map((r) => ({
+                  Put: {
+                    TableName: this.ctx.tableName,
+                    Item: {
+                      ...notificationKeys.eventMarker(userId, r.eventId),
+                      seq: r.seq,
+                      userId,
+                      eventId: r.eventId,
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
                   },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              })),
-              {
-                Update: {
-                  TableName: this.ctx.tableName,
-                  Key: counterKey,
-                  UpdateExpression: 'SET seq = :seq, unread = if_not_exists(unread, :zero) + :n',
-                  ConditionExpression:
-                    last === 0 ? 'attribute_not_exists(seq) OR seq = :last' : 'seq = :last',
-                  ExpressionAttributeValues: {
-                    ':seq': last + records.length,
-                    ':last': last,
-                    ':zero': 0,
-                    ':n': records.length,
+                })),
+                {
+                  Update: {
+                    TableName: this.ctx.tableName,
+                    Key: counterKey,
+                    UpdateExpression: 'SET seq = :seq, unread = if_not_exists(unread, :zero) + :n',
+                    ConditionExpression:
+                      last === 0 ? 'attribute_not_exists(seq) OR seq = :last' : 'seq = :last',
+                    ExpressionAttributeValues: {
+                      ':seq': last + records.length,
+                      ':last': last,
+                      ':zero': 0,
+                      ':n': records.length,
+                    },
                   },
                 },
-              },
-              ...records.map((r) => ({
-                Put: {
-                  TableName: this.ctx.tableName,
-                  Item: { ...notificationKeys.notification(userId, r.seq), ...r },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              })),
-            ],
-          }),
-        );
-        return true;
-      },
-      // Refused (a duplicate among them, or the seqs taken meanwhile): each on its own below.
-      () => false,
-    );
-    if (stored) return records.map((r) => ({ notification: { ...r, id: String(r.seq) }, created: true }));
+                ...records.map((r) => ({
+                  Put: {
+                    TableName: this.ctx.tableName,
+                    Item: { ...notificationKeys.notification(userId, r.seq), ...r },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                })),
+              ],
+            }),
+          );
+          return true as const;
+        },
+        (reasons) =>
+          reasons.slice(0, records.length).some((r) => r?.code === 'ConditionalCheckFailed')
+            ? ('duplicate' as const)
+            : ('seq-taken' as const),
+      );
+      if (stored === true)
+        return { outcome: 'stored', records: records.map((r) => ({ ...r, id: String(r.seq) })) };
+      return { outcome: stored };
+    };
+    let result = await attempt();
+    for (let tries = 1; result.outcome === 'seq-taken' && tries < 5; tries++) {
+      await new Promise((ok) => setTimeout(ok, Math.random() * 20 * 2 ** tries));
+      result = await attempt();
+    }
+    if (result.outcome === 'stored')
+      return result.records.map((notification) => ({ notification, created: true }));
     const out = [];
     for (const n of list) out.push(await this.put(n));
     return out;
