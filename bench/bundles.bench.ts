@@ -13,8 +13,8 @@
  * start and the end: read the figures next to it. BENCH_BUNDLES=<substring>,<substring> limits the functions.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { STACK_NAME } from '#infra/app.ts';
@@ -146,7 +146,19 @@ const fmt = (samples: Sample[], key: keyof Sample) => {
 };
 
 export default async function bench(): Promise<void> {
-  const { subjects, skipped } = subjectsOf(synthesizedApp().outdir);
+  // A private copy: the cache keeps one assembly, and another process's synthesis of newer sources
+  // deletes this one, which a bench of several minutes would otherwise lose half-way.
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  cpSync(synthesizedApp().outdir, outdir, { recursive: true });
+  try {
+    await run(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+async function run(outdir: string): Promise<void> {
+  const { subjects, skipped } = subjectsOf(outdir);
   console.log(
     `cold import, ms (min / median / p90 of ${RUNS} fresh node processes per function and mode, interleaved); load average (1/5/15 min) at start: ${load()}`,
   );
