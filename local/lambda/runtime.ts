@@ -72,6 +72,7 @@ const MAX_LOG_SAMPLES = 5;
 /** The level of a Powertools JSON line, read without parsing the whole line. */
 const JSON_LEVEL = /"level":"([A-Z]+)"/;
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL']);
+const NODE_WARNING = /^\(node:\d+\) (\[[A-Z0-9_]+\] )?\w*Warning: /;
 
 /** Counts the lines a worker writes; shared by every pool of one runtime. */
 class LogCounter {
@@ -82,6 +83,12 @@ class LogCounter {
     let rest = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
+      // Node's own process warnings (e.g. the SDK's NodeVersionSupportWarning) come as one multi-line
+      // write: one line, not an error.
+      if (rest === '' && NODE_WARNING.test(chunk)) {
+        this.stats.lines += 1;
+        return;
+      }
       const text = rest + chunk;
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
