@@ -48,7 +48,9 @@ function isConfig(value: unknown): value is ConsoleConfig {
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
-  const res = await fetch('./config.json', { cache: 'no-store' });
+  // `cache` is the DOM's RequestInit (the root project also type-checks this file, with Node's fetch types).
+  const init: RequestInit & { cache?: string } = { cache: 'no-store' };
+  const res = await fetch('./config.json', init);
   if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
   const body: unknown = await res.json();
   if (!isConfig(body)) throw new Error('config.json: expected { apiUrl, auth: { kind, … } }');
