@@ -123,8 +123,15 @@ interface PendingInvocation {
 interface WorkerSlot {
   worker: Worker;
   busy: boolean;
+  /** The init phase (the handler's module import) has ended, well or not. */
+  initialized: boolean;
+  /** Called once when init ends. */
+  onInit?: () => void;
   current?: { id: string; pending: PendingInvocation; timer: NodeJS.Timeout; requestId: string };
 }
+
+/** Lambda's limit on an on-demand function's init phase, kept out of the function's timeout. */
+const INIT_LIMIT_MS = 10_000;
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const PROJECT_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
@@ -224,20 +231,29 @@ class FunctionPool {
       this.logCounter.follow(this.config.functionName, worker.stdout, false);
       this.logCounter.follow(this.config.functionName, worker.stderr, true);
     }
-    const slot: WorkerSlot = { worker, busy: false };
-    worker.on('message', (message: { id: string; payload?: string; error?: Record<string, unknown> }) => {
-      const current = slot.current;
-      if (!current || current.id !== message.id) return;
-      clearTimeout(current.timer);
-      slot.current = undefined;
-      slot.busy = false;
-      current.pending.resolve(
-        message.error
-          ? errorResult(message.error as { errorType: string; errorMessage: string })
-          : { StatusCode: 200, Payload: message.payload ?? 'null', ExecutedVersion: '$LATEST' },
-      );
-      this.pump();
-    });
+    const slot: WorkerSlot = { worker, busy: false, initialized: false };
+    worker.on(
+      'message',
+      (message: { id: string; init?: string; payload?: string; error?: Record<string, unknown> }) => {
+        if (message.init) {
+          slot.initialized = true;
+          slot.onInit?.();
+          slot.onInit = undefined;
+          return;
+        }
+        const current = slot.current;
+        if (!current || current.id !== message.id) return;
+        clearTimeout(current.timer);
+        slot.current = undefined;
+        slot.busy = false;
+        current.pending.resolve(
+          message.error
+            ? errorResult(message.error as { errorType: string; errorMessage: string })
+            : { StatusCode: 200, Payload: message.payload ?? 'null', ExecutedVersion: '$LATEST' },
+        );
+        this.pump();
+      },
+    );
     const fail = (errorType: string, errorMessage: string) => {
       this.remove(slot);
       const current = slot.current;
@@ -272,11 +288,34 @@ class FunctionPool {
 
   private dispatch(slot: WorkerSlot, event: unknown, pending: PendingInvocation): void {
     const requestId = randomUUID();
-    const timeoutMs = this.config.timeoutSeconds * 1000;
     const id = requestId;
     slot.busy = true;
+    // Until it starts, the invocation can only be ended by its caller (abort) or the worker's death.
+    slot.current = { id, pending, timer: setTimeout(() => {}, 0), requestId };
+    let started = false;
+    const start = () => {
+      if (started || slot.current?.id !== id) return;
+      started = true;
+      this.start(slot, id, requestId, event);
+    };
+    if (slot.initialized) {
+      start();
+      return;
+    }
+    // A cold start: Lambda gives the init phase its own limit (10 s) outside the function's timeout; an
+    // init still running then goes on inside the invocation, whose timeout starts at that moment.
+    slot.onInit = start;
+    const initLimit = setTimeout(start, INIT_LIMIT_MS);
+    initLimit.unref();
+  }
+
+  /** Sends the invocation to the worker and starts the function's timeout. */
+  private start(slot: WorkerSlot, id: string, requestId: string, event: unknown): void {
+    const current = slot.current;
+    if (!current || current.id !== id) return;
+    const timeoutMs = this.config.timeoutSeconds * 1000;
     // Lambda stops the environment at the timeout; here the worker is terminated and a fresh one spawned later.
-    const timer = setTimeout(() => {
+    current.timer = setTimeout(() => {
       if (slot.current?.id !== id) return;
       this.recycle(
         slot,
@@ -285,7 +324,6 @@ class FunctionPool {
         }),
       );
     }, timeoutMs);
-    slot.current = { id, pending, timer, requestId };
     const fn = this.config.functionName;
     slot.worker.postMessage({
       id,

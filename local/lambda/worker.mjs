@@ -24,9 +24,14 @@ function errorShape(err) {
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-let handlerFn;
-async function loadHandler() {
-  if (handlerFn) return handlerFn;
+let loading;
+/** The handler, imported once: the init phase, started as the worker starts (as Lambda does). */
+function loadHandler() {
+  loading ??= importHandler();
+  return loading;
+}
+
+async function importHandler() {
   const dot = handler.lastIndexOf('.');
   const modulePath = handler.slice(0, dot);
   const exportName = handler.slice(dot + 1);
@@ -54,9 +59,15 @@ async function loadHandler() {
     err.name = 'Runtime.HandlerNotFound';
     throw err;
   }
-  handlerFn = fn;
   return fn;
 }
+
+// Init runs before the first invocation arrives; the runtime starts an invocation's timeout when init is
+// over (or its own limit has passed), as Lambda keeps the init phase out of the function's timeout.
+loadHandler().then(
+  () => parentPort.postMessage({ init: 'ok' }),
+  () => parentPort.postMessage({ init: 'failed' }),
+);
 
 function run(fn, event, context) {
   return new Promise((resolve, reject) => {

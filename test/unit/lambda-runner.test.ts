@@ -33,6 +33,13 @@ beforeAll(() => {
      exports.handler = async () => { throw new PlotUnavailableError('plot P-7 is held'); };`,
   );
   fn('slow', `exports.handler = () => new Promise(() => {});`, 1);
+  // Its module takes 1.5 s to load (a cold start on a busy machine); its timeout is 1 s.
+  fn(
+    'slow-init',
+    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+     exports.handler = async (event, context) => ({ remaining: context.getRemainingTimeInMillis() });`,
+    1,
+  );
   fn('counter', `let calls = 0; exports.handler = async () => ({ calls: ++calls });`);
   fn('exits', `exports.handler = async () => { process.exit(3); };`);
   fn(
@@ -87,6 +94,14 @@ describe('the local Lambda runtime', () => {
     const body = JSON.parse(result.Payload);
     expect(body.errorType).toBeUndefined();
     expect(body.errorMessage).toMatch(/Task timed out after 1\.00 seconds$/);
+  });
+
+  it("keeps a cold start's init phase out of the function's timeout, as Lambda does", async () => {
+    const result = await runtime.invoke('slow-init', {});
+    expect(result.FunctionError).toBeUndefined();
+    const body = JSON.parse(result.Payload);
+    expect(body.remaining).toBeGreaterThan(0);
+    expect(body.remaining).toBeLessThanOrEqual(1000);
   });
 
   it('keeps a warm worker between serial invocations', async () => {
