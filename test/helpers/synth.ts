@@ -52,6 +52,9 @@ function hashSources(): string {
 
 let cached: SynthesizedApp | undefined;
 
+/** How long an assembly of older sources is kept after a newer one lands. */
+const KEEP_OLD_MS = 60 * 60 * 1000;
+
 export function synthesizedApp(): SynthesizedApp {
   if (cached) return cached;
   const cacheRoot = join(repoRoot, '.cache', 'test-synth');
@@ -69,10 +72,12 @@ export function synthesizedApp(): SynthesizedApp {
     writeFileSync(join(scratch, 'synthesized.json'), JSON.stringify(ids));
     try {
       renameSync(scratch, dir);
-      // Older assemblies of other source versions are no longer wanted.
+      // Assemblies of other source versions are pruned once nobody can still be running on them: a test
+      // run or a bench started on an older version (in another process) keeps its Lambda code for an hour.
       for (const name of readdirSync(cacheRoot)) {
-        if (join(cacheRoot, name) !== dir && !name.includes('.tmp-')) {
-          rmSync(join(cacheRoot, name), { recursive: true, force: true });
+        const path = join(cacheRoot, name);
+        if (path !== dir && !name.includes('.tmp-') && Date.now() - statSync(path).mtimeMs > KEEP_OLD_MS) {
+          rmSync(path, { recursive: true, force: true });
         }
       }
     } catch {
