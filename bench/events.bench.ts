@@ -446,10 +446,14 @@ async function notifierFigures(endpoint: string) {
     const latencies: number[] = [];
     const loadBeforeSse = load();
     for (let i = 0; i < samples; i++) {
+      // The investor's next number, read before the event is sent (it may be stored before the call returns).
+      const seq = (await store.counter(investor)).seq + 1;
       const t0 = performance.now();
-      const out = await eb.send(new PutEventsCommand({ Entries: [plotHeld(i, investor, `sse-${i}`)] }));
-      if ((out.FailedEntryCount ?? 0) > 0) continue;
-      const seq = i + 1;
+      // A call that fails (a reset connection on the loaded machine) is a lost sample, not the end of the run.
+      const out = await eb
+        .send(new PutEventsCommand({ Entries: [plotHeld(i, investor, `sse-${i}`)] }))
+        .catch(() => undefined);
+      if (!out || (out.FailedEntryCount ?? 0) > 0) continue;
       const limit = Date.now() + 30_000;
       while (!arrivals.has(seq) && Date.now() < limit) {
         await new Promise<void>((ok) => {
