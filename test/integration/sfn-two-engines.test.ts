@@ -39,7 +39,8 @@ async function startEngine(): Promise<Engine> {
   const { child, resumed } = await spawnEngine({
     SFN_PORT: String(port),
     DYNAMODB_ENDPOINT: ddb.endpoint,
-    SFN_LEASE_MS: '1000',
+    // Long enough that a renewal late by a loaded machine's scheduling is not a lost lease.
+    SFN_LEASE_MS: '3000',
   });
   children.push(child);
   const sfn = localSfnClient(`http://127.0.0.1:${port}`);
@@ -86,7 +87,9 @@ const DEFINITION = {
   StartAt: 'First',
   States: {
     First: count('first', 'Hold'),
-    Hold: { Type: 'Wait', Seconds: 2, Next: 'Second' },
+    // Engines are killed while executions wait here: long enough that none has reached Second (an
+    // in-flight task, which a takeover rightly runs again) by the time the kill lands on a loaded machine.
+    Hold: { Type: 'Wait', Seconds: 6, Next: 'Second' },
     Second: count('second', undefined),
   },
 };
