@@ -26,26 +26,6 @@ describe('the group commit of the engine journal', () => {
     expect(sizes.length).toBeLessThanOrEqual(2);
   });
 
-  it('never puts two writes of one item in one transaction (DynamoDB refuses that), and keeps their order', async () => {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
-    const mock = mockClient(doc);
-    mock
-      .on(TransactWriteCommand)
-      .callsFake(async () => new Promise((resolve) => setTimeout(() => resolve({}), 5)));
-    const committer = new GroupCommitter(doc, 1);
-    const first = committer.submit([put('first')], 10);
-    await Promise.all([
-      first,
-      committer.submit([put('x1')], 10, 'x'),
-      committer.submit([put('y')], 10, 'y'),
-      committer.submit([put('x2')], 10, 'x'),
-    ]);
-    const batches = mock
-      .commandCalls(TransactWriteCommand)
-      .map((c) => (c.args[0].input.TransactItems ?? []).map((i) => String(i.Put?.Item?.id)));
-    expect(batches).toEqual([['first'], ['x1', 'y'], ['x2']]);
-  });
-
   it('stops re-sending writes whose shared transaction keeps being cancelled, rejecting them as a store error', async () => {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
     const mock = mockClient(doc);
