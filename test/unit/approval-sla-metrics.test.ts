@@ -16,6 +16,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CapturedOutput, captureOutput } from '../helpers/output.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 mockClient(SFNClient);
@@ -40,32 +41,18 @@ beforeAll(async () => {
   handler = (await import('#functions/workflow/approval-schedule.ts')).handler as Handler;
 });
 
-let lines: string[] = [];
+let output: CapturedOutput;
 beforeEach(() => {
   ddb.reset();
   events.reset();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
+  output = captureOutput();
 });
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function emf(): Record<string, unknown>[] {
-  return lines
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((l): l is Record<string, unknown> => l !== undefined && '_aws' in l);
-}
+const emf = () => output.emf();
 
 const basis = {
   instrument: 'Law 143/2025/QH15',

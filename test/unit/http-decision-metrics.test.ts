@@ -16,6 +16,7 @@ import {
   METRICS_NAMESPACE as APPROVALS_NAMESPACE,
   powertoolsMetrics,
 } from '#shared/workflow/approval-handler.ts';
+import { type CapturedOutput, captureOutput } from '../helpers/output.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -43,35 +44,20 @@ beforeAll(async () => {
   handler = (await import('#functions/http/tasks/decide-task.ts')).handler as unknown as Handler;
 });
 
-let lines: string[] = [];
+let output: CapturedOutput;
 beforeEach(() => {
   ddb.reset();
   sfn.reset();
   events.reset();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   sfn.on(SendTaskSuccessCommand).resolves({});
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
+  output = captureOutput();
 });
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The EMF records written since the test began (lines with CloudWatch's `_aws` member). */
-function emf(): Record<string, unknown>[] {
-  return lines
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((l): l is Record<string, unknown> => l !== undefined && '_aws' in l);
-}
+const emf = () => output.emf();
 
 const openTask = {
   pk: 'APP#app-1',
@@ -155,7 +141,7 @@ describe('decision metrics through the API', () => {
     expect(rejected.statusCode, String(rejected.body)).toBe(200);
     expect(emf().map((r) => [r.outcome, r.Decision])).toEqual([['rejected', 1]]);
 
-    lines = [];
+    output.clear();
     ddb.reset();
     ddb.onAnyCommand().resolves({});
     ddb.on(GetCommand).resolves({ Item: { ...openTask, investorId: 'sub-investor', version: 1 } });
