@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { correlationKeys } from '#shared/workflow/handler.ts';
+import { type CapturedOutput, captureOutput } from '../helpers/output.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const events = mockClient(EventBridgeClient);
@@ -32,7 +33,7 @@ const context = (name: string) =>
     getRemainingTimeInMillis: () => 10_000,
   }) as unknown as Context;
 
-let lines: string[] = [];
+let output: CapturedOutput;
 beforeAll(async () => {
   process.env.TABLE_NAME = 'table';
   process.env.EVENT_BUS_NAME = 'bus';
@@ -47,14 +48,8 @@ beforeEach(() => {
   ddb.reset();
   events.reset();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-  lines = [];
   // Powertools writes INFO to stdout and WARN/ERROR to stderr; Lambda sends both to CloudWatch.
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      return true;
-    });
-  }
+  output = captureOutput([process.stdout, process.stderr]);
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -62,15 +57,7 @@ afterEach(() => {
 
 /** The Powertools log lines written since the test began (EMF metric records have no level). */
 function logLines(): Record<string, unknown>[] {
-  return lines
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((l): l is Record<string, unknown> => l !== undefined && typeof l.level === 'string');
+  return output.records().filter((l) => typeof l.level === 'string');
 }
 
 describe('workflow Lambda logs', () => {
@@ -112,7 +99,7 @@ describe('workflow Lambda logs', () => {
     const done = logLines().find((l) => l.message === 'step done');
     expect(done).toMatchObject({ level: 'INFO', applicationId: 'app-77', executionName: 'app-77' });
 
-    lines = [];
+    output.clear();
     await expect(handler({ nothing: true }, context('compensate'))).rejects.toMatchObject({
       name: 'InputValidationError',
     });
