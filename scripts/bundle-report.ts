@@ -7,6 +7,10 @@
  * our own code). Nothing is written to the tree; no CDK synthesis of assets (the stack is built with
  * bundling off only to list the functions and their entries).
  *
+ * `--zod` also lists, per function, our files that import classic zod (`zod`, not `zod/mini`): one of them is
+ * enough to bring all of classic zod (about 97 KiB) into the bundle, so these are what a move to `zod/mini`
+ * has to take together.
+ *
  * Why a script and not the synthesized assets: the metafile says which input each output byte came from,
  * which is what deciding a cut needs; the sizes match the assets' (same settings, same esbuild).
  */
@@ -23,6 +27,7 @@ const args = process.argv.slice(2);
 const topIndex = args.indexOf('--top');
 const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 12;
 const filter = args.find((a, i) => !a.startsWith('--') && i !== topIndex + 1);
+const listClassicZod = args.includes('--zod');
 
 /** `--alias:x` / `--conditions` of HOUSE_BUNDLING.esbuildArgs as esbuild API options. */
 function esbuildArgsAsOptions(): { alias: Record<string, string>; conditions: string[] } {
@@ -56,6 +61,8 @@ interface Report {
   bytes: number;
   groups: [string, number][];
   inputs: [string, number][];
+  /** Our files in the bundle that import classic zod. */
+  classicZod: string[];
 }
 
 async function analyse(id: string, entry: string, outdir: string): Promise<Report> {
@@ -89,9 +96,15 @@ async function analyse(id: string, entry: string, outdir: string): Promise<Repor
     groups.set(groupOf(input), (groups.get(groupOf(input)) ?? 0) + bytesInOutput);
     inputs.push([input, bytesInOutput]);
   }
+  const classicZod = Object.entries(meta.inputs)
+    .filter(([input]) => !input.includes('node_modules/') && input in output.inputs)
+    .filter(([, { imports }]) => imports.some((i) => /node_modules\/zod\/(index|v4\/classic\/)/.test(i.path)))
+    .map(([input]) => input)
+    .sort();
   return {
     id,
     entry,
+    classicZod,
     bytes: statSync(outfile).size,
     groups: [...groups].sort((a, b) => b[1] - a[1]),
     inputs: inputs.sort((a, b) => b[1] - a[1]),
@@ -120,6 +133,8 @@ try {
     const own = r.inputs.filter(([i]) => !i.includes('node_modules/')).slice(0, top);
     console.log('  our files:');
     for (const [input, bytes] of own) console.log(`  ${kib(bytes).padStart(7)}  ${input}`);
+    if (listClassicZod)
+      console.log(`  classic zod imported by (${r.classicZod.length}): ${r.classicZod.join(' ')}`);
   }
 } finally {
   rmSync(outdir, { recursive: true, force: true });

@@ -7,8 +7,8 @@ import * as z from 'zod';
 import { EnquirySchema } from '../enquiry/schema.ts';
 import { RoutingOptionsSchema } from '../workflow/input.ts';
 import { APPLICATION_STATUSES, type ApplicationStatus } from '../workflow/status.ts';
+import { CursorParam, limitParam } from './params.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
-import { CursorParam, limitParam } from './schemas.ts';
 
 /** What each status means, for the investor (and the OpenAPI document). Terminal ones say so. */
 export const STATUS_DESCRIPTIONS: Record<ApplicationStatus, string> = {

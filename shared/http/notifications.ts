@@ -6,9 +6,9 @@
  */
 import * as z from 'zod';
 import type { NotificationRecord } from '../repository/notifications.ts';
+import { CursorParam, limitParam } from './params.ts';
 import { ROLES } from './roles.ts';
 import { defineRoute } from './route.ts';
-import { CursorParam, limitParam } from './schemas.ts';
 
 export const NotificationSchema = z
   .strictObject({

@@ -4,7 +4,11 @@
  */
 import * as z from 'zod';
 import { IdSchema, ZoneKindSchema, ZoneSchema, ZoneStatusSchema } from '../catalog/schema.ts';
+import { CursorParam, limitParam } from './params.ts';
 import { OFFICIAL_ROLES, RoleSchema } from './roles.ts';
+
+/** Re-exported: the paged routes import them from `params.ts`, which does not load the catalog schemas. */
+export { CursorParam, limitParam };
 
 export const FieldIssueSchema = z
   .strictObject({
@@ -25,24 +29,6 @@ export const ProblemSchema = z
     errors: z.array(FieldIssueSchema).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
-
-/** A query-string page size: digits, 1..max. */
-export const limitParam = (max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max))
-    .optional()
-    .meta({ description: `Page size, 1 to ${max}` });
-
-export const CursorParam = z
-  .string()
-  .min(1)
-  .max(2048)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by this API')
-  .optional()
-  .meta({ description: 'The `nextCursor` of the previous page' });
 
 const slug = (max: number) =>
   z
