@@ -68,6 +68,14 @@ export class Repository {
   getPlot(plotId: string, options?: { consistent?: boolean }) {
     return catalog.getPlot(this.ctx, plotId, options);
   }
+  /** A plot (consistent read) and a zone in one BatchGetItem. */
+  getPlotAndZone(plotId: string, zoneId: string) {
+    return catalog.getPlotAndZone(this.ctx, plotId, zoneId);
+  }
+  /** Several plots in one BatchGetItem per 100 ids; ids that name no plot are absent from the map. */
+  getPlots(plotIds: readonly string[]) {
+    return catalog.getPlots(this.ctx, plotIds);
+  }
   listPlots(zoneId: string, status?: PlotStatus) {
     return catalog.listPlots(this.ctx, zoneId, status);
   }
@@ -89,6 +97,15 @@ export class Repository {
   updateApplication(applicationId: string, expectedVersion: number, changes: Record<string, unknown>) {
     return applications.updateApplication(this.ctx, applicationId, expectedVersion, changes);
   }
+  /** The status change guarded in the write itself (see applications.setApplicationStatus). */
+  setApplicationStatus(
+    applicationId: string,
+    status: string,
+    changes: Record<string, unknown>,
+    unlessStatus: readonly string[],
+  ) {
+    return applications.setApplicationStatus(this.ctx, applicationId, status, changes, unlessStatus);
+  }
   listApplicationsByInvestor(
     investorId: string,
     options?: { limit?: number; cursor?: string },
@@ -103,6 +120,10 @@ export class Repository {
   }
   listTimeline(applicationId: string, options?: { limit?: number; cursor?: string }) {
     return timeline.listTimeline(this.ctx, applicationId, options);
+  }
+  /** The newest event of one kind (e.g. the last `plot.held`), reading the timeline newest first. */
+  latestTimelineEvent(applicationId: string, what: string) {
+    return timeline.latestTimelineEvent(this.ctx, applicationId, what);
   }
 
   // Plot holds

@@ -146,3 +146,42 @@ export async function listTimeline(
     out.LastEvaluatedKey,
   );
 }
+
+/** Events read per page while looking for the latest of one kind (usually within the first page). */
+const LATEST_PAGE = 25;
+
+/**
+ * The newest event of one kind (`what`), or undefined: the timeline read newest first, a small page at
+ * a time, only the matching events sent back, stopping at the first page that has one. A reader that
+ * needs one event (the last `plot.held`) thus reads a few items instead of the whole timeline.
+ */
+export async function latestTimelineEvent(
+  ctx: TableContext,
+  applicationId: string,
+  what: string,
+): Promise<TimelineEvent | undefined> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#what = :what',
+        ExpressionAttributeNames: { '#what': 'what' },
+        ExpressionAttributeValues: {
+          ':pk': keys.application(applicationId).pk,
+          ':prefix': keys.timelinePrefix(),
+          ':what': what,
+        },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: LATEST_PAGE,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const item = out.Items?.[0];
+    if (item) return stripKeys<TimelineEvent>(item);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return undefined;
+}

@@ -8,7 +8,7 @@ import { requireEnv } from '#shared/config.ts';
 import type { Caller } from '#shared/http/auth.ts';
 import { ResourceNotFoundError } from '#shared/http/errors.ts';
 import { OFFICIAL_ROLES, PROVINCE_SCOPE } from '#shared/http/roles.ts';
-import { type ApplicationRecord, Repository } from '#shared/repository/index.ts';
+import { type ApplicationRecord, type ApprovalTaskRecord, Repository } from '#shared/repository/index.ts';
 import type { ApprovalDeps } from '#shared/workflow/approval-tasks.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
 
@@ -59,23 +59,44 @@ export async function ownApplication(caller: Caller, id: string): Promise<Applic
 }
 
 /**
- * An application the caller may read: their own; any, for an admin; for an official, one with an
- * approval task of one of their roles in one of their scopes (zones, or `province` for provincial
- * officers). Otherwise 404.
+ * Whether the caller may read the application: their own; any, for an admin; for an official, one with
+ * an approval task of one of their roles in one of their scopes (zones, or `province` for provincial
+ * officers). `tasks` are the application's approval tasks (only consulted for officials).
+ */
+export function mayRead(
+  caller: Caller,
+  app: ApplicationRecord,
+  tasks: readonly Pick<ApprovalTaskRecord, 'role' | 'scope'>[],
+): boolean {
+  if (app.investorId === caller.sub || caller.roles.includes('admin')) return true;
+  const roles = OFFICIAL_ROLES.filter((r) => caller.roles.includes(r));
+  if (roles.length === 0) return false;
+  return tasks.some((t) => {
+    if (!(roles as readonly string[]).includes(t.role)) return false;
+    return t.role === 'provincial-officer' ? t.scope === PROVINCE_SCOPE : caller.zones.includes(t.scope);
+  });
+}
+
+/** The application if the caller may read it (`mayRead`, with its tasks already read); otherwise 404. */
+export function readable(
+  caller: Caller,
+  id: string,
+  app: ApplicationRecord | undefined,
+  tasks: readonly Pick<ApprovalTaskRecord, 'role' | 'scope'>[],
+): ApplicationRecord {
+  if (!app || !mayRead(caller, app, tasks)) throw notFound(id);
+  return app;
+}
+
+/**
+ * An application the caller may read (`mayRead`), its tasks queried only when the caller is an official
+ * who neither owns it nor is an admin. Otherwise 404.
  */
 export async function readableApplication(caller: Caller, id: string): Promise<ApplicationRecord> {
   const repo = applicationRepository();
   const app = await repo.getApplication(id);
   if (!app) throw notFound(id);
-  if (app.investorId === caller.sub || caller.roles.includes('admin')) return app;
-  const roles = OFFICIAL_ROLES.filter((r) => caller.roles.includes(r));
-  if (roles.length > 0) {
-    const tasks = await repo.waits.listApprovalTasks(id);
-    const mine = tasks.some((t) => {
-      if (!(roles as readonly string[]).includes(t.role)) return false;
-      return t.role === 'provincial-officer' ? t.scope === PROVINCE_SCOPE : caller.zones.includes(t.scope);
-    });
-    if (mine) return app;
-  }
-  throw notFound(id);
+  if (mayRead(caller, app, [])) return app;
+  const isOfficial = OFFICIAL_ROLES.some((r) => caller.roles.includes(r));
+  return readable(caller, id, app, isOfficial ? await repo.waits.listApprovalTasks(id) : []);
 }

@@ -1,10 +1,25 @@
 import { getApplication } from '#shared/http/applications.ts';
 import { httpHandler } from '#shared/http/handler.ts';
-import { applicationRepository, readableApplication } from './deps.ts';
+import { CATALOG_TTL_MS, ttlCache } from '#shared/middleware/ttl-cache.ts';
+import { applicationRepository, readable } from './deps.ts';
 import { detailView } from './view.ts';
 
-/** `GET /applications/{id}`: the application as its investor (or an official with a task on it) sees it. */
+/** A zone's catalog entry changes only when the catalog is seeded: a warm instance keeps it briefly. */
+const zoneOf = ttlCache((id: string) => applicationRepository().getZone(id), { ttlMs: CATALOG_TTL_MS });
+
+/**
+ * `GET /applications/{id}`: the application as its investor (or an official with a task on it) sees it.
+ * The three reads that hang on the id alone (the application, its tasks, its latest `plot.held` event)
+ * go out together, and who may read it is decided on their results: one round trip instead of three,
+ * then one BatchGetItem for the matched plots (`detailView`). Nothing read is shown to a caller the check
+ * refuses (404).
+ */
 export const handler = httpHandler(getApplication, async ({ path, caller }) => {
-  const app = await readableApplication(caller, path.id);
-  return detailView(applicationRepository(), app);
+  const repository = applicationRepository();
+  const [app, tasks, held] = await Promise.all([
+    repository.getApplication(path.id),
+    repository.waits.listApprovalTasks(path.id),
+    repository.latestTimelineEvent(path.id, 'plot.held'),
+  ]);
+  return detailView(repository, readable(caller, path.id, app, tasks), { tasks, held, zoneOf });
 });

@@ -13,9 +13,12 @@ import {
 import { matchSites } from '#shared/matching/match-sites.ts';
 import {
   type ApplicationRecord,
+  type ApprovalTaskRecord,
+  type PlotRecord,
   type Repository,
   type TimelineEvent,
   WAITING_TASK_STATUSES,
+  type ZoneRecord,
 } from '#shared/repository/index.ts';
 import type { LegalBasis, Route } from '#shared/routing/types.ts';
 import { type ApplicationStatus, isTerminal } from '#shared/workflow/status.ts';
@@ -100,58 +103,47 @@ const STEP_WORDS: Record<ApplicationStatus, string> = {
   failed: 'Failed',
 };
 
-/** The held plot's score components, recomputed on its current data (a plot's score depends on no other). */
-async function heldPlotScore(repository: Repository, app: ApplicationRecord, plotId: string) {
-  const plot = await repository.getPlot(plotId);
-  const zone = plot ? await repository.getZone(plot.zoneId) : undefined;
-  if (!plot || !zone || !app.enquiry) return { plot, zone, score: null, breakdown: null };
-  const result = matchSites(
+/**
+ * A plot's score and components for the enquiry, recomputed on its current data (a plot's score depends
+ * on no other plot, so each is ranked alone); null when it no longer fits (taken and changed, clearance
+ * disputed...).
+ */
+function scoreOf(app: ApplicationRecord, plot: PlotRecord | undefined, zone: ZoneRecord | undefined) {
+  if (!plot || !zone || !app.enquiry) return null;
+  const best = matchSites(
     app.enquiry as Enquiry,
     { zones: [zone], plots: [{ ...plot, status: 'available' }] },
     { limit: 1 },
-  );
-  const best = result.candidates[0];
-  return { plot, zone, score: best?.score ?? null, breakdown: best?.breakdown ?? null };
+  ).candidates[0];
+  return best ? { score: best.score, breakdown: best.breakdown } : null;
+}
+
+/** What the detail needs besides the application, read by the handler alongside it (one round trip). */
+export interface DetailReads {
+  /** The application's approval tasks. */
+  tasks: readonly ApprovalTaskRecord[];
+  /** Its latest `plot.held` event: the matched sites in rank order and the held plot's score. */
+  held: TimelineEvent | undefined;
+  /**
+   * A zone's catalog entry, from the Lambda instance's cache (zones change only when the catalog is
+   * seeded); the plots' state is read live.
+   */
+  zoneOf: (zoneId: string) => Promise<ZoneRecord | undefined>;
 }
 
 /**
- * Every matched site's score and components, recomputed on its current data as the held plot's are, so
- * the investor sees why each ranks where it does (the workflow's event keeps only the held plot's score).
- * A site that no longer fits the enquiry (taken and changed, clearance disputed...) gets null.
+ * The application as its detail: the stages from its tasks, every matched site (at most 20) with its
+ * score and components recomputed on the plot's current data, so the investor sees why each ranks where
+ * it does (the workflow's event keeps only the held plot's score), and the held or allocated plot. The
+ * plots are read in one BatchGetItem, their zones from the instance's catalog cache.
  */
-async function matchedScores(repository: Repository, app: ApplicationRecord, plotIds: readonly string[]) {
-  const zones = new Map<string, ReturnType<Repository['getZone']>>();
-  const zoneOf = (zoneId: string) => {
-    let zone = zones.get(zoneId);
-    if (!zone) {
-      zone = repository.getZone(zoneId);
-      zones.set(zoneId, zone);
-    }
-    return zone;
-  };
-  const scored = await Promise.all(
-    plotIds.map(async (plotId) => {
-      const plot = await repository.getPlot(plotId);
-      const zone = plot ? await zoneOf(plot.zoneId) : undefined;
-      if (!plot || !zone || !app.enquiry) return [plotId, null] as const;
-      const best = matchSites(
-        app.enquiry as Enquiry,
-        { zones: [zone], plots: [{ ...plot, status: 'available' }] },
-        { limit: 1 },
-      ).candidates[0];
-      return [plotId, best ? { score: best.score, breakdown: best.breakdown } : null] as const;
-    }),
-  );
-  return new Map(scored);
-}
-
-export async function detailView(repository: Repository, app: ApplicationRecord): Promise<Detail> {
+export async function detailView(
+  repository: Repository,
+  app: ApplicationRecord,
+  reads: DetailReads,
+): Promise<Detail> {
   const status = (app.status in STATUS_DESCRIPTIONS ? app.status : 'submitted') as ApplicationStatus;
-  const [tasks, timeline] = await Promise.all([
-    repository.waits.listApprovalTasks(app.id),
-    repository.listTimeline(app.id, { limit: 500 }),
-  ]);
-  const waiting = tasks
+  const waiting = reads.tasks
     .filter((t) => (WAITING_TASK_STATUSES as readonly string[]).includes(t.status))
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   const currentStages = waiting.map((t) => ({
@@ -165,34 +157,42 @@ export async function detailView(repository: Repository, app: ApplicationRecord)
     legalBasis: t.legalBasis,
   }));
   const plotId = str(app.allocatedPlotId) ?? str(app.heldPlotId);
-  const held = [...timeline.items].reverse().find((e) => e.what === 'plot.held');
-  const heldDetails = (held?.details ?? {}) as { plotId?: string; score?: number; candidates?: string[] };
+  const heldDetails = (reads.held?.details ?? {}) as {
+    plotId?: string;
+    score?: number;
+    candidates?: string[];
+  };
   const candidates = (heldDetails.candidates ?? []).slice(0, 20);
-  const [scored, others] = await Promise.all([
-    plotId ? heldPlotScore(repository, app, plotId) : undefined,
-    matchedScores(
-      repository,
-      app,
-      candidates.filter((c) => c !== heldDetails.plotId),
-    ),
-  ]);
+  const plotIds = [...candidates, ...(plotId ? [plotId] : [])];
+  const plots = plotIds.length > 0 ? await repository.getPlots(plotIds) : new Map<string, PlotRecord>();
+  const zoneIds = [...new Set([...plots.values()].map((p) => p.zoneId))];
+  const zones = new Map(await Promise.all(zoneIds.map(async (id) => [id, await reads.zoneOf(id)] as const)));
+  const plotAndZone = (id: string) => {
+    const plot = plots.get(id);
+    return { plot, zone: plot ? zones.get(plot.zoneId) : undefined };
+  };
+  const heldPlot = plotId ? plotAndZone(plotId) : undefined;
+  const heldScore = heldPlot ? scoreOf(app, heldPlot.plot, heldPlot.zone) : null;
   const matchedSites = candidates.map((candidate, i) => {
     const isHeld = candidate === heldDetails.plotId;
-    const now = others.get(candidate);
+    if (isHeld) {
+      return {
+        plotId: candidate,
+        rank: i + 1,
+        held: true,
+        score: typeof heldDetails.score === 'number' ? heldDetails.score : null,
+        breakdown: candidate === plotId ? (heldScore?.breakdown ?? null) : null,
+        sample: true as const,
+      };
+    }
+    const { plot, zone } = plotAndZone(candidate);
+    const now = scoreOf(app, plot, zone);
     return {
       plotId: candidate,
       rank: i + 1,
-      held: isHeld,
-      score: isHeld
-        ? typeof heldDetails.score === 'number'
-          ? heldDetails.score
-          : null
-        : (now?.score ?? null),
-      breakdown: isHeld
-        ? candidate === plotId
-          ? (scored?.breakdown ?? null)
-          : null
-        : (now?.breakdown ?? null),
+      held: false,
+      score: now?.score ?? null,
+      breakdown: now?.breakdown ?? null,
       sample: true as const,
     };
   });
@@ -218,16 +218,16 @@ export async function detailView(repository: Repository, app: ApplicationRecord)
     nextDueAt: isTerminal(status) ? null : (currentStages[0]?.dueAt ?? null),
     matchedSites,
     plot:
-      plotId && scored
+      plotId && heldPlot
         ? {
             plotId,
-            zoneId: scored.plot?.zoneId ?? str(app.zoneId) ?? '',
-            zoneName: scored.zone?.name ?? null,
-            areaHa: scored.plot?.areaHa ?? null,
+            zoneId: heldPlot.plot?.zoneId ?? str(app.zoneId) ?? '',
+            zoneName: heldPlot.zone?.name ?? null,
+            areaHa: heldPlot.plot?.areaHa ?? null,
             state: allocated ? 'allocated' : 'held',
             since: str(allocated ? app.allocatedAt : app.heldAt),
             holdExpiresAt: allocated ? null : str(app.holdExpiresAt),
-            clearance: scored.plot?.clearance?.status ?? null,
+            clearance: heldPlot.plot?.clearance?.status ?? null,
             sample: true,
           }
         : null,
