@@ -32,10 +32,10 @@ export const HOUSE_BUNDLING = {
     '--alias:@smithy/core/event-streams': `${repoRoot}infra/constructs/no-event-streams.ts`,
     '--alias:@aws-sdk/endpoint-cache': `${repoRoot}infra/constructs/no-endpoint-cache.ts`,
   },
-  // Source maps stay, and Lambda applies them (--enable-source-maps below): a stack trace in the logs names
-  // the TypeScript file and line. Without the sources' text (sourcesContent) the map is about a third of the
-  // size (Route: 2.07 MB -> 0.64 MB), and Node reads and parses the whole map when the bundle loads: that
-  // parse was most of what --enable-source-maps added to a cold import (bench/bundles.bench.ts).
+  // Source maps are built and shipped in the asset (`index.mjs.map`, without the sources' text: Route 2.07 MB
+  // -> 0.64 MB), but Node does not apply them at run time (no --enable-source-maps, see NODE_OPTIONS below):
+  // a stack trace in the logs is decoded offline with `npx tsx scripts/bundle-trace.ts`, which prints the
+  // TypeScript file and line of each frame.
   sourceMap: true,
   sourcesContent: false,
   minify: true,
@@ -47,8 +47,9 @@ export const HOUSE_BUNDLING = {
 
 /**
  * The one way this project makes a Lambda function: Node 22 on ARM64, X-Ray tracing, JSON logs into a log
- * group with a retention, source maps, an esbuild bundle built locally (no Docker) that includes the AWS SDK
- * so the version we test is the version we ship, and least-privilege grants through `bindTable`.
+ * group with a retention, source maps in the asset (applied offline, not at run time), an esbuild bundle built
+ * locally (no Docker) that includes the AWS SDK so the version we test is the version we ship, and
+ * least-privilege grants through `bindTable`.
  * Bundles stay lean (budget: 400 KiB minified, checked by test/unit/bundle-size.test.ts): ES-module builds
  * so dependencies tree-shake, credentials read from the Lambda environment (lambda-credentials.ts), and no
  * event-stream serde (no-event-streams.ts) or endpoint cache (no-endpoint-cache.ts), which no client here uses.
@@ -75,8 +76,12 @@ export class HouseFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       projectRoot: repoRoot,
       depsLockFilePath: `${repoRoot}package-lock.json`,
+      // No NODE_OPTIONS=--enable-source-maps: Node reads and parses the whole map while the bundle loads, which
+      // cost 24 ms of the 164 ms median cold import (98 / 164 / 191 ms min / median / p90 with it, 84 / 140 /
+      // 161 ms without, every function, bench/bundles.bench.ts on a quiet machine), and it slows every read
+      // of Error.stack; the 150 ms target is met without it. A function being debugged can still set
+      // `environment: { NODE_OPTIONS: '--enable-source-maps' }` (props.environment wins).
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: id,
         ...props.environment,
       },
