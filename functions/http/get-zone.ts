@@ -12,9 +12,9 @@ const zoneOf = ttlCache((id: string) => repository.getZone(id), { ttlMs: CATALOG
 
 /** `GET /zones/{id}`: one zone with its live occupancy. */
 export const handler = httpHandler(getZone, async ({ path }) => {
-  const record = await zoneOf(path.id);
+  // The occupancy query goes out with the (usually cached) zone read, not after it.
+  const [record, occupancy] = await Promise.all([zoneOf(path.id), repository.zoneOccupancy(path.id)]);
   if (!record) throw new ResourceNotFoundError(`zone ${path.id} does not exist`);
   const { catalogVersion, ...zone } = record;
-  const occupancy = await repository.zoneOccupancy(path.id);
   return { zone, catalogVersion, occupancy: { ...occupancy, sample: true as const } };
 });

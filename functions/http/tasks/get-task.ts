@@ -57,12 +57,16 @@ function applicationView(app: ApplicationRecord) {
 /** `GET /tasks/{id}`: the task (never its token) with its application; a task outside the caller's inbox is 404. */
 export const handler = httpHandler(getTask, async ({ path, caller }) => {
   const applicationId = applicationOfTask(path.id);
-  const task = await repository.waits.getApprovalTask(applicationId, path.id);
+  // Both reads hang on the id alone: one round trip. The application is shown only once the task is
+  // known to be the caller's.
+  const [task, app] = await Promise.all([
+    repository.waits.getApprovalTask(applicationId, path.id),
+    repository.getApplication(applicationId),
+  ]);
   if (!task || !mayViewTask(actorOf(caller), task)) {
     throw new ResourceNotFoundError(`task ${path.id} does not exist or is not in the caller's inboxes`);
   }
   const { taskToken: _token, ...view } = task;
-  const app = await repository.getApplication(applicationId);
   return {
     task: view,
     dueAt: task.dueAt,
