@@ -13,7 +13,8 @@ const BUDGET_BYTES = 400 * 1024;
 
 /**
  * Functions still over the 400 KiB budget, by logical-ID prefix, each with its own ceiling (about 4 KiB above
- * its size on 2026-12-02): a known debt, not a pass (issue 6 stays open on it). What keeps them over is
+ * its size on 2026-12-02; the answer route's lowered when the paged routes stopped loading the catalog
+ * schemas, 440 -> 431 KiB): a known debt, not a pass (issue 6 stays open on it). What keeps them over is
  * classic zod, about 97 KiB in every bundle (its methods reach every schema type and the JSON-schema
  * generator): the same schemas in `zod/mini` come to about 36 KiB (measured with esbuild), but only in a
  * bundle whose every schema is mini (one classic schema brings all of classic back, and a bundle with both
@@ -26,7 +27,7 @@ const OVER_BUDGET: Record<string, number> = {
   WorkflowRouteStep: 437 * 1024,
   WorkflowApplyReviewStep: 439 * 1024,
   WorkflowApprovalStagesApprovalSchedule: 426 * 1024,
-  ApiRespondToApplication: 443 * 1024,
+  ApiRespondToApplication: 435 * 1024,
 };
 
 function budgetOf(logicalId: string): number {
