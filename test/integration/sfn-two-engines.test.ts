@@ -4,8 +4,7 @@
  * engine at a time (a lease, taken with a conditional write and renewed while driving), so no task runs
  * twice; when the holder dies, the other engine takes its executions over and finishes them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { CreateTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
@@ -21,9 +20,8 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
-import { localSfnClient, untilServing } from '../helpers/sfn.ts';
+import { killEngineProcess, localSfnClient, spawnEngine } from '../helpers/sfn.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const COUNTS = 'two-engines-counts';
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -38,25 +36,19 @@ interface Engine {
 
 async function startEngine(): Promise<Engine> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, SFN_PORT: String(port), DYNAMODB_ENDPOINT: ddb.endpoint, SFN_LEASE_MS: '3000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, resumed } = await spawnEngine({
+    SFN_PORT: String(port),
+    DYNAMODB_ENDPOINT: ddb.endpoint,
+    // Long enough that a renewal late by a loaded machine's scheduling is not a lost lease.
+    SFN_LEASE_MS: '3000',
   });
   children.push(child);
-  const { resumed } = await untilServing(child);
   const sfn = localSfnClient(`http://127.0.0.1:${port}`);
   sdkClients.push(sfn);
   return { child, sfn, resumed };
 }
 
-async function kill(engine: Engine): Promise<void> {
-  const { child } = engine;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+const kill = (engine: Engine) => killEngineProcess(engine.child);
 
 async function until<T>(
   what: string,
