@@ -6,7 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Integration suites each start their own DynamoDB Local (a JVM); two cores fit two at a time.
+    // Paid once per run: the synth cache filled, one DynamoDB Local for the files that start the local cloud.
+    globalSetup: ['test/helpers/global-setup.ts'],
+    // Other integration suites each start their own DynamoDB Local (a JVM); two cores fit two at a time.
     maxWorkers: 2,
   },
 });

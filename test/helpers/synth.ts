@@ -8,7 +8,6 @@
  * (atomic), so two workers racing at the start both end up reading one complete assembly. Tests must
  * treat it as read-only.
  */
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -19,9 +18,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
+import { assemblyDir, cacheRoot, isComplete } from './synth-cache.ts';
 
 export interface SynthesizedApp {
   /** The cloud assembly directory: template and `asset.<hash>` folders. */
@@ -32,33 +32,24 @@ export interface SynthesizedApp {
   stateMachineLogicalId: string;
 }
 
-const repoRoot = new URL('../..', import.meta.url).pathname;
-const SOURCES = ['infra', 'functions', 'shared', 'workflows', 'package-lock.json'];
-
-function hashSources(): string {
-  const hash = createHash('sha256');
-  const visit = (path: string) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(path).sort()) visit(join(path, name));
-      return;
-    }
-    hash.update(relative(repoRoot, path)).update('\0').update(readFileSync(path)).update('\0');
-  };
-  for (const source of SOURCES) visit(join(repoRoot, source));
-  return hash.digest('hex').slice(0, 16);
-}
-
 let cached: SynthesizedApp | undefined;
+
+/**
+ * The template of the assembly already cached for the current sources, without synthesizing on a miss
+ * (tests that only need the tables read it instead of synthesizing the app themselves).
+ */
+export function cachedTemplatePath(): string | undefined {
+  if (cached) return cached.templatePath;
+  const dir = assemblyDir();
+  return isComplete(dir) ? join(dir, `${STACK_NAME}.template.json`) : undefined;
+}
 
 /** How long an assembly of older sources is kept after a newer one lands. */
 const KEEP_OLD_MS = 60 * 60 * 1000;
 
 export function synthesizedApp(): SynthesizedApp {
   if (cached) return cached;
-  const cacheRoot = join(repoRoot, '.cache', 'test-synth');
-  const dir = join(cacheRoot, hashSources());
+  const dir = assemblyDir();
   const manifest = join(dir, 'synthesized.json');
   if (!existsSync(manifest)) {
     mkdirSync(cacheRoot, { recursive: true });

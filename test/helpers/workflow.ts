@@ -40,6 +40,7 @@ import type { WorkflowDeps } from '#shared/workflow/record.ts';
 import { isTerminal } from '#shared/workflow/status.ts';
 import { samplePlot, sampleZone } from './dynamodb.ts';
 import { localSfnClient } from './sfn.ts';
+import { deleteTablesWithPrefix, sharedDynamoDb } from './shared-dynamodb.ts';
 import { synthesizedApp } from './synth.ts';
 
 /** 2026-03-02 09:00 in Lào Cai (a Monday under Law 143/2025/QH15): the default clock start. */
@@ -144,11 +145,23 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
   }
   const { outdir, templatePath, tableLogicalId, stateMachineLogicalId: machineLogicalId } = synthesizedApp();
 
-  const ddb = await startDynamoDbLocal();
+  // The run's shared DynamoDB Local (tables under a prefix of this harness's own), else a JVM of its own.
+  const shared = sharedDynamoDb();
+  const ddb = shared ?? (await startDynamoDbLocal());
+  const prefix = shared ? `h${randomUUID().slice(0, 8)}-` : undefined;
   const client = localDynamoDbClient(ddb.endpoint);
+  const release = async () => {
+    if (prefix) await deleteTablesWithPrefix(client, prefix);
+    client.destroy();
+    await ddb.stop();
+  };
   let service: StepFunctionsService | undefined;
   try {
-    const tableNames = await createTablesFromTemplate(client, templatePath);
+    const tableNames = await createTablesFromTemplate(
+      client,
+      templatePath,
+      prefix ? { tableNamePrefix: prefix } : {},
+    );
     const tableName = tableNames[tableLogicalId];
     if (!tableName) throw new Error(`the template has no table ${tableLogicalId}`);
     const repository = new Repository(client, tableName);
@@ -159,6 +172,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
       dynamodbEndpoint: ddb.endpoint,
       clock: options.realTime ? new RealClock() : clock,
       template: { templatePath, assetsDir: outdir, tableNames, stackName: STACK_NAME },
+      ...(prefix ? { tablePrefix: `${prefix}sfn-` } : {}),
       ...(options.lambdaEnv ? { lambdaEnv: options.lambdaEnv } : {}),
     });
     const stateMachineArn = service.stateMachines[machineLogicalId];
@@ -285,15 +299,13 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
         sfn.destroy();
         eventBridge.destroy();
         await running.close();
-        client.destroy();
-        await ddb.stop();
+        await release();
       },
     };
     return harness;
   } catch (error) {
     await service?.close();
-    client.destroy();
-    await ddb.stop();
+    await release().catch(() => undefined);
     throw error;
   }
 }
