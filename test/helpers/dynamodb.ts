@@ -6,6 +6,7 @@
  *   it('...', async () => { const repo = db.repository(); ... });
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll } from 'vitest';
@@ -14,6 +15,7 @@ import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#lo
 import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import type { Plot, Zone } from '#shared/catalog/schema.ts';
 import { Repository, type RepositoryOptions } from '#shared/repository/index.ts';
+import { cachedTemplatePath } from './synth.ts';
 
 export interface TestDynamoDb {
   /** The running instance (set in beforeAll). */
@@ -31,9 +33,17 @@ export interface TestDynamoDb {
 
 let cachedTemplate: CfnTemplate | undefined;
 
-/** The synthesized template of the whole app, once per test file (synthesis takes seconds). */
+/**
+ * The synthesized template of the whole app, once per test file: the synth cache's when it holds the
+ * current sources' assembly (a full run's globalSetup fills it), else synthesized here without bundling
+ * (seconds). Only the tables are read from it, and bundling changes only the functions' code.
+ */
 export function appTemplate(): CfnTemplate {
-  cachedTemplate ??= Template.fromStack(buildApp(undefined, { bundle: false }).stack).toJSON() as CfnTemplate;
+  if (cachedTemplate) return cachedTemplate;
+  const cachedPath = cachedTemplatePath();
+  cachedTemplate = cachedPath
+    ? (JSON.parse(readFileSync(cachedPath, 'utf8')) as CfnTemplate)
+    : (Template.fromStack(buildApp(undefined, { bundle: false }).stack).toJSON() as CfnTemplate);
   return cachedTemplate;
 }
 

@@ -177,9 +177,12 @@ describe('plot holds under random concurrent interleavings', () => {
           zones: [sampleZone(zoneId)],
           plots: Array.from({ length: PLOTS }, (_, i) => samplePlot(plotId(i), zoneId, { areaHa: i + 1 })),
         });
-        for (let i = 0; i < APPS; i++) {
-          await repo.createApplication({ id: appId(i), investorId: 'inv', status: 'submitted' });
-        }
+        // Set-up, not under test: the applications are independent writes, sent together.
+        await Promise.all(
+          Array.from({ length: APPS }, (_, i) =>
+            repo.createApplication({ id: appId(i), investorId: 'inv', status: 'submitted' }),
+          ),
+        );
         let model: Model = {
           plots: Array.from({ length: PLOTS }, () => ({ status: 'available' as const })),
           apps: Array.from({ length: APPS }, () => ({})),
