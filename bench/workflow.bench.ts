@@ -11,6 +11,7 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { Repository } from '#shared/repository/index.ts';
@@ -37,18 +38,38 @@ interface Units {
   requests: number;
   wru: number;
   rru: number;
+  /** Requests by DynamoDB operation (PutItem, TransactWriteItems, ...). */
+  byOp: Record<string, number>;
 }
+
+/** One request through the proxy: when it arrived and what it was (the per-state trace reads these). */
+interface Logged {
+  at: number;
+  op: string;
+}
+
+const NOTIFIER_KEYS = /"(NOTIF|RECIPIENTS|DELIVERY|USER)#/;
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 /** An HTTP proxy in front of DynamoDB Local that estimates request units from request and response sizes. */
 async function countingProxy() {
-  const units: Units = { requests: 0, wru: 0, rru: 0 };
+  const units: Units = { requests: 0, wru: 0, rru: 0, byOp: {} };
+  const log: Logged[] = [];
   let target = '';
   const server = createServer((req, res) => {
+    const arrived = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      // The template's notifier Lambda (events → in-app notifications) shares the endpoint: its requests
+      // name notification, recipient, delivery or profile keys, and are counted apart from the workflow's.
+      const op = NOTIFIER_KEYS.test(body.toString('utf8')) ? `notifier ${operation}` : operation;
       const url = new URL(target);
       const out = httpRequest(
         { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
@@ -58,12 +79,14 @@ async function countingProxy() {
           upstream.on('end', () => {
             const response = Buffer.concat(back);
             units.requests++;
+            units.byOp[op] = (units.byOp[op] ?? 0) + 1;
+            log.push({ at: arrived, op });
             // Writes: 1 WRU per KB written (the request body bounds the item), doubled in a transaction.
-            if (/^(PutItem|UpdateItem|DeleteItem)$/.test(op)) units.wru += Math.ceil(body.length / 1024);
-            if (op === 'TransactWriteItems') units.wru += 2 * Math.ceil(body.length / 1024);
-            if (op === 'BatchWriteItem') units.wru += Math.ceil(body.length / 1024);
+            if (/(^| )(PutItem|UpdateItem|DeleteItem)$/.test(op)) units.wru += Math.ceil(body.length / 1024);
+            if (op.endsWith('TransactWriteItems')) units.wru += 2 * Math.ceil(body.length / 1024);
+            if (op.endsWith('BatchWriteItem')) units.wru += Math.ceil(body.length / 1024);
             // Reads: 1 RRU per 4 KB read (strongly consistent; eventually consistent reads cost half).
-            if (/^(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/.test(op))
+            if (/(^| )(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/.test(op))
               units.rru += Math.max(1, Math.ceil(response.length / 4096));
             res.writeHead(upstream.statusCode ?? 500, upstream.headers);
             res.end(response);
@@ -80,6 +103,7 @@ async function countingProxy() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     units,
+    log,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     setTarget: (t: string) => {
       target = t;
@@ -114,6 +138,7 @@ const foreign: EnquiryInput = {
 };
 
 export default async function bench(): Promise<void> {
+  console.log(`load average at start: ${load()}`);
   const proxy = await countingProxy();
   const zone = sampleZone('kcn-bench', { allowedSectors: [{ code: '1410', version: 'VSIC2018' }] });
   const plots = Array.from({ length: APPS + CONCURRENCY + 10 }, (_, i) =>
@@ -184,7 +209,10 @@ export default async function bench(): Promise<void> {
   // CONCURRENCY applications first, at once: every function then has as many warm workers as the run
   // keeps busy, so cold Lambdas are not part of the throughput figure.
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, k) => runOne(APPS + 1 + k)));
-  const before = { ...proxy.units };
+  const before = { ...proxy.units, byOp: { ...proxy.units.byOp } };
+  console.log(
+    `steady state from here (warm-up of ${CONCURRENCY} applications excluded); load average ${load()}`,
+  );
   const results: Awaited<ReturnType<typeof runOne>>[] = [];
   const t0 = performance.now();
   let next = 0;
@@ -198,7 +226,11 @@ export default async function bench(): Promise<void> {
     requests: proxy.units.requests - before.requests,
     wru: proxy.units.wru - before.wru,
     rru: proxy.units.rru - before.rru,
+    byOp: Object.fromEntries(
+      Object.entries(proxy.units.byOp).map(([op, n]) => [op, n - (before.byOp[op] ?? 0)]),
+    ),
   };
+  const loadAfterRun = load();
 
   const transitions: number[] = [];
   const invocations: number[] = [];
@@ -269,6 +301,66 @@ export default async function bench(): Promise<void> {
     `| DynamoDB | ${perApp.wru.toFixed(1)} WRU, ${perApp.rru.toFixed(1)} RRU (estimated from sizes; ${(units.requests / APPS).toFixed(1)} requests) | $${cost.ddb.toFixed(6)} |`,
   );
   console.log(`| total | | $${total.toFixed(6)} (goal ≤ $0.001) |`);
+
+  console.log(`\nDynamoDB requests per application by operation (Lambdas and the official's decisions):`);
+  console.log(`| operation | per application |`);
+  console.log(`|---|---:|`);
+  for (const [op, n] of Object.entries(units.byOp).sort((a, b) => b[1] - a[1]))
+    if (n > 0) console.log(`| ${op} | ${(n / APPS).toFixed(1)} |`);
+  const notifier = Object.entries(units.byOp)
+    .filter(([op]) => op.startsWith('notifier '))
+    .reduce((a, [, n]) => a + n, 0);
+  console.log(`| all | ${(units.requests / APPS).toFixed(1)} |`);
+  console.log(
+    `| of which the workflow's (Lambdas and decisions) | ${((units.requests - notifier) / APPS).toFixed(1)} |`,
+  );
+
+  // Per step: one application of each kind alone (the official's poll reads the store without the proxy),
+  // each proxied request attributed to the task state whose entered..exited span it arrived in.
+  for (const [kind, enquiry] of [
+    ['no approval stage', garments],
+    ['one approval stage', foreign],
+  ] as const) {
+    const id = `bench-trace-${kind.startsWith('no') ? 0 : 1}`;
+    const from = proxy.log.length;
+    const { executionArn } = await wf.startApplication(enquiry, { applicationId: id });
+    await wf.service.engine.whenDone(executionArn);
+    const done = await wf.waitForExecution(id, { attempts: 20_000 });
+    const requests = proxy.log.slice(from);
+    const spans: { name: string; from: number; to: number }[] = [];
+    const open = new Map<string, number>();
+    for (const e of await wf.history(id)) {
+      const at = e.timestamp?.getTime() ?? 0;
+      if (e.type?.endsWith('StateEntered')) open.set(e.stateEnteredEventDetails?.name ?? '?', at);
+      if (e.type?.endsWith('StateExited')) {
+        const name = e.stateExitedEventDetails?.name ?? '?';
+        spans.push({ name, from: open.get(name) ?? at, to: at });
+      }
+    }
+    const table = new Map<string, Record<string, number>>();
+    for (const r of requests) {
+      // The innermost (latest-entered) span holding the request: a Map's iteration holds its branch's tasks.
+      const span = spans.filter((s) => s.from <= r.at && r.at <= s.to).sort((a, b) => b.from - a.from)[0];
+      const step = r.op.startsWith('notifier ')
+        ? 'notifier (events → notifications, concurrent)'
+        : (span?.name ?? 'outside any state');
+      const row = table.get(step) ?? {};
+      row[r.op] = (row[r.op] ?? 0) + 1;
+      table.set(step, row);
+    }
+    console.log(`\nDynamoDB requests by step, one application with ${kind} alone (${done.status}):`);
+    console.log(`| step | requests | by operation |`);
+    console.log(`|---|---:|---|`);
+    for (const [step, row] of table) {
+      const n = Object.values(row).reduce((a, b) => a + b, 0);
+      const ops = Object.entries(row)
+        .map(([op, k]) => `${op} ${k}`)
+        .join(', ');
+      console.log(`| ${step} | ${n} | ${ops} |`);
+    }
+    console.log(`| all | ${requests.length} | |`);
+  }
+  console.log(`\nload average after the timed run: ${loadAfterRun}; now: ${load()}`);
 
   working = false;
   await official$;

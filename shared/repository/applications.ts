@@ -203,6 +203,74 @@ export async function updateApplication(
   }
 }
 
+/**
+ * Sets the application's status (and other fields) in ONE conditional UpdateItem, unless its current
+ * status is one of `unlessStatus` (then nothing is written and the stored application is returned as
+ * it is, from the refused write's ALL_OLD). Bumps the version like `updateApplication`. This is the
+ * workflow's status change: the guard sits in the condition, so no read precedes the write (the
+ * read-then-versioned-update it replaces cost two requests and a retry under contention).
+ * Setting the status it already has always applies (a retried step re-records its result).
+ */
+export async function setApplicationStatus(
+  ctx: TableContext,
+  applicationId: string,
+  status: string,
+  changes: Record<string, unknown>,
+  unlessStatus: readonly string[],
+): Promise<{ applied: boolean; application: ApplicationRecord }> {
+  checkId('applicationId', applicationId);
+  checkId('status', status);
+  if (unlessStatus.length > 90) {
+    throw new InvalidRepositoryInputError('unlessStatus', 'must name at most 90 statuses');
+  }
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt', '#s': 'status' };
+  const values: Record<string, unknown> = { ':one': 1, ':now': ctx.now().toISOString(), ':s': status };
+  const sets = ['#version = #version + :one', '#updatedAt = :now', '#s = :s'];
+  const removes: string[] = [];
+  let n = 0;
+  for (const [field, value] of Object.entries(changes)) {
+    checkFieldName(`changes.${field}`, field, RESERVED);
+    if (field === 'status') throw new InvalidRepositoryInputError('changes.status', 'pass the status apart');
+    names[`#c${n}`] = field;
+    if (value === undefined) {
+      removes.push(`#c${n}`);
+    } else {
+      values[`:c${n}`] = value;
+      sets.push(`#c${n} = :c${n}`);
+    }
+    n++;
+  }
+  const guards = unlessStatus.map((u, i) => {
+    values[`:u${i}`] = checkId(`unlessStatus[${i}]`, u);
+    return `:u${i}`;
+  });
+  const condition = guards.length
+    ? `attribute_exists(pk) AND (#s = :s OR NOT (#s IN (${guards.join(', ')})))`
+    : 'attribute_exists(pk)';
+  try {
+    const out = await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: keys.application(applicationId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { applied: true, application: stripKeys<ApplicationRecord>(out.Attributes ?? {}) };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const old = oldItem(error);
+    // Some emulators do not return the old item: read it to tell "missing" from "kept".
+    const current = old ? stripKeys<ApplicationRecord>(old) : await getApplication(ctx, applicationId);
+    if (!current) throw new ApplicationNotFoundError(applicationId);
+    return { applied: false, application: current };
+  }
+}
+
 /** An investor's applications, newest first, a page at a time (at most 100 per page). */
 export async function listApplicationsByInvestor(
   ctx: TableContext,

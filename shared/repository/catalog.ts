@@ -427,9 +427,18 @@ export async function listCatalog(ctx: TableContext): Promise<CatalogSnapshot> {
   return snapshot;
 }
 
-/** Plots and hectares of a zone by status, counted from the plots themselves. */
+/**
+ * Plots and hectares of a zone by status, counted from the plots themselves: one Query that brings back
+ * only each plot's status and area (a whole plot item is ~1 KB; the projection is what the count needs).
+ */
 export async function zoneOccupancy(ctx: TableContext, zoneId: string): Promise<Occupancy> {
-  const plots = await listPlots(ctx, zoneId);
+  const plots = (await queryAll(ctx, {
+    IndexName: INDEX.catalog,
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.plotIndexPk(zoneId) },
+    ProjectionExpression: '#status, areaHa',
+    ExpressionAttributeNames: { '#status': 'status' },
+  })) as Pick<PlotRecord, 'status' | 'areaHa'>[];
   const occupancy: Occupancy = {
     zoneId,
     plots: { available: 0, held: 0, allocated: 0 },

@@ -113,7 +113,7 @@ async function openTask(
   deps: ApprovalDeps,
   input: ScheduleInput,
   taskId: string,
-): Promise<ApprovalTaskRecord> {
+): Promise<{ created: boolean; task: ApprovalTaskRecord }> {
   const { stage, at, applicationId } = input;
   const { dueAt, statutory } = stageDueAt(stage, at);
   const remindAt = reminderAt(at, dueAt);
@@ -139,10 +139,9 @@ async function openTask(
       pauses: [],
     },
   });
-  if (!created) return task;
-  const app = await deps.repository.getApplication(applicationId);
-  if (app && app.status !== 'information-requested')
-    await setStatus(deps.repository, applicationId, 'in-approval');
+  if (!created) return { created, task };
+  // One conditional write: an investor answering another stage's request keeps `information-requested`.
+  await setStatus(deps.repository, applicationId, 'in-approval', {}, ['information-requested']);
   await appendOnce(deps.repository, applicationId, {
     eventId: `task-created-${stage.id}`,
     at,
@@ -169,7 +168,7 @@ async function openTask(
       },
     },
   ]);
-  return task;
+  return { created, task };
 }
 
 async function remind(deps: ApprovalDeps, task: ApprovalTaskRecord, at: string): Promise<void> {
@@ -276,10 +275,16 @@ export async function scheduleStage(deps: ApprovalDeps, input: ScheduleInput): P
   }
   const taskId = approvalTaskId(applicationId, stage.id);
   const round = input.round + 1;
-  let task = await deps.repository.waits.getApprovalTask(applicationId, taskId);
+  // The first round opens the task without reading it first: the conditional put answers with the task
+  // already there (a retried Schedule) and the checks below then run on it, as on any later round.
+  let task =
+    input.round === 0 ? undefined : await deps.repository.waits.getApprovalTask(applicationId, taskId);
   if (!task) {
-    task = await openTask(deps, input, taskId);
-    return { taskId, round, waitSeconds: secondsUntil(at, task.reminderAt) };
+    const opened = await openTask(deps, input, taskId);
+    if (opened.created || input.round !== 0) {
+      return { taskId, round, waitSeconds: secondsUntil(at, opened.task.reminderAt) };
+    }
+    task = opened.task;
   }
   // Decided (or closed) between two waits: the next wait answers itself with the outcome.
   if (!WAITING.includes(task.status)) return { taskId, round, waitSeconds: 1 };

@@ -2,7 +2,7 @@
  * Step 4: the land-clearance checks on the held plot, run concurrently on the live state: the plot's
  * clearance (done / in progress / disputed), sector and planning conformity, utilities capacity, and the
  * environmental screen from the route. Each check is pure (data in, verdict out); `checkSite` reads the
- * plot and zone once and acts on the combined verdict:
+ * plot and zone once (one BatchGetItem) and acts on the combined verdict:
  * - every check passes → `clear` (on to approvals);
  * - a blocker no wait can lift (disputed land, sector not allowed, capacity short, no treatment for a
  *   polluting project) → the hold is released and the next candidate is tried (`next-candidate`), bounded;
@@ -170,10 +170,7 @@ export type CheckOutcome = 'clear' | 'next-candidate' | 'wait-clearance';
 
 export async function checkSite(deps: WorkflowDeps, input: CheckSiteInput) {
   const { repository } = deps;
-  const [plot, zone] = await Promise.all([
-    repository.getPlot(input.plotId, { consistent: true }),
-    repository.getZone(input.zoneId),
-  ]);
+  const { plot, zone } = await repository.getPlotAndZone(input.plotId, input.zoneId);
   if (!plot || !zone) throw new Error(`plot ${input.plotId} or zone ${input.zoneId} no longer exists`);
   const verdicts = await Promise.all([
     Promise.resolve(checkClearance(plot)),

@@ -1,16 +1,12 @@
 /**
- * What every workflow step shares: its injected dependencies, the status change (optimistic concurrency,
- * re-read on a stale version, bounded) and the idempotent timeline append (a retried Lambda writes the
+ * What every workflow step shares: its injected dependencies, the status change (one conditional write
+ * that never leaves a terminal status) and the idempotent timeline append (a retried Lambda writes the
  * same event key and the duplicate is dropped), so a step can run twice and leave one record.
  */
 import type { ApplicationRecord, Repository, TimelineEventInput } from '#shared/repository/index.ts';
-import {
-  ApplicationNotFoundError,
-  StaleVersionError,
-  TimelineEventExistsError,
-} from '#shared/repository/index.ts';
+import { TimelineEventExistsError } from '#shared/repository/index.ts';
 import type { WorkflowEvent } from './events.ts';
-import { type ApplicationStatus, isTerminal } from './status.ts';
+import { type ApplicationStatus, TERMINAL_STATUSES } from './status.ts';
 
 /** The clients a step needs; handlers pass the real ones, tests DynamoDB Local and a recording publisher. */
 export interface WorkflowDeps {
@@ -28,29 +24,25 @@ export function vietnamDate(instant: string): string {
   return new Date(ms + VIETNAM_OFFSET_MS).toISOString().slice(0, 10);
 }
 
-const MAX_STALE_RETRIES = 5;
-
 /**
- * Sets the application's status (and other fields), re-reading when another writer got there first.
- * A terminal status is never left: a withdrawal recorded by the investor is not overwritten by a step
- * that was still running (the step's result is ignored and the compensation path takes over).
+ * Sets the application's status (and other fields) in one conditional write, no read first. A terminal
+ * status is never left: a withdrawal recorded by the investor is not overwritten by a step that was still
+ * running (the write is refused, the stored application returned, and the compensation path takes over).
+ * `alsoKeep` names further statuses the change must not overwrite (e.g. `information-requested` when a
+ * stage's task opens while the investor is answering another).
  */
 export async function setStatus(
   repository: Repository,
   applicationId: string,
   status: ApplicationStatus,
   changes: Record<string, unknown> = {},
+  alsoKeep: readonly ApplicationStatus[] = [],
 ): Promise<ApplicationRecord> {
-  for (let attempt = 1; ; attempt++) {
-    const app = await repository.getApplication(applicationId);
-    if (!app) throw new ApplicationNotFoundError(applicationId);
-    if (isTerminal(app.status) && app.status !== status) return app;
-    try {
-      return await repository.updateApplication(applicationId, app.version, { ...changes, status });
-    } catch (error) {
-      if (!(error instanceof StaleVersionError) || attempt >= MAX_STALE_RETRIES) throw error;
-    }
-  }
+  const { application } = await repository.setApplicationStatus(applicationId, status, changes, [
+    ...TERMINAL_STATUSES,
+    ...alsoKeep,
+  ]);
+  return application;
 }
 
 /** Appends a timeline event with a caller-chosen id and instant; the same event again is a no-op. */

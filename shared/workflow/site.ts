@@ -7,7 +7,12 @@
  */
 import type { Enquiry } from '#shared/enquiry/schema.ts';
 import { type MatchResult, matchSites } from '#shared/matching/match-sites.ts';
-import { type PlotRecord, PlotUnavailableError, type Repository } from '#shared/repository/index.ts';
+import {
+  ApplicationHoldsAnotherPlotError,
+  type PlotRecord,
+  PlotUnavailableError,
+  type Repository,
+} from '#shared/repository/index.ts';
 import { type Audience, eventId } from './events.ts';
 import { appendOnce, setStatus, type WorkflowDeps } from './record.ts';
 
@@ -50,12 +55,8 @@ export async function matchLive(repository: Repository, enquiry: Enquiry, exclud
 export async function matchAndHold(deps: WorkflowDeps, input: MatchAndHoldInput): Promise<HeldSite | NoSite> {
   const { repository } = deps;
   const excluded = new Set(input.excluded);
-  const app = await repository.getApplication(input.applicationId);
-  if (app?.heldPlotId && !excluded.has(app.heldPlotId)) {
-    const plot = await repository.getPlot(app.heldPlotId);
-    const zone = plot ? await repository.getZone(plot.zoneId) : undefined;
-    if (plot && zone) return { found: true, plotId: plot.id, zoneId: zone.id, zoneKind: zone.kind, lost: [] };
-  }
+  // No read of the application first: a re-run whose first attempt already took a hold learns it from
+  // the hold's own condition (ApplicationHoldsAnotherPlotError) or, when nothing else is free, below.
   const lost: string[] = [];
   let result: MatchResult | undefined;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -69,6 +70,10 @@ export async function matchAndHold(deps: WorkflowDeps, input: MatchAndHoldInput)
           lost.push(candidate.plotId);
           continue;
         }
+        if (error instanceof ApplicationHoldsAnotherPlotError) {
+          const existing = await heldAlready(repository, input.applicationId, excluded);
+          if (existing) return existing;
+        }
         throw error;
       }
       await held(deps, input, result, candidate, lost);
@@ -81,7 +86,24 @@ export async function matchAndHold(deps: WorkflowDeps, input: MatchAndHoldInput)
       };
     }
   }
+  // The live state lists our own hold as taken: a re-run must not report "no site" while holding one.
+  const existing = await heldAlready(repository, input.applicationId, excluded);
+  if (existing) return existing;
   return noSite(deps, input, result, lost);
+}
+
+/** The hold this application already has (a re-run of the step), unless it is on a plot it left. */
+async function heldAlready(
+  repository: Repository,
+  applicationId: string,
+  excluded: ReadonlySet<string>,
+): Promise<HeldSite | undefined> {
+  const app = await repository.getApplication(applicationId);
+  if (!app?.heldPlotId || excluded.has(app.heldPlotId)) return undefined;
+  const plot = await repository.getPlot(app.heldPlotId);
+  const zone = plot ? await repository.getZone(plot.zoneId) : undefined;
+  if (!plot || !zone) return undefined;
+  return { found: true, plotId: plot.id, zoneId: zone.id, zoneKind: zone.kind, lost: [] };
 }
 
 async function held(
@@ -92,9 +114,18 @@ async function held(
   lost: string[],
 ) {
   const { applicationId, at } = input;
+  // The matched candidates and the held score ride on the status write the step makes anyway, so a reader
+  // of the application (the API's GET /applications/{id}) has them in one item.
   await setStatus(deps.repository, applicationId, 'holding', {
     plotId: candidate.plotId,
     zoneId: candidate.zoneId,
+    heldScore: candidate.score,
+    matchedCandidates: result.candidates.map((c) => ({
+      plotId: c.plotId,
+      zoneId: c.zoneId,
+      rank: c.rank,
+      score: c.score,
+    })),
   });
   await appendOnce(deps.repository, applicationId, {
     eventId: `held-${candidate.plotId}`,

@@ -113,6 +113,25 @@ describe('tables created from the synthesized template, on an existing database'
 });
 
 describe('catalog', () => {
+  it('reads a plot (with its live state) and a zone in one call', async () => {
+    const repo = await freshRepo();
+    await repo.seedCatalog(sampleCatalog(2, 2));
+    await newApplication(repo, 'pz');
+    await repo.holdPlot('z1-p1', 'pz');
+    const both = await repo.getPlotAndZone('z1-p1', 'z0');
+    expect(both.plot).toMatchObject({ id: 'z1-p1', status: 'held', holderApplicationId: 'pz' });
+    expect(both.zone).toMatchObject({ id: 'z0' });
+    expect(both.plot).not.toHaveProperty('pk');
+    expect(await repo.getPlotAndZone('nope', 'z1')).toEqual({
+      plot: undefined,
+      zone: expect.objectContaining({ id: 'z1' }),
+    });
+    expect(await repo.getPlotAndZone('z0-p0', 'nope')).toMatchObject({
+      plot: { id: 'z0-p0' },
+      zone: undefined,
+    });
+  });
+
   it('reads zones, plots by zone and by status', async () => {
     const repo = await freshRepo();
     await repo.seedCatalog(sampleCatalog(3, 4));
@@ -245,6 +264,32 @@ describe('applications', () => {
     await expect(repo.updateApplication('ghost', 1, { status: 'x' })).rejects.toBeInstanceOf(
       ApplicationNotFoundError,
     );
+  });
+
+  it('sets a status in one conditional write unless the stored status is one it must keep', async () => {
+    const repo = await freshRepo();
+    await newApplication(repo, 'guarded');
+    const moved = await repo.setApplicationStatus('guarded', 'holding', { plotId: 'p1' }, ['withdrawn']);
+    expect(moved.applied).toBe(true);
+    expect(moved.application).toMatchObject({ status: 'holding', plotId: 'p1', version: 2 });
+
+    await repo.setApplicationStatus('guarded', 'withdrawn', {}, ['withdrawn']);
+    const kept = await repo.setApplicationStatus('guarded', 'checking-clearance', { checks: [] }, [
+      'withdrawn',
+    ]);
+    // Refused: nothing written, the stored application returned as it is.
+    expect(kept.applied).toBe(false);
+    expect(kept.application).toMatchObject({ status: 'withdrawn', version: 3 });
+    expect(await repo.getApplication('guarded')).not.toHaveProperty('checks');
+    // The status it already has is set again (a retried step), even when it is one to keep.
+    const again = await repo.setApplicationStatus('guarded', 'withdrawn', { reason: 'r' }, ['withdrawn']);
+    expect(again).toMatchObject({ applied: true, application: { status: 'withdrawn', reason: 'r' } });
+    await expect(repo.setApplicationStatus('ghost', 'holding', {}, [])).rejects.toBeInstanceOf(
+      ApplicationNotFoundError,
+    );
+    await expect(
+      repo.setApplicationStatus('guarded', 'holding', { heldPlotId: 'p9' }, []),
+    ).rejects.toBeInstanceOf(InvalidRepositoryInputError);
   });
 
   it("lists an investor's applications newest first, a page at a time", async () => {
