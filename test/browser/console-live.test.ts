@@ -11,28 +11,22 @@
  *
  * axe-core finds no violation on the notifications page and the big inbox; screenshots of each.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { samplePlot, sampleZone } from '../helpers/dynamodb.ts';
 import {
   axeViolations,
   type ConsoleCloud,
+  garmentsEnquiry,
   PHONE,
   pageErrors,
   screenshots,
   seedOpenTasks,
-  settled,
   signIn,
   startConsoleCloud,
 } from './helpers.ts';
 
-const garments = (): EnquiryInput =>
-  JSON.parse(
-    readFileSync(new URL('../fixtures/enquiries/valid-garments-domestic.json', import.meta.url), 'utf8'),
-  ) as EnquiryInput;
+const garments = garmentsEnquiry;
 
 const ZONE = 'kcn-dong-pho-moi';
 const dpm = sampleZone(ZONE, { allowedSectors: [{ code: '1410', version: 'VSIC2018' }] });
@@ -57,35 +51,12 @@ afterAll(async () => {
   await cloud?.close();
 });
 
-async function open(page: Page, path: string): Promise<void> {
-  await page.goto(`${cloud.url}/#${path}`);
-  await settled(page);
-}
+const open = (page: Page, path: string) => cloud.open(page, path);
 
-/** An access token from the console's own origin (its issuer URL is the one the gateway accepts). */
-async function tokenOf(username: string): Promise<string> {
-  const res = await fetch(`${cloud.url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: `Demo-${username}-1` }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
+const tokenOf = (username: string) => cloud.tokenOf(username);
 
-async function applyOverApi(body: unknown): Promise<string> {
-  const res = await fetch(`${cloud.url}/applications`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await tokenOf(INVESTOR)}`,
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
+/** Applies over the API as the investor (journeys that start from an application already filed). */
+const applyOverApi = (body: unknown) => cloud.applyOverApi(INVESTOR, body);
 
 /** The manager's notifications as the API lists them (newest first), by number. */
 async function apiSeqs(username: string): Promise<{ seqs: number[]; unread: number }> {

@@ -15,6 +15,7 @@
  *   expect(await axeViolations(page)).toEqual([]);
  *   await screenshots(page, 'catalog');               // screenshots/catalog-desktop.png, -phone.png
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
@@ -23,6 +24,7 @@ import { freePort } from '#local/dynamodb/launcher.ts';
 import { localNotifications } from '#local/gateway/notifications-stream.ts';
 import { type LocalGateway, startGateway } from '#local/gateway/server.ts';
 import { staticSite } from '#local/gateway/static.ts';
+import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { buildConsole } from '../../web/build.ts';
 import { type ApiHarness, type ApiHarnessOptions, startApiHarness } from '../integration/api-harness.ts';
 
@@ -52,7 +54,20 @@ export interface ConsoleCloud {
   browser: Browser;
   /** A fresh browser context (own sessionStorage and localStorage) and page, desktop size by default. */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** Opens the console's `#path` on `page` and waits until it has settled. */
+  open(page: Page, path: string): Promise<void>;
+  /** An access token of a demo user from the console's own origin (the issuer URL the gateway accepts). */
+  tokenOf(username: string): Promise<string>;
+  /** Files an application over the API as `username` (journeys that start from one already filed): its id. */
+  applyOverApi(username: string, body: unknown): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The domestic garments enquiry of the fixtures (VSIC 1410 on 3 ha). */
+export function garmentsEnquiry(): EnquiryInput {
+  return JSON.parse(
+    readFileSync(new URL('../fixtures/enquiries/valid-garments-domestic.json', import.meta.url), 'utf8'),
+  ) as EnquiryInput;
 }
 
 export interface ConsoleCloudOptions extends ApiHarnessOptions {
@@ -87,6 +102,15 @@ export async function startConsoleCloud(options: ConsoleCloudOptions = {}): Prom
   }
   const b = browser;
   const g = gateway;
+  const tokenOf = async (username: string) => {
+    const res = await fetch(`${g.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: `Demo-${username}-1` }),
+    });
+    if (res.status !== 200) throw new Error(`sign-in of ${username}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  };
   return {
     url: g.url,
     api,
@@ -99,6 +123,24 @@ export async function startConsoleCloud(options: ConsoleCloudOptions = {}): Prom
       // A script error on the page fails the test that reads it (see pageErrors).
       page.on('pageerror', (error) => errorsOf(page).push(error.message));
       return page;
+    },
+    async open(page, path) {
+      await page.goto(`${g.url}/#${path}`);
+      await settled(page);
+    },
+    tokenOf,
+    async applyOverApi(username, body) {
+      const res = await fetch(`${g.url}/applications`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await tokenOf(username)}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 202) throw new Error(`POST /applications: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);

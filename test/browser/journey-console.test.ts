@@ -7,8 +7,6 @@
  * on. axe-core finds no violation on each page; screenshots of each (desktop and phone) go to
  * `screenshots/`. No sleeps: every wait is for a selector, a status or the workflow's own state.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnquiryInput } from '#shared/enquiry/schema.ts';
@@ -17,6 +15,7 @@ import { samplePlot, sampleZone } from '../helpers/dynamodb.ts';
 import {
   axeViolations,
   type ConsoleCloud,
+  garmentsEnquiry,
   pageErrors,
   screenshots,
   settled,
@@ -24,10 +23,7 @@ import {
   startConsoleCloud,
 } from './helpers.ts';
 
-const garments = (): EnquiryInput =>
-  JSON.parse(
-    readFileSync(new URL('../fixtures/enquiries/valid-garments-domestic.json', import.meta.url), 'utf8'),
-  ) as EnquiryInput;
+const garments = garmentsEnquiry;
 /** Garments for wood veneer on 30 ha: only the plot still being compensated fits it. */
 const veneer = (): EnquiryInput => ({
   ...garments(),
@@ -77,10 +73,7 @@ afterAll(async () => {
   await cloud?.close();
 });
 
-async function open(page: Page, path: string): Promise<void> {
-  await page.goto(`${cloud.url}/#${path}`);
-  await settled(page);
-}
+const open = (page: Page, path: string) => cloud.open(page, path);
 
 /** axe-core on the page as it is, and its screenshots (desktop and phone). */
 async function check(page: Page, name: string): Promise<void> {
@@ -88,31 +81,10 @@ async function check(page: Page, name: string): Promise<void> {
   await screenshots(page, name);
 }
 
-/** An access token from the console's own origin (its issuer URL is the one the gateway accepts). */
-async function tokenOf(username: string): Promise<string> {
-  const res = await fetch(`${cloud.url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: `Demo-${username}-1` }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
+const tokenOf = (username: string) => cloud.tokenOf(username);
 
-/** Applies over the API as `investor-an` (journeys that start from an application already filed). */
-async function applyOverApi(body: unknown): Promise<string> {
-  const res = await fetch(`${cloud.url}/applications`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${await tokenOf(INVESTOR)}`,
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
+/** Applies over the API as the investor (journeys that start from an application already filed). */
+const applyOverApi = (body: unknown) => cloud.applyOverApi(INVESTOR, body);
 
 async function openTaskOf(applicationId: string): Promise<string> {
   const [task] = await cloud.api.workflow.waitForOpenTasks(applicationId, { attempts: 2_400 });
