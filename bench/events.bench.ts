@@ -5,26 +5,35 @@
  * with the rules and deliveries in memory and in DynamoDB Local.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  PutRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 import type { DemoUser } from '#local/auth/demo-users.ts';
-import { LocalIssuer, localSub } from '#local/auth/issuer.ts';
+import { localSub } from '#local/auth/issuer.ts';
 import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { compilePattern, flattenEvent, matchesFlat } from '#local/events/pattern.ts';
-import type { LocalHttpApi } from '#local/gateway/http-api.ts';
-import { seedRecipientDirectory, serveNotificationStream } from '#local/gateway/notifications-stream.ts';
+import { seedRecipientDirectory } from '#local/gateway/notifications-stream.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
 import { EVENT_SOURCE } from '#shared/workflow/events.ts';
 import { synthesizedApp } from '../test/helpers/synth.ts';
+import {
+  countingDynamoDb,
+  loadAverage,
+  openNotificationStream,
+  printRequestCounts,
+} from './notifier-setup.ts';
+import { percentile } from './stats.ts';
 
 const SOURCE = 'laocai.onboarding';
 const BUS = 'OnboardingBus';
-const ISSUER = 'http://127.0.0.1/local-cognito/Pool';
 const ZONES = ['tang-loong', 'bac-duyen-hai', 'dong-pho-moi', 'van-ban', 'bao-thang'];
 
 /** Rules a notifier would hold: by event name, by zone, by audience, with prefix, anything-but, numeric, $or. */
@@ -275,27 +284,67 @@ async function queueFigures(endpoint: string) {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+/** The hop a table of the notifier run belongs to (the tables' prefixes are the run's own). */
+function hopOf(table: string): string {
+  if (table.startsWith('bench-n-')) return 'notifier: data table';
+  if (table.endsWith('events-deliveries')) return 'PutEvents: delivery log';
+  if (table.endsWith('events-rules')) return 'PutEvents: rules';
+  if (table.endsWith('sqs-messages')) return 'queue: messages';
+  if (table.endsWith('sns-outbox')) return 'zone topics: SNS outbox';
+  if (table.endsWith('outbox')) return 'PutEvents: engine outbox';
+  return table;
 }
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ');
+/**
+ * Sends `entries` with PutEvents as a careful sender does: the entries answered failed are sent again
+ * (the same detail, so the notifier drops a duplicate by its eventId), a bounded number of times.
+ * Returns how many stayed failed, how many resends it took and why entries failed.
+ */
+async function putEventsRetrying(
+  eb: EventBridgeClient,
+  entries: PutEventsRequestEntry[],
+  causes: Map<string, number>,
+): Promise<{ failed: number; resent: number }> {
+  let pending = entries;
+  let resent = 0;
+  for (let attempt = 0; attempt < 5 && pending.length > 0; attempt++) {
+    if (attempt > 0) {
+      resent += pending.length;
+      await new Promise((ok) => setTimeout(ok, Math.random() * 50 * 2 ** attempt));
+    }
+    const out = await eb.send(new PutEventsCommand({ Entries: pending })).catch((error: Error) => {
+      causes.set(`call: ${error.name}`, (causes.get(`call: ${error.name}`) ?? 0) + pending.length);
+      return undefined;
+    });
+    if (!out) continue;
+    const left: PutEventsRequestEntry[] = [];
+    (out.Entries ?? []).forEach((e, i) => {
+      if (!e.ErrorCode) return;
+      const cause = `${e.ErrorCode}: ${e.ErrorMessage ?? ''}`;
+      causes.set(cause, (causes.get(cause) ?? 0) + 1);
+      left.push(pending[i] as PutEventsRequestEntry);
+    });
+    pending = left;
+  }
+  return { failed: pending.length, resent };
+}
 
 /**
  * The real thing: the synthesized app on the local cloud (its rule, queue and DLQ, the notifier's bundle
  * in the Lambda worker runtime with its event source mapping, the zone topics), on DynamoDB Local:
  *   1. throughput: PutEvents of PlotHeld events over HTTP (each for one of 50 investors and one of four
  *      zones, each zone with two managers in the directory: three notifications per event) until every
- *      notification is stored: events/s and notifications/s end to end;
+ *      notification is stored: events/s and notifications/s end to end, and the DynamoDB requests each
+ *      event cost on each hop (counted by a proxy in front of DynamoDB Local; BENCH_COUNT=0 goes direct);
+ *      entries PutEvents answers failed are sent again, as a sender should, and their causes printed;
  *   2. latency: one event at a time, from the PutEvents call to the investor's notification on the SSE
  *      stream (`GET /notifications/stream` as the local gateway serves it): median and p99.
  */
 async function notifierFigures(endpoint: string) {
   const app = synthesizedApp();
+  const counting = process.env.BENCH_COUNT === '0' ? undefined : await countingDynamoDb(endpoint);
+  const viaProxy = counting?.endpoint ?? endpoint;
+  // The bench's own reads (counting what is stored) go direct, so they are not counted.
   const client = localDynamoDbClient(endpoint);
   const tableNames = await createTablesFromTemplate(client, app.templatePath, {
     tableNamePrefix: 'bench-n-',
@@ -303,7 +352,7 @@ async function notifierFigures(endpoint: string) {
   const tableName = tableNames[app.tableLogicalId] as string;
   const service = await startStepFunctions({
     port: 0,
-    dynamodbEndpoint: endpoint,
+    dynamodbEndpoint: viaProxy,
     tablePrefix: 'bench-notifier-',
     template: { templatePath: app.templatePath, assetsDir: app.outdir, tableNames },
   });
@@ -332,7 +381,7 @@ async function notifierFigures(endpoint: string) {
   };
   await seedRecipientDirectory(store, managers);
   const bus = Object.values(service.rules)[0]?.split(':rule/')[1]?.split('/')[0];
-  const plotHeld = (i: number, investor: string, tag: string) => {
+  const plotHeld = (i: number, investor: string, tag: string): PutEventsRequestEntry => {
     const zoneId = zones[i % zones.length] as string;
     return {
       EventBusName: bus,
@@ -352,27 +401,30 @@ async function notifierFigures(endpoint: string) {
       }),
     };
   };
-  const keyDir = mkdtempSync(join(tmpdir(), 'events-bench-keys-'));
   try {
     const calls = Number(process.env.BENCH_EVENT_CALLS ?? 50);
     const inFlight = 8;
     let next = 0;
     let failed = 0;
-    const loadBefore = load();
+    let resent = 0;
+    const causes = new Map<string, number>();
+    const loadBefore = loadAverage();
+    counting?.reset();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (next < calls) {
           const n = next++;
-          const out = await eb.send(
-            new PutEventsCommand({
-              Entries: Array.from({ length: 10 }, (_, k) => {
-                const i = n * 10 + k;
-                return plotHeld(i, `bench-inv-${i % investors}`, 'tp');
-              }),
+          const out = await putEventsRetrying(
+            eb,
+            Array.from({ length: 10 }, (_, k) => {
+              const i = n * 10 + k;
+              return plotHeld(i, `bench-inv-${i % investors}`, 'tp');
             }),
+            causes,
           );
-          failed += out.FailedEntryCount ?? 0;
+          failed += out.failed;
+          resent += out.resent;
         }
       }),
     );
@@ -393,97 +445,70 @@ async function notifierFigures(endpoint: string) {
       count = await stored();
     }
     const seconds = (performance.now() - started) / 1000;
-    const dead = ((await service.messaging?.queues.list()) ?? []).filter((q) => !q.redrive);
+    const loadAfter = loadAverage();
+    // The queue is empty once every batch was deleted: counted until then (bounded, 30 s).
+    const queues = (await service.messaging?.queues.list()) ?? [];
+    const notifierQueue = queues.find((q) => q.redrive);
+    for (let t = 0; notifierQueue && t < 300; t++) {
+      if (((await service.messaging?.queues.messages(notifierQueue.name))?.length ?? 0) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const requestCounts = counting?.counts() ?? [];
     let deadCount = 0;
-    for (const q of dead) deadCount += (await service.messaging?.queues.messages(q.name))?.length ?? 0;
+    for (const q of queues.filter((q) => !q.redrive)) {
+      deadCount += (await service.messaging?.queues.messages(q.name))?.length ?? 0;
+    }
     const published = (await service.messaging?.sns.outbox())?.length ?? 0;
     console.log(
-      `PutEvents → rule → queue → notifier Lambda (synthesized bundle, worker runtime) → DynamoDB Local: ${events} events, ${count} of ${expected} notifications stored in ${seconds.toFixed(2)} s: ${Math.round(events / seconds).toLocaleString('en')} events/s, ${Math.round(count / seconds).toLocaleString('en')} notifications/s end to end (PutEvents accepted them at ${Math.round(events / accepted)} events/s); ${published} zone-topic messages, ${deadCount} in the DLQ, ${failed} PutEvents entries failed; load average ${loadBefore} before, ${load()} after`,
+      `PutEvents → rule → queue → notifier Lambda (synthesized bundle, worker runtime) → DynamoDB Local: ${events} events, ${count} of ${expected} notifications stored in ${seconds.toFixed(2)} s: ${Math.round(events / seconds).toLocaleString('en')} events/s, ${Math.round(count / seconds).toLocaleString('en')} notifications/s end to end (PutEvents accepted them at ${Math.round(events / accepted)} events/s); ${published} zone-topic messages, ${deadCount} in the DLQ, ${resent} entries sent again after PutEvents answered them failed, ${failed} still failed after 5 sends; load average ${loadBefore} before, ${loadAfter} after${counting ? ' (DynamoDB requests counted through a proxy)' : ''}`,
     );
+    if (causes.size > 0) {
+      console.log(`PutEvents failures: ${[...causes].map(([cause, n]) => `${n} × ${cause}`).join('; ')}`);
+    }
+    if (counting) {
+      console.log(`\nDynamoDB Local requests per event (${events} events, the whole path):`);
+      printRequestCounts(requestCounts, events, hopOf);
+    }
 
     // Latency to the stream: one event at a time, as the local gateway serves the stream.
-    const issuer = await LocalIssuer.open({ keyDir, users: [streamUser] });
-    const api = {
-      apiId: 'bench',
-      routes: [{ routeKey: 'GET /notifications', jwt: { issuer: ISSUER, audience: ['Client'] } }],
-    } as unknown as LocalHttpApi;
-    const server = createServer((req, res) => {
-      void serveNotificationStream(api, issuer, { store }, req, res, new URL(req.url ?? '/', 'http://x'));
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const stream = await openNotificationStream(store, streamUser);
     const investor = localSub(streamUser.username);
-    const token = (await issuer.signIn(streamUser.username, streamUser.password, ISSUER, 'Client'))
-      .accessToken;
-    const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${port}/notifications/stream`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: controller.signal,
-    });
-    const arrivals = new Map<number, number>();
-    let wake: (() => void) | undefined;
-    const reader = res.body?.getReader();
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for (;;) {
-          const { value, done } = (await reader?.read()) ?? { done: true, value: undefined };
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          for (const m of buffer.matchAll(/^id: (\d+)$/gm)) {
-            if (!arrivals.has(Number(m[1]))) arrivals.set(Number(m[1]), performance.now());
-          }
-          buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
-          wake?.();
-        }
-      } catch {
-        // closed
-      }
-    })();
     const samples = Number(process.env.BENCH_SSE_SAMPLES ?? 100);
     const latencies: number[] = [];
-    const loadBeforeSse = load();
-    for (let i = 0; i < samples; i++) {
-      // The investor's next number, read before the event is sent (it may be stored before the call returns).
-      const seq = (await store.counter(investor)).seq + 1;
-      const t0 = performance.now();
-      // A call that fails (a reset connection on the loaded machine) is a lost sample, not the end of the run.
-      const out = await eb
-        .send(new PutEventsCommand({ Entries: [plotHeld(i, investor, `sse-${i}`)] }))
-        .catch(() => undefined);
-      if (!out || (out.FailedEntryCount ?? 0) > 0) continue;
-      const limit = Date.now() + 30_000;
-      while (!arrivals.has(seq) && Date.now() < limit) {
-        await new Promise<void>((ok) => {
-          wake = ok;
-          setTimeout(ok, 100);
-        });
+    const loadBeforeSse = loadAverage();
+    try {
+      for (let i = 0; i < samples; i++) {
+        // The investor's next number, read before the event is sent (it may be stored before the call returns).
+        const seq = (await store.counter(investor)).seq + 1;
+        const t0 = performance.now();
+        // A call that fails (a reset connection on the loaded machine) is a lost sample, not the end of the run.
+        const out = await eb
+          .send(new PutEventsCommand({ Entries: [plotHeld(i, investor, `sse-${i}`)] }))
+          .catch(() => undefined);
+        if (!out || (out.FailedEntryCount ?? 0) > 0) continue;
+        const arrived = await stream.waitFor(seq);
+        if (arrived !== undefined) latencies.push(arrived - t0);
+        await new Promise((ok) => setTimeout(ok, Math.random() * 30));
       }
-      const arrived = arrivals.get(seq);
-      if (arrived !== undefined) latencies.push(arrived - t0);
-      await new Promise((ok) => setTimeout(ok, Math.random() * 30));
+    } finally {
+      stream.close();
     }
-    controller.abort();
-    server.closeAllConnections();
-    server.close();
     latencies.sort((a, b) => a - b);
     console.log(
-      `PutEvents over HTTP → rule → queue → notifier Lambda → DynamoDB Local → SSE stream (polling 25 ms), one event at a time: ${latencies.length} of ${samples} arrived, median ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; load average ${loadBeforeSse} before, ${load()} after`,
+      `PutEvents over HTTP → rule → queue → notifier Lambda → DynamoDB Local → SSE stream (polling 25 ms), one event at a time: ${latencies.length} of ${samples} arrived, median ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; load average ${loadBeforeSse} before, ${loadAverage()} after`,
     );
   } finally {
     eb.destroy();
     await service.close();
     client.destroy();
-    rmSync(keyDir, { recursive: true, force: true });
+    await counting?.close();
   }
 }
 
 /** `BENCH_EVENTS=notifier` runs only the synthesized notifier's figures (the slow part to set up). */
 export default async function bench(): Promise<void> {
   const only = process.env.BENCH_EVENTS;
-  console.log(`load average ${load()} at the start`);
+  console.log(`load average ${loadAverage()} at the start`);
   if (only !== 'notifier') {
     matcherFigures();
     const memory = await startStepFunctions({ port: 0, inMemory: true });

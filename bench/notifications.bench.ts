@@ -9,19 +9,15 @@
  * measured by `bench/events.bench.ts`.
  * Figures are printed, never asserted.   npx tsx bench/run.ts notifications   (BENCH_NOTIFY=N events)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataTable } from '#infra/constructs/data-table.ts';
 import type { DemoUser } from '#local/auth/demo-users.ts';
-import { LocalIssuer, localSub } from '#local/auth/issuer.ts';
+import { localSub } from '#local/auth/issuer.ts';
 import { localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
-import type { LocalHttpApi } from '#local/gateway/http-api.ts';
-import { seedRecipientDirectory, serveNotificationStream } from '#local/gateway/notifications-stream.ts';
+import { seedRecipientDirectory } from '#local/gateway/notifications-stream.ts';
 import {
   notifyEvent,
   notifyEvents,
@@ -30,15 +26,11 @@ import {
 } from '#shared/notifications/notifier.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { NotificationStore } from '#shared/repository/notifications.ts';
+import { loadAverage, openNotificationStream } from './notifier-setup.ts';
+import { percentile } from './stats.ts';
 
 const EVENTS = Number(process.env.BENCH_NOTIFY ?? 300);
 const LATENCY_SAMPLES = 150;
-const ISSUER = 'http://127.0.0.1/local-cognito/Pool';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 const users: DemoUser[] = [
   { username: 'investor-an', password: 'Demo-investor-an-1', role: 'investor', scope: [] },
@@ -69,7 +61,6 @@ function held(app: string, investor: string, zone: string, n: number) {
 export default async function bench(): Promise<void> {
   const local = await startDynamoDbLocal();
   const client = localDynamoDbClient(local.endpoint);
-  const keyDir = mkdtempSync(join(tmpdir(), 'bench-notify-'));
   try {
     const stack = new Stack(new App(), 'NotificationsBench', { env: { region: 'ap-southeast-1' } });
     new DataTable(stack, 'Data');
@@ -112,7 +103,7 @@ export default async function bench(): Promise<void> {
       const seconds = (performance.now() - start) / 1000;
       latencies.sort((a, b) => a - b);
       console.log(
-        `| ${concurrency} event(s) at a time | ${EVENTS} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} |`,
+        `| ${concurrency} event(s) at a time | ${EVENTS} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.99).toFixed(1)} |`,
       );
     }
     // As the handler runs a queue batch: 10 events through notifyEvents (shared reads, one transaction
@@ -143,90 +134,44 @@ export default async function bench(): Promise<void> {
       const seconds = (performance.now() - start) / 1000;
       latencies.sort((a, b) => a - b);
       console.log(
-        `| batches of 10 (notifyEvents, as the handler), 5 at a time | ${batches * 10} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} per batch | ${percentile(latencies, 99).toFixed(1)} per batch |`,
+        `| batches of 10 (notifyEvents, as the handler), 5 at a time | ${batches * 10} | ${stored} | ${seconds.toFixed(1)} | ${(stored / seconds).toFixed(0)} | ${percentile(latencies, 0.5).toFixed(1)} per batch | ${percentile(latencies, 0.99).toFixed(1)} per batch |`,
       );
     }
-    console.log(
-      `\nload average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' / ')}`,
-    );
+    console.log(`\nload average ${loadAverage()}`);
 
     // Latency to the stream.
-    const issuer = await LocalIssuer.open({ keyDir, users });
-    const api = {
-      apiId: 'bench',
-      routes: [{ routeKey: 'GET /notifications', jwt: { issuer: ISSUER, audience: ['Client'] } }],
-    } as unknown as LocalHttpApi;
-    const server = createServer((req, res) => {
-      void serveNotificationStream(api, issuer, { store }, req, res, new URL(req.url ?? '/', 'http://x'));
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
     const investor = localSub('investor-an');
     await repository.createApplication({ id: 'app-stream', investorId: investor, status: 'submitted' });
-    const token = (await issuer.signIn('investor-an', 'Demo-investor-an-1', ISSUER, 'Client')).accessToken;
-    const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${port}/notifications/stream`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: controller.signal,
-    });
-    const arrivals = new Map<number, number>();
-    let wake: (() => void) | undefined;
-    const reader = res.body?.getReader();
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for (;;) {
-          const { value, done } = (await reader?.read()) ?? { done: true, value: undefined };
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          for (const m of buffer.matchAll(/^id: (\d+)$/gm)) {
-            if (!arrivals.has(Number(m[1]))) arrivals.set(Number(m[1]), performance.now());
-          }
-          buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
-          wake?.();
-        }
-      } catch {
-        // closed
-      }
-    })();
+    const stream = await openNotificationStream(store, users[0] as DemoUser);
     const fromStored: number[] = [];
     const fromEvent: number[] = [];
-    for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const t0 = performance.now();
-      await notifyEvent(held('app-stream', investor, 'kcn-a', 900_000 + i), deps);
-      const t1 = performance.now();
-      const seq = (await store.counter(investor)).seq;
-      while (!arrivals.has(seq)) await new Promise<void>((ok) => (wake = ok));
-      const arrived = arrivals.get(seq) ?? t1;
-      fromStored.push(Math.max(0, arrived - t1));
-      fromEvent.push(arrived - t0);
-      await new Promise((ok) => setTimeout(ok, Math.random() * 30));
+    try {
+      for (let i = 0; i < LATENCY_SAMPLES; i++) {
+        const t0 = performance.now();
+        await notifyEvent(held('app-stream', investor, 'kcn-a', 900_000 + i), deps);
+        const t1 = performance.now();
+        const seq = (await store.counter(investor)).seq;
+        const arrived = (await stream.waitFor(seq)) ?? Number.NaN;
+        fromStored.push(Math.max(0, arrived - t1));
+        fromEvent.push(arrived - t0);
+        await new Promise((ok) => setTimeout(ok, Math.random() * 30));
+      }
+    } finally {
+      stream.close();
     }
-    controller.abort();
-    server.closeAllConnections();
-    server.close();
     fromStored.sort((a, b) => a - b);
     fromEvent.sort((a, b) => a - b);
-    console.log(
-      `\nload average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' / ')}`,
-    );
+    console.log(`\nload average ${loadAverage()}`);
     console.log('\n| SSE latency (polling 25 ms) | samples | median ms | p99 ms |');
     console.log('|---|---:|---:|---:|');
     console.log(
-      `| notification stored → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromStored, 50).toFixed(1)} | ${percentile(fromStored, 99).toFixed(1)} |`,
+      `| notification stored → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromStored, 0.5).toFixed(1)} | ${percentile(fromStored, 0.99).toFixed(1)} |`,
     );
     console.log(
-      `| event handed to the notifier → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromEvent, 50).toFixed(1)} | ${percentile(fromEvent, 99).toFixed(1)} |`,
+      `| event handed to the notifier → on the stream | ${LATENCY_SAMPLES} | ${percentile(fromEvent, 0.5).toFixed(1)} | ${percentile(fromEvent, 0.99).toFixed(1)} |`,
     );
   } finally {
     client.destroy();
     await local.stop();
-    rmSync(keyDir, { recursive: true, force: true });
   }
 }

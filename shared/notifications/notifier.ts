@@ -191,13 +191,96 @@ export function batchSource(source: RecipientSource): RecipientSource {
 export type BatchOutcome = { ok: true; result: NotifyResult } | { ok: false; error: unknown };
 
 /**
- * Delivers a batch of events (a queue batch) with fewer round trips than one `notifyEvent` each, and the
- * same guarantees: recipients are resolved with the batch's reads shared (`batchSource`), each person's
- * notifications of the batch are stored in one transaction (`NotificationStore.putMany`: in event order,
- * once per (event id, person)), people in parallel; then each event whose notifications are all stored
- * goes to its zones' topics as in `notifyEvent`. An event fails alone when its recipients cannot be
- * resolved or one of its notifications cannot be stored (the others of the batch stand); calling again
- * with it stores only what is missing.
+ * The zone topics of a batch's events (those whose notifications are all stored): the delivery markers
+ * of every (event, zone) read in one request, the missing ones published (in parallel), their markers
+ * written together. Same guarantee as `publishToZones`: a publish is skipped when its marker exists, the
+ * marker is written after the publish (a crash between may send that e-mail twice, never zero times).
+ * Returns the zones published to per event, or the error that failed an event's publish.
+ */
+async function publishBatchToZones(
+  events: DomainEvent[],
+  deps: NotifierDeps,
+): Promise<Array<{ ok: true; published: string[] } | { ok: false; error: unknown }>> {
+  const topics = deps.topics;
+  // Each (event, zone) once, even when the batch holds the event twice (a redelivery beside the first).
+  const seen = new Set<string>();
+  const wanted = events.flatMap((event, index) =>
+    (topics ? managedZones(event) : [])
+      .filter((zoneId) => {
+        const key = `${event.detail.eventId}\u0000${zoneId}`;
+        if (!topics?.has(zoneId) || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .map((zoneId) => ({ index, zoneId })),
+  );
+  const out = events.map(() => ({ ok: true as const, published: [] as string[] }));
+  if (!topics || wanted.length === 0) return out;
+  const done = await deps.store.deliveredMany(
+    wanted.map((w) => ({
+      eventId: (events[w.index] as DomainEvent).detail.eventId,
+      channel: 'zone-topic',
+      target: w.zoneId,
+    })),
+  );
+  const failed = new Map<number, unknown>();
+  const sent: Array<{ eventId: string; channel: string; target: string; details: { dedupeKey: string } }> =
+    [];
+  await Promise.all(
+    wanted.map(async ({ index, zoneId }, k) => {
+      if (done[k]) return;
+      const event = events[index] as DomainEvent;
+      const who: Recipient = {
+        userId: `zone-topic:${zoneId}`,
+        kind: 'zone-manager',
+        locale: 'vi',
+        scope: zoneId,
+      };
+      const vi = renderMessage(event, who);
+      const en = renderMessage(event, { ...who, locale: 'en' });
+      const dedupeKey = `${event.detail.eventId}/${zoneId}`;
+      try {
+        await topics.publish({
+          zoneId,
+          subject: vi.title,
+          text: topicText(vi, en),
+          dedupeKey,
+          event: event.name,
+        });
+        sent.push({
+          eventId: event.detail.eventId,
+          channel: 'zone-topic',
+          target: zoneId,
+          details: { dedupeKey },
+        });
+        out[index]?.published.push(zoneId);
+      } catch (error) {
+        if (!failed.has(index)) failed.set(index, error);
+      }
+    }),
+  );
+  // The markers of what went out; if this write fails, the events fail and their redelivery publishes
+  // again (twice, never zero times).
+  try {
+    await deps.store.markDeliveredMany(sent);
+  } catch (error) {
+    const marked = new Set(sent.map((m) => m.eventId));
+    events.forEach((e, index) => {
+      if (marked.has(e.detail.eventId) && !failed.has(index)) failed.set(index, error);
+    });
+  }
+  return out.map((o, index) => (failed.has(index) ? { ok: false, error: failed.get(index) } : o));
+}
+
+/**
+ * Delivers a batch of events (a queue batch) with far fewer requests than one `notifyEvent` each, and the
+ * same guarantees: recipients are resolved with the batch's reads shared (`batchSource`); every
+ * notification of the batch, for every person, is stored by `NotificationStore.putBatch` (the counters
+ * read in one request, one transaction for all: each person's markers, counter and notifications in
+ * event order, once per (event id, person)); then the events whose notifications are all stored go to
+ * their zones' topics (`publishBatchToZones`: markers read and written once for the batch). An event
+ * fails alone when its recipients cannot be resolved or one of its notifications cannot be stored (the
+ * others of the batch stand); calling again with it stores only what is missing.
  */
 export async function notifyEvents(events: DomainEvent[], deps: NotifierDeps): Promise<BatchOutcome[]> {
   const source = batchSource(deps.source);
@@ -210,53 +293,51 @@ export async function notifyEvents(events: DomainEvent[], deps: NotifierDeps): P
       }
     }),
   );
-  // Each person's notifications of the batch, in event order.
-  const byPerson = new Map<string, Array<{ index: number; n: NewNotification }>>();
+  // Every notification of the batch, in event order (so each person's keep the queue's order).
+  const owners: number[] = [];
+  const notifications: NewNotification[] = [];
   resolved.forEach((r, index) => {
     if (!r.ok) return;
-    const event = events[index] as DomainEvent;
     for (const recipient of r.recipients) {
-      const list = byPerson.get(recipient.userId) ?? [];
-      list.push({ index, n: notificationFor(event, recipient) });
-      byPerson.set(recipient.userId, list);
+      owners.push(index);
+      notifications.push(notificationFor(events[index] as DomainEvent, recipient));
     }
   });
   const stored = events.map(() => 0);
   const duplicates = events.map(() => 0);
   const errors = new Map<number, unknown>();
-  await Promise.all(
-    [...byPerson.values()].map(async (list) => {
-      try {
-        const outcomes = await deps.store.putMany(list.map((l) => l.n));
-        outcomes.forEach((o, i) => {
-          const index = (list[i] as (typeof list)[number]).index;
-          if (o.created) stored[index] = (stored[index] ?? 0) + 1;
-          else duplicates[index] = (duplicates[index] ?? 0) + 1;
-        });
-      } catch (error) {
-        for (const l of list) if (!errors.has(l.index)) errors.set(l.index, error);
-      }
-    }),
+  const outcomes = notifications.length > 0 ? await deps.store.putBatch(notifications) : [];
+  outcomes.forEach((o, k) => {
+    const index = owners[k] as number;
+    if (!o.ok) {
+      if (!errors.has(index)) errors.set(index, o.error);
+    } else if (o.created) stored[index] = (stored[index] ?? 0) + 1;
+    else duplicates[index] = (duplicates[index] ?? 0) + 1;
+  });
+  const ready = events.filter((_, index) => resolved[index]?.ok && !errors.has(index));
+  const readyIndex = events
+    .map((_, index) => index)
+    .filter((index) => resolved[index]?.ok && !errors.has(index));
+  const published = await publishBatchToZones(ready, deps).catch((error: unknown) =>
+    ready.map(() => ({ ok: false as const, error })),
   );
-  return Promise.all(
-    events.map(async (event, index): Promise<BatchOutcome> => {
-      const r = resolved[index];
-      if (!r?.ok) return { ok: false, error: r?.error };
-      if (errors.has(index)) return { ok: false, error: errors.get(index) };
-      const result: NotifyResult = {
+  const publishedOf = new Map(readyIndex.map((index, k) => [index, published[k]]));
+  return events.map((_, index): BatchOutcome => {
+    const r = resolved[index];
+    if (!r?.ok) return { ok: false, error: r?.error };
+    if (errors.has(index)) return { ok: false, error: errors.get(index) };
+    const p = publishedOf.get(index);
+    if (!p?.ok) return { ok: false, error: p?.error };
+    return {
+      ok: true,
+      result: {
         recipients: r.recipients,
         stored: stored[index] ?? 0,
         duplicates: duplicates[index] ?? 0,
-        published: [],
-      };
-      try {
-        result.published = await publishToZones(event, deps);
-        return { ok: true, result };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }),
-  );
+        published: p.published,
+      },
+    };
+  });
 }
 
 /** The recipient reads over the repository and the notifications store. */

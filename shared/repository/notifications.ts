@@ -21,6 +21,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -31,6 +35,7 @@ import { RetryLater, retryBounded } from '#shared/retry.ts';
 import { InvalidRepositoryInputError, RepositoryError } from './errors.ts';
 import { checkId, type PagedList } from './keys.ts';
 import {
+  type CancellationReason,
   createContext,
   type Item,
   isConditionFailure,
@@ -48,6 +53,10 @@ const SEQ_DIGITS = 12;
 const MAX_EVENT_ID = 300;
 /** Notifications of one person in one transaction: 2 items each + the counter, under DynamoDB's 100. */
 const MAX_PER_TRANSACTION = 40;
+/** DynamoDB's limit on the items of one transaction. */
+const TRANSACTION_ITEMS = 100;
+/** Rounds of `putBatch` (read counters, one transaction) before the people left are stored one by one. */
+const BATCH_ROUNDS = 6;
 
 /** An event id as a key part: 1–300 characters, no '#'. */
 function checkEventId(value: unknown): string {
@@ -136,6 +145,11 @@ export interface NotificationRecord extends NewNotification {
 export interface NotificationPage extends Page<NotificationRecord> {
   unread: number;
 }
+
+/** One notification's outcome in `putBatch`: stored (or found stored), or the error that failed it. */
+export type PutOutcome =
+  | { ok: true; notification: NotificationRecord; created: boolean }
+  | { ok: false; error: unknown };
 
 /** A directory entry as stored. */
 export interface RecipientEntry {
@@ -357,6 +371,215 @@ export class NotificationStore {
     return out;
   }
 
+  /**
+   * Stores the notifications of a whole batch of events, for any number of people, in as few requests as
+   * the guarantees allow: every person's counter is read in one BatchGetItem (consistent), then one
+   * transaction holds, for each person, their events' markers (must not exist), their counter moved by
+   * their number (must still hold the seq read) and the notifications numbered in list order; up to 100
+   * items a transaction, people never split across two. When a transaction is refused, its reasons say
+   * for whom: a person whose counter moved meanwhile (another batch for the same manager) goes again in
+   * the next round with the counter's new value (returned by the refusal, no new read), and so do the
+   * people who were only refused alongside; a person one of whose events is stored already is stored
+   * with `putMany` (which stores each of theirs on its own, so only what is missing). After
+   * `BATCH_ROUNDS` rounds the people left go through `putMany` too. The guarantees are `put`'s: once per
+   * (eventId, userId), each person's seqs committed in order with no gap, durable before this resolves.
+   * Returns one outcome per notification, in order; a person whose store failed fails alone.
+   */
+  async putBatch(list: NewNotification[]): Promise<PutOutcome[]> {
+    const out: PutOutcome[] = list.map(() => ({ ok: false, error: new Error('not stored') }));
+    const byPerson = new Map<string, number[]>();
+    list.forEach((n, i) => {
+      const at = byPerson.get(n.userId) ?? [];
+      at.push(i);
+      byPerson.set(n.userId, at);
+    });
+    const alone: string[] = [];
+    let pending: string[] = [];
+    for (const [userId, at] of byPerson) {
+      const events = new Set(at.map((i) => (list[i] as NewNotification).eventId));
+      // An event twice for one person, or more than a transaction holds: that person goes on their own.
+      if (events.size !== at.length || at.length > MAX_PER_TRANSACTION) alone.push(userId);
+      else pending.push(userId);
+    }
+    const known = new Map<string, number>();
+    for (let round = 0; round < BATCH_ROUNDS && pending.length > 0; round++) {
+      if (round > 0) await new Promise((ok) => setTimeout(ok, Math.random() * 10 * 2 ** round));
+      const unread = pending.filter((u) => !known.has(u));
+      try {
+        for (const [userId, seq] of await this.counters(unread)) known.set(userId, seq);
+      } catch (error) {
+        for (const u of pending) for (const i of byPerson.get(u) ?? []) out[i] = { ok: false, error };
+        pending = [];
+        break;
+      }
+      // People into transactions of at most 100 items (2 per notification + their counter).
+      const groups: string[][] = [];
+      let group: string[] = [];
+      let items = 0;
+      for (const u of pending) {
+        const size = 2 * (byPerson.get(u)?.length ?? 0) + 1;
+        if (group.length > 0 && items + size > TRANSACTION_ITEMS) {
+          groups.push(group);
+          group = [];
+          items = 0;
+        }
+        group.push(u);
+        items += size;
+      }
+      if (group.length > 0) groups.push(group);
+      const again: string[] = [];
+      await Promise.all(
+        groups.map(async (people) => {
+          const result = await this.writeBatch(list, byPerson, people, known, out);
+          for (const u of result.again) again.push(u);
+          for (const u of result.duplicate) alone.push(u);
+        }),
+      );
+      pending = again;
+    }
+    alone.push(...pending);
+    await Promise.all(
+      alone.map(async (userId) => {
+        const at = byPerson.get(userId) ?? [];
+        try {
+          const stored = await this.putMany(at.map((i) => list[i] as NewNotification));
+          stored.forEach((s, k) => {
+            out[at[k] as number] = { ok: true, ...s };
+          });
+        } catch (error) {
+          for (const i of at) out[i] = { ok: false, error };
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** The last seq of each person (consistent reads, 100 keys a BatchGetItem); 0 for someone new. */
+  private async counters(userIds: string[]): Promise<Map<string, number>> {
+    const seqs = new Map<string, number>(userIds.map((u) => [u, 0]));
+    for (let i = 0; i < userIds.length; i += 100) {
+      let request: BatchGetCommandInput['RequestItems'] = {
+        [this.ctx.tableName]: {
+          Keys: userIds.slice(i, i + 100).map((u) => notificationKeys.counter(u)),
+          ConsistentRead: true,
+        },
+      };
+      await retryBounded(`notification counters (unprocessed keys)`, async () => {
+        const r = await this.ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of r.Responses?.[this.ctx.tableName] ?? []) {
+          seqs.set(String(item.pk).slice('NOTIF#'.length), Number(item.seq ?? 0));
+        }
+        const left = r.UnprocessedKeys?.[this.ctx.tableName]?.Keys;
+        if (left && left.length > 0) {
+          request = { [this.ctx.tableName]: { Keys: left, ConsistentRead: true } };
+          throw new RetryLater('unprocessed keys');
+        }
+      });
+    }
+    return seqs;
+  }
+
+  /**
+   * One transaction for `people` (see `putBatch`): fills `out` for those stored; returns who goes again
+   * (counter moved, or refused alongside) and who has an event stored already. `known` holds each
+   * person's last seq and is moved to what a refusal reports.
+   */
+  private async writeBatch(
+    list: NewNotification[],
+    byPerson: Map<string, number[]>,
+    people: string[],
+    known: Map<string, number>,
+    out: PutOutcome[],
+  ): Promise<{ again: string[]; duplicate: string[] }> {
+    const createdAt = this.ctx.now().toISOString();
+    const owners: string[] = [];
+    const counterAt = new Map<number, string>();
+    const transactItems: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> =
+      [];
+    const records = new Map<number, NotificationRecord>();
+    for (const userId of people) {
+      const last = known.get(userId) ?? 0;
+      const at = byPerson.get(userId) ?? [];
+      at.forEach((i, k) => {
+        const n = list[i] as NewNotification;
+        const seq = last + 1 + k;
+        records.set(i, { ...n, seq, createdAt, id: String(seq) });
+        owners.push(userId);
+        transactItems.push({
+          Put: {
+            TableName: this.ctx.tableName,
+            Item: { ...notificationKeys.eventMarker(userId, n.eventId), seq, userId, eventId: n.eventId },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        });
+      });
+      counterAt.set(transactItems.length, userId);
+      owners.push(userId);
+      transactItems.push({
+        Update: {
+          TableName: this.ctx.tableName,
+          Key: notificationKeys.counter(userId),
+          UpdateExpression: 'SET seq = :seq, unread = if_not_exists(unread, :zero) + :n',
+          ConditionExpression: last === 0 ? 'attribute_not_exists(seq) OR seq = :last' : 'seq = :last',
+          ExpressionAttributeValues: { ':seq': last + at.length, ':last': last, ':zero': 0, ':n': at.length },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+      for (const i of at) {
+        const { id: _id, ...record } = records.get(i) as NotificationRecord;
+        owners.push(userId);
+        transactItems.push({
+          Put: {
+            TableName: this.ctx.tableName,
+            Item: { ...notificationKeys.notification(userId, record.seq), ...record },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        });
+      }
+    }
+    let reasons: CancellationReason[] | undefined;
+    try {
+      reasons = await withTransactionRetry<CancellationReason[] | undefined>(
+        this.ctx,
+        'storeNotificationBatch',
+        async () => {
+          await this.ctx.doc.send(new TransactWriteCommand({ TransactItems: transactItems }));
+          return undefined;
+        },
+        (r) => r,
+      );
+    } catch (error) {
+      // The store failed (not a refusal): these people fail, their events come back with the queue.
+      for (const u of people) for (const i of byPerson.get(u) ?? []) out[i] = { ok: false, error };
+      return { again: [], duplicate: [] };
+    }
+    if (!reasons) {
+      for (const [i, notification] of records) out[i] = { ok: true, notification, created: true };
+      return { again: [], duplicate: [] };
+    }
+    const duplicate = new Set<string>();
+    const moved = new Set<string>();
+    reasons.forEach((r, k) => {
+      if (r.code !== 'ConditionalCheckFailed') return;
+      const userId = owners[k] as string;
+      if (counterAt.has(k)) {
+        moved.add(userId);
+        // The refusal carries the counter as it is now: the next round needs no read for this person.
+        if (r.item) known.set(userId, Number(r.item.seq ?? 0));
+        else known.delete(userId);
+      } else if (transactItems[k]?.Put?.Item?.sk?.toString().startsWith('EVENT#')) duplicate.add(userId);
+      else {
+        // A notification's number taken: the counter is behind what is stored; read it again.
+        moved.add(userId);
+        known.delete(userId);
+      }
+    });
+    return {
+      again: people.filter((u) => !duplicate.has(u)),
+      duplicate: [...duplicate],
+    };
+  }
+
   /** The notification stored for (userId, eventId), if any. */
   async byEvent(userId: string, eventId: string): Promise<NotificationRecord | undefined> {
     const marker = await this.ctx.doc.send(
@@ -569,6 +792,68 @@ export class NotificationStore {
       }),
     );
     return out.Item !== undefined;
+  }
+
+  /**
+   * Which of these (eventId, channel, target) went out already: one consistent BatchGetItem per 100 (a
+   * queue batch's zone topics in one read instead of one each). Answers `delivered` for each, in order.
+   */
+  async deliveredMany(keys: Array<{ eventId: string; channel: string; target: string }>): Promise<boolean[]> {
+    const found = new Set<string>();
+    const id = (pk: unknown, sk: unknown) => `${String(pk)}\u0000${String(sk)}`;
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: BatchGetCommandInput['RequestItems'] = {
+        [this.ctx.tableName]: {
+          Keys: keys.slice(i, i + 100).map((k) => notificationKeys.delivery(k.eventId, k.channel, k.target)),
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+        },
+      };
+      await retryBounded('delivery markers (unprocessed keys)', async () => {
+        const r = await this.ctx.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of r.Responses?.[this.ctx.tableName] ?? []) found.add(id(item.pk, item.sk));
+        const left = r.UnprocessedKeys?.[this.ctx.tableName]?.Keys;
+        if (left && left.length > 0) {
+          request = {
+            [this.ctx.tableName]: { Keys: left, ProjectionExpression: 'pk, sk', ConsistentRead: true },
+          };
+          throw new RetryLater('unprocessed keys');
+        }
+      });
+    }
+    return keys.map((k) => {
+      const key = notificationKeys.delivery(k.eventId, k.channel, k.target);
+      return found.has(id(key.pk, key.sk));
+    });
+  }
+
+  /**
+   * Records several deliveries (25 a BatchWriteItem, unprocessed items retried, bounded). Unconditional,
+   * unlike `markDelivered`: it is written after the publish, so a second writer only repeats the fact.
+   */
+  async markDeliveredMany(
+    list: Array<{ eventId: string; channel: string; target: string; details?: Item }>,
+  ): Promise<void> {
+    const at = this.ctx.now().toISOString();
+    const unique = new Map<string, Item>();
+    for (const { eventId, channel, target, details } of list) {
+      const key = notificationKeys.delivery(eventId, channel, target);
+      unique.set(`${key.pk}\u0000${key.sk}`, { ...details, ...key, eventId, channel, target, at });
+    }
+    const items = [...unique.values()];
+    for (let i = 0; i < items.length; i += 25) {
+      let request: BatchWriteCommandInput['RequestItems'] = {
+        [this.ctx.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
+      await retryBounded('delivery markers (unprocessed items)', async () => {
+        const r = await this.ctx.doc.send(new BatchWriteCommand({ RequestItems: request }));
+        const left = r.UnprocessedItems?.[this.ctx.tableName];
+        if (left && left.length > 0) {
+          request = { [this.ctx.tableName]: left };
+          throw new RetryLater('unprocessed items');
+        }
+      });
+    }
   }
 
   /** Records that `channel`/`target` went out for this event (first writer wins; false if already there). */

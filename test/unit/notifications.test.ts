@@ -4,6 +4,8 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -381,6 +383,8 @@ describe('notify handler (mocked AWS)', () => {
 
   it('stores for each recipient, publishes to the zone topic once, and reports only the failed records', async () => {
     ddb.on(GetCommand).resolves({});
+    ddb.on(BatchGetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({
       Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
     });
@@ -394,8 +398,15 @@ describe('notify handler (mocked AWS)', () => {
       }),
     );
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'not-json' }]);
-    // Investor (no application record: the audience's id) and one zone manager: two transactions.
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    // Investor (no application record: the audience's id) and one zone manager: both counters read in
+    // one request, both people stored in one transaction (two notifications, their markers, two counters).
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.table?.Keys).toHaveLength(2);
+    const writes = ddb.commandCalls(TransactWriteCommand);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.args[0].input.TransactItems).toHaveLength(6);
+    // The zone topic's delivery marker, written after the publish.
+    const markers = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.table ?? [];
+    expect(markers.map((m) => m.PutRequest?.Item?.pk)).toEqual([expect.stringMatching(/^DELIVERY#/)]);
     const published = sns.commandCalls(PublishCommand);
     expect(published).toHaveLength(1);
     expect(published[0]?.args[0].input.TopicArn).toBe('arn:aws:sns:ap-southeast-1:1:laocai-zone-kcn-a');
@@ -405,6 +416,7 @@ describe('notify handler (mocked AWS)', () => {
 
   it('fails the record whose store write fails, so the queue redelivers it', async () => {
     ddb.on(GetCommand).resolves({});
+    ddb.on(BatchGetCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb
       .on(TransactWriteCommand)
@@ -419,16 +431,21 @@ describe('notify handler (mocked AWS)', () => {
   });
 
   it('skips a topic already published for this event (its delivery marker exists)', async () => {
+    ddb.on(GetCommand).resolves({});
+    // The batch's delivery markers are read in one BatchGetItem: the zone's is there.
     ddb
-      .on(GetCommand)
-      .callsFake((input: { Key: { pk: string } }) =>
-        input.Key.pk.startsWith('DELIVERY#') ? { Item: { pk: input.Key.pk, sk: 'x' } } : {},
-      );
+      .on(BatchGetCommand)
+      .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string; sk: string }> }> }) => ({
+        Responses: {
+          table: (input.RequestItems.table?.Keys ?? []).filter((k) => k.pk.startsWith('DELIVERY#')),
+        },
+      }));
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(TransactWriteCommand).resolves({});
     const [name, detail] = JOURNEY[4] ?? ['', {}];
     const out = await handler(sqs(record('ok', envelope(name, detail))));
     expect(out.batchItemFailures).toEqual([]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 });
