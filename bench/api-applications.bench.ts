@@ -7,6 +7,12 @@
  * sees). Stage throttling lifted. The Lambdas' log lines are counted, not printed; error-level ones are
  * reported. Printed, never asserted.
  *
+ * Every POST starts a workflow that runs in the same process on the same DynamoDB Local, so the POST
+ * figures are taken with the workflows running (as they would be), and then once more with the engine's
+ * Lambda steps held (every function no route invokes waits until the run is over): the difference is
+ * what the workflows started by earlier POSTs take from the API. The held steps are not run afterwards
+ * (the executions are stopped at the end either way).
+ *
  *   npm run bench -- api-applications
  *     BENCH_API_SECONDS=N     seconds per run (default 10)
  *     BENCH_API_RATE=N        offered GET req/s in the fixed-rate run (default 50)
@@ -27,6 +33,35 @@ const CONNECTIONS = 50;
  * Stops every execution still running, then lets the harness close: the gateway has answered every
  * request first, so no route Lambda is left calling an engine or a DynamoDB Local that is going away.
  */
+/**
+ * Holds the engine's Lambda steps: an invocation of a function that no route of the gateway invokes
+ * waits until `resume()`, so no workflow step runs meanwhile (the routes' Lambdas run as before). An
+ * invocation stopped while it waits (StopExecution) ends at once, as a queued one does.
+ */
+function holdWorkflowSteps(h: ApiHarness): { resume(): void } {
+  const routes = new Set((h.gateway.api?.routes ?? []).map((r) => r.functionName));
+  const invoke = h.lambda.invoke.bind(h.lambda);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  h.lambda.invoke = async (name, payload, signal) => {
+    if (!routes.has(h.lambda.nameOf(name))) {
+      await Promise.race([
+        gate,
+        new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true })),
+      ]);
+    }
+    return invoke(name, payload, signal);
+  };
+  return {
+    resume() {
+      h.lambda.invoke = invoke;
+      release();
+    },
+  };
+}
+
 async function stopExecutions(h: ApiHarness): Promise<number> {
   await h.gateway.idle();
   let stopped = 0;
@@ -66,6 +101,7 @@ export default async function bench(): Promise<void> {
   }
   const rows: string[] = [];
   let loadErrors = 0;
+  let held: { resume(): void } | undefined;
   try {
     const token = await h.token('investor-an');
     const enquiry = readFileSync(
@@ -92,7 +128,13 @@ export default async function bench(): Promise<void> {
     await h.workflow.waitForExecution(id);
 
     const run = async (route: string, options: Omit<LoadOptions, 'url' | 'connections' | 'seconds'>) => {
-      const full = { url: h.gateway.url, connections: CONNECTIONS, seconds: SECONDS, ...options };
+      const full = {
+        url: h.gateway.url,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        jvmPid: h.dynamodb.pid,
+        ...options,
+      };
       rows.push(tableRow(route, full, await load(full)));
       // The next run starts on a quiet gateway, not on the previous run's tail.
       await h.gateway.idle();
@@ -124,12 +166,19 @@ export default async function bench(): Promise<void> {
       newIdEachRequest: true,
     });
     await run('POST /applications (new key each)', { request: post, newIdEachRequest: true });
+    // The same closed loop with the workflows' Lambda steps held: the API alone on the 2 cores.
+    held = holdWorkflowSteps(h);
+    await run('POST /applications (new key each), workflow steps held', {
+      request: post,
+      newIdEachRequest: true,
+    });
     loadErrors = h.lambda.logStats()?.errors ?? 0;
   } finally {
     const stopped = await stopExecutions(h).catch((error: unknown) => {
       console.log(`stopping the executions failed: ${(error as Error).message}`);
       return 0;
     });
+    held?.resume();
     await h.close();
     const logs = h.lambda.logStats();
     for (const line of TABLE_HEADER) console.log(line);

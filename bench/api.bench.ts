@@ -55,6 +55,7 @@ export default async function bench(): Promise<void> {
       const base = {
         url: h.gateway.url,
         connections: CONNECTIONS,
+        jvmPid: h.dynamodb.pid,
         request: { method: 'GET' as const, path, headers },
       };
       // Warm the workers first, so the figures are not the cold starts.

@@ -10,7 +10,11 @@
  *   latency a client sees at that load, which is what a latency goal means.
  *
  * Every row carries the load average at its end: the 2 cores are shared, and the figures inflate with it.
+ * It also carries the CPU each served request cost: this process's (gateway, engine, the Lambdas' worker
+ * threads and autocannon's, all threads together) and DynamoDB Local's JVM (read from /proc), which says
+ * where a route's time goes when both share the 2 cores.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 
@@ -31,6 +35,8 @@ export interface LoadOptions {
   rate?: number;
   /** Replace `[<id>]` in the request (headers included) with a new id per request. */
   newIdEachRequest?: boolean;
+  /** DynamoDB Local's JVM, whose CPU time over the run is reported. */
+  jvmPid?: number | undefined;
 }
 
 export interface LoadResult {
@@ -46,6 +52,23 @@ export interface LoadResult {
   timeouts: number;
   /** One-minute load average when the run ended. */
   load: number;
+  /** CPU milliseconds of this process (every thread) per 2xx answer. */
+  nodeCpuMsPerOk: number;
+  /** CPU milliseconds of DynamoDB Local's JVM per 2xx answer; NaN when it cannot be read. */
+  jvmCpuMsPerOk: number;
+}
+
+/** A process's user + system CPU milliseconds from /proc (Linux; clock ticks of 10 ms), or NaN. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 interface AutocannonResult {
@@ -64,6 +87,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const { request } = options;
+  const nodeBefore = process.cpuUsage();
+  const jvmBefore = processCpuMs(options.jvmPid);
   const r = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -82,8 +107,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       },
     ],
   });
+  const node = process.cpuUsage(nodeBefore);
+  const jvmMs = processCpuMs(options.jvmPid) - jvmBefore;
   const statuses: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count;
+  const ok = Object.entries(statuses)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((n, [, count]) => n + count, 0);
   return {
     requests: r.requests.total,
     rps: r.requests.total / options.seconds,
@@ -94,17 +124,20 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     statuses,
     timeouts: r.timeouts,
     load: loadavg()[0] ?? Number.NaN,
+    nodeCpuMsPerOk: (node.user + node.system) / 1000 / ok,
+    jvmCpuMsPerOk: jvmMs / ok,
   };
 }
 
 export const TABLE_HEADER = [
-  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | load avg |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | CPU ms per 2xx: node / DynamoDB Local | load avg |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
 ];
 
 export function tableRow(route: string, options: LoadOptions, r: LoadResult): string {
   const statuses = Object.entries(r.statuses)
     .map(([code, n]) => `${code}×${n}`)
     .join(' ');
-  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${r.load.toFixed(1)} |`;
+  const cpu = `${r.nodeCpuMsPerOk.toFixed(1)} / ${r.jvmCpuMsPerOk.toFixed(1)}`;
+  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${cpu} | ${r.load.toFixed(1)} |`;
 }
