@@ -2,9 +2,11 @@
  * Each Lambda bundle of the synthesized template: its minified size and its cold import time, the part of
  * a cold start the bundle decides. The assembly is the tests' cached one (test/helpers/synth.ts: one
  * synthesis per content of the sources); each function's asset is then imported in a fresh `node`
- * process with its template environment (references replaced by placeholders), plain and with
- * `--enable-source-maps`, and min / median / p90 of the wall time and of the CPU time are printed. Budget: 400 KiB (test/unit/bundle-size) and
- * 150 ms median (printed only: speed is never a test).
+ * process with its template environment (references replaced by placeholders), plain (what Lambda runs:
+ * HouseFunction ships the source maps but no longer sets `--enable-source-maps`) and with that flag (what
+ * applying the maps at run time would cost), and min / median / p90 of the wall time and of the CPU time are
+ * printed, with the NODE_OPTIONS the template sets. Budget: 400 KiB (test/unit/bundle-size) and 150 ms
+ * median (printed only: speed is never a test).
  *
  * Method, because one process start is noisy on a shared machine: RUNS rounds (15 unless BENCH_RUNS says),
  * each round importing every function once in each mode, the functions in a different order each round and
