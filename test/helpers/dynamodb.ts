@@ -8,14 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp } from '#infra/app.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import type { Plot, Zone } from '#shared/catalog/schema.ts';
 import { Repository, type RepositoryOptions } from '#shared/repository/index.ts';
-import { cachedTemplatePath } from './synth.ts';
+import { cachedTemplatePath } from './synth-cache.ts';
 
 export interface TestDynamoDb {
   /** The running instance (set in beforeAll). */
@@ -36,14 +34,21 @@ let cachedTemplate: CfnTemplate | undefined;
 /**
  * The synthesized template of the whole app, once per test file: the synth cache's when it holds the
  * current sources' assembly (a full run's globalSetup fills it), else synthesized here without bundling
- * (seconds). Only the tables are read from it, and bundling changes only the functions' code.
+ * (seconds, and the CDK's imports, only then). Only the tables are read from it, and bundling changes only
+ * the functions' code.
  */
-export function appTemplate(): CfnTemplate {
+export async function appTemplate(): Promise<CfnTemplate> {
   if (cachedTemplate) return cachedTemplate;
   const cachedPath = cachedTemplatePath();
-  cachedTemplate = cachedPath
-    ? (JSON.parse(readFileSync(cachedPath, 'utf8')) as CfnTemplate)
-    : (Template.fromStack(buildApp(undefined, { bundle: false }).stack).toJSON() as CfnTemplate);
+  if (cachedPath) {
+    cachedTemplate = JSON.parse(readFileSync(cachedPath, 'utf8')) as CfnTemplate;
+  } else {
+    const [{ Template }, { buildApp }] = await Promise.all([
+      import('aws-cdk-lib/assertions'),
+      import('#infra/app.ts'),
+    ]);
+    cachedTemplate = Template.fromStack(buildApp(undefined, { bundle: false }).stack).toJSON() as CfnTemplate;
+  }
   return cachedTemplate;
 }
 
@@ -72,7 +77,7 @@ export function useDynamoDbLocal(): TestDynamoDb {
   };
 
   beforeAll(async () => {
-    state.template = appTemplate();
+    state.template = await appTemplate();
     state.local = await startDynamoDbLocal();
     state.client = localDynamoDbClient(state.local.endpoint);
     state.tables = await createTablesFromTemplate(state.client, state.template);

@@ -21,7 +21,7 @@ import {
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { buildApp, STACK_NAME } from '#infra/app.ts';
-import { assemblyDir, cacheRoot, isComplete } from './synth-cache.ts';
+import { assemblyDir, cacheRoot } from './synth-cache.ts';
 
 export interface SynthesizedApp {
   /** The cloud assembly directory: template and `asset.<hash>` folders. */
@@ -33,16 +33,6 @@ export interface SynthesizedApp {
 }
 
 let cached: SynthesizedApp | undefined;
-
-/**
- * The template of the assembly already cached for the current sources, without synthesizing on a miss
- * (tests that only need the tables read it instead of synthesizing the app themselves).
- */
-export function cachedTemplatePath(): string | undefined {
-  if (cached) return cached.templatePath;
-  const dir = assemblyDir();
-  return isComplete(dir) ? join(dir, `${STACK_NAME}.template.json`) : undefined;
-}
 
 /** How long an assembly of older sources is kept after a newer one lands. */
 const KEEP_OLD_MS = 60 * 60 * 1000;

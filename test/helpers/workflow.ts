@@ -24,7 +24,6 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { STACK_NAME } from '#infra/app.ts';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { createTablesFromTemplate } from '#local/dynamodb/tables.ts';
 import { TestClock, type TestClockOptions } from '#local/sfn/asl/test-clock.ts';
@@ -41,7 +40,7 @@ import { isTerminal } from '#shared/workflow/status.ts';
 import { samplePlot, sampleZone } from './dynamodb.ts';
 import { localSfnClient } from './sfn.ts';
 import { deleteTablesWithPrefix, sharedDynamoDb } from './shared-dynamodb.ts';
-import { synthesizedApp } from './synth.ts';
+import { cachedApp } from './synth-cache.ts';
 
 /** 2026-03-02 09:00 in Lào Cai (a Monday under Law 143/2025/QH15): the default clock start. */
 export const DEFAULT_START = Date.parse('2026-03-02T02:00:00Z');
@@ -143,7 +142,13 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
     // Site.NoCapacity in the no-site test). Move the clock by hand when the execution sleeps.
     throw new Error('startWorkflow: clock.auto is not supported (tasks would time out); advance the clock');
   }
-  const { outdir, templatePath, tableLogicalId, stateMachineLogicalId: machineLogicalId } = synthesizedApp();
+  const {
+    outdir,
+    templatePath,
+    stackName,
+    tableLogicalId,
+    stateMachineLogicalId: machineLogicalId,
+  } = await cachedApp();
 
   // The run's shared DynamoDB Local (tables under a prefix of this harness's own), else a JVM of its own.
   const shared = sharedDynamoDb();
@@ -171,7 +176,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
       port: 0,
       dynamodbEndpoint: ddb.endpoint,
       clock: options.realTime ? new RealClock() : clock,
-      template: { templatePath, assetsDir: outdir, tableNames, stackName: STACK_NAME },
+      template: { templatePath, assetsDir: outdir, tableNames, stackName },
       ...(prefix ? { tablePrefix: `${prefix}sfn-` } : {}),
       ...(options.lambdaEnv ? { lambdaEnv: options.lambdaEnv } : {}),
     });
