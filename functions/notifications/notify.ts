@@ -2,7 +2,8 @@
  * The notifier Lambda: consumes the notifications queue (EventBridge events as SQS message bodies) and
  * reports partial batch failures, so only the records that failed come back (and, after the queue's
  * maxReceiveCount, go to its dead-letter queue). The batch is delivered by `notifyEvents` (reads shared,
- * one transaction per recipient), exactly once per (event id, recipient) however often it is redelivered.
+ * the counters read in one request, one transaction for the batch), exactly once per (event id, recipient)
+ * however often it is redelivered.
  *
  * Environment: TABLE_NAME; ZONE_TOPIC_ARNS (optional), a JSON object zone id → SNS topic ARN of the
  * zone managers' e-mail/SMS topic; a zone without one gets in-app notifications only.
@@ -90,7 +91,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       fail(record.messageId, error);
     }
   }
-  // The batch together: shared reads, one transaction per recipient for all their events (in record
+  // The batch together: shared reads, one transaction for every person's notifications (in record
   // order, so a person's notifications keep the queue's order), a failed record reported alone.
   const outcomes = await notifyEvents(
     parsed.map((p) => p.event),

@@ -14,6 +14,7 @@
  * carry their own `eventId` for consumers to drop duplicates).
  */
 import { randomUUID } from 'node:crypto';
+import { retryBounded } from '#shared/retry.ts';
 import {
   type CompiledPattern,
   compilePattern,
@@ -65,7 +66,19 @@ export interface EventsServiceOptions {
    * delivery log; a rejection fails the entry (`InternalFailure`) so its sender retries it.
    */
   deliver?: (deliveries: DeliveryRecord[]) => Promise<void>;
+  /**
+   * Told why entries were answered failed (the store's error), since the answer itself only says
+   * `InternalFailure` as AWS does; default: one line on stderr.
+   */
+  log?: (message: string) => void;
 }
+
+/**
+ * A store step of PutEvents (the rules' read, the outbox write) is retried with backoff before its
+ * entries are answered failed: under heavy load DynamoDB Local answers late or drops a connection now and
+ * then, and a failed entry costs its sender a resend.
+ */
+const STORE_RETRY = { attempts: 5, baseDelayMs: 25, maxDelayMs: 1_000 };
 
 const validation = (message: string) => new EventsApiError('ValidationException', message);
 const MAX_ENTRIES = 10;
@@ -295,7 +308,7 @@ export class EventsService {
         try {
           let rules = rulesByBus.get(bus);
           if (!rules) {
-            rules = this.store.rulesOfBus(bus);
+            rules = retryBounded(`PutEvents: rules of ${bus}`, () => this.store.rulesOfBus(bus), STORE_RETRY);
             rulesByBus.set(bus, rules);
           }
           const matched = await this.matchingRules(bus, flattenEvent(event), await rules);
@@ -309,7 +322,8 @@ export class EventsService {
             recordedAt,
           }));
           return { id, entry, recordedAt, deliveries };
-        } catch {
+        } catch (error) {
+          this.failed(1, error);
           return internal;
         }
       }),
@@ -323,7 +337,8 @@ export class EventsService {
       try {
         await this.store.recordDeliveries(deliveries);
         await this.options.deliver?.(deliveries);
-      } catch {
+      } catch (error) {
+        this.failed(routed.length, error);
         for (const a of routed) failed.add(a);
       }
     }
@@ -338,18 +353,21 @@ export class EventsService {
         id: a.id,
         message: a.entry,
       }));
-      if (outbox.recordOutboxMany) {
+      const many = outbox.recordOutboxMany?.bind(outbox);
+      if (many) {
         try {
-          await outbox.recordOutboxMany(records);
-        } catch {
+          await retryBounded('PutEvents: outbox', () => many(records), STORE_RETRY);
+        } catch (error) {
+          this.failed(outboxed.length, error);
           for (const a of outboxed) failed.add(a);
         }
       } else {
         await Promise.all(
           records.map(async (r, i) => {
             try {
-              await outbox.recordOutbox(r);
-            } catch {
+              await retryBounded('PutEvents: outbox', () => outbox.recordOutbox(r), STORE_RETRY);
+            } catch (error) {
+              this.failed(1, error);
               failed.add(outboxed[i] as Accepted);
             }
           }),
@@ -360,6 +378,14 @@ export class EventsService {
       'deliveries' in p ? (failed.has(p) ? internal : { EventId: p.id }) : p,
     );
     return { Entries: results, FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length };
+  }
+
+  /** Says why `count` entries are answered failed (their senders are told only InternalFailure). */
+  private failed(count: number, error: unknown): void {
+    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    (this.options.log ?? ((m: string) => console.warn(m)))(
+      `local EventBridge: ${count} PutEvents entr${count === 1 ? 'y' : 'ies'} answered InternalFailure (${cause})`,
+    );
   }
 
   /** What AWS answers for an entry it refuses, or undefined when the entry is well formed. */

@@ -1,14 +1,15 @@
 /**
  * The EventBridge API's faults, with the DynamoDB client failing as the SDK does (aws-sdk-client-mock):
  * a delivery write that fails makes its entry fail (InternalFailure) and nothing lands in the outbox, so
- * the publisher's retry is the only copy; a rule read that fails fails every entry of the call alike.
+ * the publisher's retry is the only copy; a rule read that fails fails every entry of the call alike;
+ * an outbox write is retried (bounded) before its entry is answered failed, and the cause is logged.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventsService } from '#local/events/service.ts';
-import { DynamoEventsStore } from '#local/events/store.ts';
+import { DynamoEventsStore, MemoryEventsStore } from '#local/events/store.ts';
 import { MemoryStore } from '#local/sfn/runtime/store.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -68,5 +69,55 @@ describe('PutEvents when the store fails', () => {
     const out = await put({ Entries: entries });
     expect(out.FailedEntryCount).toBe(2);
     expect(await outbox.listOutbox()).toEqual([]);
+  });
+});
+
+describe('PutEvents when the outbox write fails', () => {
+  function withOutbox(failures: number) {
+    const store = new MemoryStore();
+    let calls = 0;
+    const logged: string[] = [];
+    const outbox = {
+      recordOutbox: async (entry: Parameters<MemoryStore['recordOutbox']>[0]) => {
+        calls += 1;
+        if (calls <= failures) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        await store.recordOutbox(entry);
+      },
+    };
+    const events = new EventsService({
+      store: new MemoryEventsStore(),
+      region: 'ap-southeast-1',
+      accountId: '000000000000',
+      outbox,
+      log: (m) => logged.push(m),
+    });
+    const put = events.operations().PutEvents as (
+      r: Record<string, unknown>,
+    ) => Promise<Record<string, unknown>>;
+    return { store, put, logged, calls: () => calls };
+  }
+
+  it('tries a failed outbox write again before answering, so a passing fault fails no entry', async () => {
+    const { store, put, logged } = withOutbox(2);
+    const out = await put({ Entries: [entries[1]] });
+    expect(out.FailedEntryCount).toBe(0);
+    const id = (out.Entries as Array<Record<string, unknown>>)[0]?.EventId;
+    expect((await store.listOutbox()).map((e) => e.id)).toEqual([id]);
+    expect(logged).toEqual([]);
+  });
+
+  it('answers the entry failed, and says why, when the outbox keeps failing', async () => {
+    const { store, put, logged, calls } = withOutbox(Number.POSITIVE_INFINITY);
+    const out = await put({ Entries: [entries[1]] });
+    expect(out.FailedEntryCount).toBe(1);
+    expect((out.Entries as Array<Record<string, unknown>>)[0]).toEqual({
+      ErrorCode: 'InternalFailure',
+      ErrorMessage: 'Internal Service Error',
+    });
+    expect(calls()).toBe(5);
+    expect(await store.listOutbox()).toEqual([]);
+    expect(logged).toEqual([
+      expect.stringMatching(/1 PutEvents entry answered InternalFailure \(.*socket hang up/),
+    ]);
   });
 });
