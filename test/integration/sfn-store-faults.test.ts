@@ -502,6 +502,51 @@ describe('a write the store answered and then lost', () => {
   }, 120_000);
 });
 
+describe('lease renewals while the store is down', () => {
+  it('end their round with the failure and go on once the store is back: the lease moves again, the execution ends', async () => {
+    let down = false;
+    const leaseWrite = (input: Record<string, unknown>) =>
+      ((input.TransactItems as Array<{ Update?: { UpdateExpression?: string } }> | undefined) ?? []).some(
+        (item) => item.Update?.UpdateExpression?.includes('#expiry'),
+      );
+    const faults: Faults = { refuse: (input) => down && leaseWrite(input), refused: 0 };
+    const { engine, store } = await engineWith(faults);
+    const arn = await machine(engine, {
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 8, Next: 'Done' }, Done: { Type: 'Succeed' } },
+    });
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn });
+    await until('the Wait to be recorded', async () =>
+      (await store.readHistory(executionArn)).some((e) => e.type === 'WaitStateEntered'),
+    );
+    // Longer than two thirds of the 3 s lease: renewals fail, the run pauses.
+    down = true;
+    await new Promise((r) => setTimeout(r, 2_500));
+    down = false;
+    expect(faults.refused).toBeGreaterThanOrEqual(1);
+    // Rounds go on: the stored lease moves forward twice while the Wait is still due (the resume's
+    // takeover moves it once; only renewal rounds move it again).
+    let last = (await store.getExecution(executionArn))?.leaseExpiry ?? 0;
+    for (const time of ['once', 'twice']) {
+      await until(`the lease to move forward ${time} after the outage`, async () => {
+        const record = await store.getExecution(executionArn);
+        if (record?.status !== 'RUNNING' || (record.leaseExpiry ?? 0) <= last) return false;
+        last = record.leaseExpiry ?? 0;
+        return true;
+      });
+    }
+    await until(
+      'the execution to end',
+      async () => (await store.getExecution(executionArn))?.status !== 'RUNNING',
+    );
+    await engine.idle();
+    expect((await store.getExecution(executionArn))?.status).toBe('SUCCEEDED');
+    const types = (await storedHistory(store, executionArn)).map((e) => e.type);
+    expect(types.filter((t) => t === 'WaitStateEntered')).toHaveLength(1);
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+  }, 60_000);
+});
+
 describe('StopExecution racing the end of an execution', () => {
   it('leaves status and history agreeing: ABORTED with ExecutionAborted, or the outcome with its event', async () => {
     const { engine, store } = await engineWith({ refuse: () => false, refused: 0 });
