@@ -7,8 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { RetryLater, retryBounded } from '#shared/retry.ts';
 import { ensureLocalTable } from '../dynamodb/tables.ts';
+import { GroupCommit } from '../queues/group-commit.ts';
 import type { CfnTemplate } from '../template/template.ts';
 
 export interface TopicDefinition {
@@ -154,9 +156,32 @@ export class SnsService {
         ? { attributes: input.attributes }
         : {}),
     };
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: record }));
+    await this.writes.submit([record]);
     return { messageId };
   }
+
+  /**
+   * Outbox writes made while another is in flight go together (group commit), 25 a BatchWriteItem
+   * (unprocessed items retried, bounded): a notifier batch's zone-topic publishes arrive at once, and
+   * DynamoDB Local pays per request. Every record has its own key, so a plain put is enough.
+   */
+  private readonly writes = new GroupCommit<SnsOutboxRecord, undefined>(async (records) => {
+    const chunks: SnsOutboxRecord[][] = [];
+    for (let i = 0; i < records.length; i += 25) chunks.push(records.slice(i, i + 25));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Record<string, unknown>[] = chunk.map((Item) => ({ PutRequest: { Item } }));
+        await retryBounded('local SNS: outbox write', async () => {
+          const r = await this.doc.send(
+            new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+          );
+          pending = (r.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined) ?? [];
+          if (pending.length > 0) throw new RetryLater('unprocessed items');
+        });
+      }),
+    );
+    return records.map(() => undefined);
+  }, 100);
 
   /** The outbox: one topic's messages, or every topic's, oldest first. */
   outbox(topicArn?: string): Promise<SnsOutboxRecord[]> {
