@@ -115,6 +115,28 @@ function notificationFor(event: DomainEvent, r: Recipient): NewNotification {
   };
 }
 
+/**
+ * The message a zone's topic gets for an event: Vietnamese subject, both languages in the text (the
+ * topic's e-mail and SMS subscribers have no language preference on record), deduplicated per zone.
+ */
+function zoneTopicMessage(event: DomainEvent, zoneId: string) {
+  const who: Recipient = {
+    userId: `zone-topic:${zoneId}`,
+    kind: 'zone-manager',
+    locale: 'vi',
+    scope: zoneId,
+  };
+  const vi = renderMessage(event, who);
+  const en = renderMessage(event, { ...who, locale: 'en' });
+  return {
+    zoneId,
+    subject: vi.title,
+    text: topicText(vi, en),
+    dedupeKey: `${event.detail.eventId}/${zoneId}`,
+    event: event.name,
+  };
+}
+
 /** Publishes the event to each of its zones' topics not yet marked delivered; the zones published to. */
 async function publishToZones(event: DomainEvent, deps: NotifierDeps): Promise<string[]> {
   const topics = deps.topics;
@@ -123,22 +145,9 @@ async function publishToZones(event: DomainEvent, deps: NotifierDeps): Promise<s
   for (const zoneId of managedZones(event)) {
     if (!topics.has(zoneId)) continue;
     if (await deps.store.delivered(event.detail.eventId, 'zone-topic', zoneId)) continue;
-    const who: Recipient = {
-      userId: `zone-topic:${zoneId}`,
-      kind: 'zone-manager',
-      locale: 'vi',
-      scope: zoneId,
-    };
-    const vi = renderMessage(event, who);
-    const en = renderMessage(event, { ...who, locale: 'en' });
-    const dedupeKey = `${event.detail.eventId}/${zoneId}`;
-    await topics.publish({
-      zoneId,
-      subject: vi.title,
-      text: topicText(vi, en),
-      dedupeKey,
-      event: event.name,
-    });
+    const message = zoneTopicMessage(event, zoneId);
+    const { dedupeKey } = message;
+    await topics.publish(message);
     await deps.store.markDelivered(event.detail.eventId, 'zone-topic', zoneId, { dedupeKey });
     published.push(zoneId);
   }
@@ -230,23 +239,10 @@ async function publishBatchToZones(
     wanted.map(async ({ index, zoneId }, k) => {
       if (done[k]) return;
       const event = events[index] as DomainEvent;
-      const who: Recipient = {
-        userId: `zone-topic:${zoneId}`,
-        kind: 'zone-manager',
-        locale: 'vi',
-        scope: zoneId,
-      };
-      const vi = renderMessage(event, who);
-      const en = renderMessage(event, { ...who, locale: 'en' });
-      const dedupeKey = `${event.detail.eventId}/${zoneId}`;
+      const message = zoneTopicMessage(event, zoneId);
+      const { dedupeKey } = message;
       try {
-        await topics.publish({
-          zoneId,
-          subject: vi.title,
-          text: topicText(vi, en),
-          dedupeKey,
-          event: event.name,
-        });
+        await topics.publish(message);
         sent.push({
           eventId: event.detail.eventId,
           channel: 'zone-topic',

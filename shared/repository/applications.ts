@@ -16,6 +16,7 @@ import {
 import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys, pagedLists } from './keys.ts';
 import {
   CREATE_DIGEST,
+  changesUpdate,
   checkFieldName,
   contentDigest,
   type Item,
@@ -163,27 +164,22 @@ export async function updateApplication(
     ':one': 1,
     ':now': ctx.now().toISOString(),
   };
-  const sets = ['#version = #version + :one', '#updatedAt = :now'];
-  const removes: string[] = [];
-  let n = 0;
-  for (const [field, value] of Object.entries(changes)) {
-    checkFieldName(`changes.${field}`, field, RESERVED);
-    if (field === 'status') checkId('changes.status', value);
-    names[`#c${n}`] = field;
-    if (value === undefined) {
-      removes.push(`#c${n}`);
-    } else {
-      values[`:c${n}`] = value;
-      sets.push(`#c${n} = :c${n}`);
-    }
-    n++;
-  }
+  const update = changesUpdate(
+    ['#version = #version + :one', '#updatedAt = :now'],
+    changes,
+    names,
+    values,
+    (path, field, value) => {
+      checkFieldName(path, field, RESERVED);
+      if (field === 'status') checkId(path, value);
+    },
+  );
   try {
     const out = await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: keys.application(applicationId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        UpdateExpression: update,
         ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -225,21 +221,16 @@ export async function setApplicationStatus(
   }
   const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt', '#s': 'status' };
   const values: Record<string, unknown> = { ':one': 1, ':now': ctx.now().toISOString(), ':s': status };
-  const sets = ['#version = #version + :one', '#updatedAt = :now', '#s = :s'];
-  const removes: string[] = [];
-  let n = 0;
-  for (const [field, value] of Object.entries(changes)) {
-    checkFieldName(`changes.${field}`, field, RESERVED);
-    if (field === 'status') throw new InvalidRepositoryInputError('changes.status', 'pass the status apart');
-    names[`#c${n}`] = field;
-    if (value === undefined) {
-      removes.push(`#c${n}`);
-    } else {
-      values[`:c${n}`] = value;
-      sets.push(`#c${n} = :c${n}`);
-    }
-    n++;
-  }
+  const update = changesUpdate(
+    ['#version = #version + :one', '#updatedAt = :now', '#s = :s'],
+    changes,
+    names,
+    values,
+    (path, field) => {
+      checkFieldName(path, field, RESERVED);
+      if (field === 'status') throw new InvalidRepositoryInputError(path, 'pass the status apart');
+    },
+  );
   const guards = unlessStatus.map((u, i) => {
     values[`:u${i}`] = checkId(`unlessStatus[${i}]`, u);
     return `:u${i}`;
@@ -252,7 +243,7 @@ export async function setApplicationStatus(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: keys.application(applicationId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        UpdateExpression: update,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

@@ -121,6 +121,35 @@ export function checkFieldName(path: string, field: string, reserved: ReadonlySe
   if (reserved.has(field)) throw new InvalidRepositoryInputError(path, 'is managed by the repository');
 }
 
+/**
+ * The UpdateExpression that SETs `fixed` and each of `changes` (a field given as undefined is REMOVEd),
+ * their names and values added to `names` and `values` as `#cN`/`:cN`. Each field passes `check` first
+ * (a plain attribute name the repository does not own), so a refused change writes nothing.
+ */
+export function changesUpdate(
+  fixed: readonly string[],
+  changes: Record<string, unknown>,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  check: (path: string, field: string, value: unknown) => void,
+): string {
+  const sets = [...fixed];
+  const removes: string[] = [];
+  let n = 0;
+  for (const [field, value] of Object.entries(changes)) {
+    check(`changes.${field}`, field, value);
+    names[`#c${n}`] = field;
+    if (value === undefined) {
+      removes.push(`#c${n}`);
+    } else {
+      values[`:c${n}`] = value;
+      sets.push(`#c${n} = :c${n}`);
+    }
+    n++;
+  }
+  return `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+}
+
 /** `limit` as a page size: `fallback` when absent, otherwise an integer from 1 to `max`. */
 export function pageLimit(limit: number | undefined, fallback: number, max: number): number {
   const value = limit ?? fallback;

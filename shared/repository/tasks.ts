@@ -18,6 +18,7 @@ import {
 import { checkId, checkInstant, INDEX, KEY_ATTRIBUTES, keys, pagedLists } from './keys.ts';
 import {
   CREATE_DIGEST,
+  changesUpdate,
   checkFieldName,
   contentDigest,
   type Item,
@@ -166,20 +167,13 @@ export async function setTaskStatus(
     ':expected': checkId('expectedStatus', expectedStatus),
     ':status': checkId('status', status),
   };
-  const sets = ['#status = :status', 'updatedAt = :now', 'gsi2pk = :gsi2pk'];
-  const removes: string[] = [];
-  let n = 0;
-  for (const [field, value] of Object.entries(changes)) {
-    checkFieldName(`changes.${field}`, field, RESERVED_IN_CHANGES);
-    names[`#c${n}`] = field;
-    if (value === undefined) {
-      removes.push(`#c${n}`);
-    } else {
-      values[`:c${n}`] = value;
-      sets.push(`#c${n} = :c${n}`);
-    }
-    n++;
-  }
+  const update = changesUpdate(
+    ['#status = :status', 'updatedAt = :now', 'gsi2pk = :gsi2pk'],
+    changes,
+    names,
+    values,
+    (path, field) => checkFieldName(path, field, RESERVED_IN_CHANGES),
+  );
   const current = await getTask(ctx, applicationId, taskId);
   if (!current) throw new TaskNotFoundError(applicationId, taskId);
   values[':now'] = ctx.now().toISOString();
@@ -189,7 +183,7 @@ export async function setTaskStatus(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: key,
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        UpdateExpression: update,
         ConditionExpression: '#status = :expected',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
