@@ -188,53 +188,31 @@ async function reconcile(client: DynamoDBClient, existing: TableDescription, inp
  * which the local cloud uses to resolve `Ref` / `Fn::GetAtt` in Lambda environments.
  */
 /**
- * Creates one of the local cloud's own tables (queues, SNS outbox, the Step Functions engine's: not in
- * the template), keyed by string attributes (a partition key, and a sort key if given), with global
- * secondary indexes of string keys projecting everything, on demand. A table that already exists (a
- * restart, another process) is kept as it is: false then, true when this call created it.
+ * Creates one of the local cloud's own tables (queues, SNS outbox: not in the template), keyed by two
+ * string attributes, on demand; a table that already exists (a restart, another process) is kept as it is.
  */
 export async function ensureLocalTable(
   client: DynamoDBClient,
   tableName: string,
-  keys: { hash: string; range?: string },
-  indexes: Array<{ name: string; hash: string; range: string }> = [],
-): Promise<boolean> {
-  const names = [
-    keys.hash,
-    ...(keys.range ? [keys.range] : []),
-    ...indexes.flatMap((i) => [i.hash, i.range]),
-  ];
+  keys: { hash: string; range: string },
+): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...new Set(names)].map((AttributeName) => ({
-          AttributeName,
-          AttributeType: 'S' as const,
-        })),
+        AttributeDefinitions: [
+          { AttributeName: keys.hash, AttributeType: 'S' },
+          { AttributeName: keys.range, AttributeType: 'S' },
+        ],
         KeySchema: [
           { AttributeName: keys.hash, KeyType: 'HASH' },
-          ...(keys.range ? [{ AttributeName: keys.range, KeyType: 'RANGE' as const }] : []),
+          { AttributeName: keys.range, KeyType: 'RANGE' },
         ],
-        ...(indexes.length > 0
-          ? {
-              GlobalSecondaryIndexes: indexes.map((index) => ({
-                IndexName: index.name,
-                KeySchema: [
-                  { AttributeName: index.hash, KeyType: 'HASH' as const },
-                  { AttributeName: index.range, KeyType: 'RANGE' as const },
-                ],
-                Projection: { ProjectionType: 'ALL' as const },
-              })),
-            }
-          : {}),
       }),
     );
-    return true;
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
-    return false;
   }
 }
 

@@ -5,8 +5,7 @@
  *   ddb = await startDynamoDbLocal();
  *   ({ service, sfn } = await startLocalStepFunctions(ddb, { clock }));
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
@@ -74,38 +73,6 @@ export async function startFixtureDynamoDb(outdir: string): Promise<FixtureDynam
     await ddb.stop();
     throw err;
   }
-}
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * Starts the engine as a process of its own (local/sfn/runtime/serve-cli.ts, configured by `env` on top
- * of this process's environment) and resolves once it serves, with how many executions it resumed.
- * With `drain`, its output is read on afterwards (a process that logs a lot would block on a full pipe).
- */
-export async function spawnEngine(
-  env: Record<string, string>,
-  options: { drain?: boolean } = {},
-): Promise<{ child: ChildProcess; resumed: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const { resumed } = await untilServing(child);
-  if (options.drain) {
-    child.stdout?.resume();
-    child.stderr?.resume();
-  }
-  return { child, resumed };
-}
-
-/** SIGKILLs an engine process, unless it has exited already, and resolves once it has. */
-export async function killEngineProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 /**

@@ -6,10 +6,11 @@
  * count their invocations in DynamoDB), the Wait fired when due, and the token issued before the crashes
  * is still the one that completes the task.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
@@ -26,8 +27,9 @@ import { startStepFunctions } from '#local/sfn/index.ts';
 import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
-import { killEngineProcess, localSfnClient, spawnEngine, startFixtureDynamoDb } from '../helpers/sfn.ts';
+import { localSfnClient, startFixtureDynamoDb, untilServing } from '../helpers/sfn.ts';
 
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'sfn-crash-'));
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -39,12 +41,22 @@ let engine: ChildProcess | undefined;
 let crashMachine: string;
 
 async function startEngine(): Promise<{ resumed: number }> {
-  const started = await spawnEngine(env);
-  engine = started.child;
-  return started;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  engine = child;
+  return untilServing(child);
 }
 
-const killEngine = () => killEngineProcess(engine);
+async function killEngine(): Promise<void> {
+  const child = engine;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
 
 async function calls(key: string): Promise<number> {
   const out = await client.send(

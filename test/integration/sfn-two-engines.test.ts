@@ -4,7 +4,8 @@
  * engine at a time (a lease, taken with a conditional write and renewed while driving), so no task runs
  * twice; when the holder dies, the other engine takes its executions over and finishes them.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
@@ -20,8 +21,9 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
-import { killEngineProcess, localSfnClient, spawnEngine } from '../helpers/sfn.ts';
+import { localSfnClient, untilServing } from '../helpers/sfn.ts';
 
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const COUNTS = 'two-engines-counts';
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -36,19 +38,25 @@ interface Engine {
 
 async function startEngine(): Promise<Engine> {
   const port = await freePort();
-  const { child, resumed } = await spawnEngine({
-    SFN_PORT: String(port),
-    DYNAMODB_ENDPOINT: ddb.endpoint,
-    // Long enough that a renewal late by a loaded machine's scheduling is not a lost lease.
-    SFN_LEASE_MS: '3000',
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, SFN_PORT: String(port), DYNAMODB_ENDPOINT: ddb.endpoint, SFN_LEASE_MS: '3000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
+  const { resumed } = await untilServing(child);
   const sfn = localSfnClient(`http://127.0.0.1:${port}`);
   sdkClients.push(sfn);
   return { child, sfn, resumed };
 }
 
-const kill = (engine: Engine) => killEngineProcess(engine.child);
+async function kill(engine: Engine): Promise<void> {
+  const { child } = engine;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
 
 async function until<T>(
   what: string,

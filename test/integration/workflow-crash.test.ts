@@ -9,7 +9,8 @@
  * (a Lambda killed in flight runs again and may send its events again, with the same eventId and the same
  * content, which is what consumers de-duplicate by), and one complete history.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
@@ -34,10 +35,11 @@ import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { decideTask } from '#shared/workflow/decide.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
-import { killEngineProcess, localSfnClient, spawnEngine } from '../helpers/sfn.ts';
+import { localSfnClient, untilServing } from '../helpers/sfn.ts';
 import { synthesizedApp } from '../helpers/synth.ts';
 import { workflowCatalog } from '../helpers/workflow.ts';
 
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** A foreign investor's garments factory: its route has one approval stage (the certificate). */
 const enquiry: EnquiryInput = {
   investor: {
@@ -65,13 +67,26 @@ let engine: ChildProcess | undefined;
 let stateMachineArn: string;
 
 async function startEngine(): Promise<{ resumed: number }> {
-  // The Lambdas log every step: drained, or a full pipe would block the engine's writes.
-  const started = await spawnEngine(env, { drain: true });
-  engine = started.child;
-  return started;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/sfn/runtime/serve-cli.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  engine = child;
+  const serving = await untilServing(child);
+  // The Lambdas log every step: keep reading, or a full pipe would block the engine's writes.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return serving;
 }
 
-const killEngine = () => killEngineProcess(engine);
+async function killEngine(): Promise<void> {
+  const child = engine;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
   for (let i = 0; i < 4_800; i++) {

@@ -26,54 +26,6 @@ describe('the group commit of the engine journal', () => {
     expect(sizes.length).toBeLessThanOrEqual(2);
   });
 
-  it('never puts two writes of one item in one transaction (DynamoDB refuses that), and keeps their order', async () => {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
-    const mock = mockClient(doc);
-    mock
-      .on(TransactWriteCommand)
-      .callsFake(async () => new Promise((resolve) => setTimeout(() => resolve({}), 5)));
-    const committer = new GroupCommitter(doc, 1);
-    const first = committer.submit([put('first')], 10);
-    await Promise.all([
-      first,
-      committer.submit([put('x1')], 10, 'x'),
-      committer.submit([put('y')], 10, 'y'),
-      committer.submit([put('x2')], 10, 'x'),
-    ]);
-    const batches = mock
-      .commandCalls(TransactWriteCommand)
-      .map((c) => (c.args[0].input.TransactItems ?? []).map((i) => String(i.Put?.Item?.id)));
-    expect(batches).toEqual([['first'], ['x1', 'y'], ['x2']]);
-  });
-
-  it('with a confirming read, resolves a write only once a read sent after its answer is answered; a failed read rejects it', async () => {
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
-    const mock = mockClient(doc);
-    const log: string[] = [];
-    mock
-      .on(TransactWriteCommand)
-      .callsFake(async (input: { TransactItems: Array<{ Put: { Item: { id: string } } }> }) => {
-        log.push(`write ${input.TransactItems.map((i) => i.Put.Item.id).join(',')}`);
-        return {};
-      });
-    let reads = 0;
-    let failRead = false;
-    const committer = new GroupCommitter(doc, 4, async () => {
-      reads++;
-      log.push('read sent');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      if (failRead) throw new Error('connect ECONNREFUSED');
-      log.push('read answered');
-    });
-    await committer.submit([put('a')], 10).then(() => log.push('a done'));
-    expect(log).toEqual(['write a', 'read sent', 'read answered', 'a done']);
-    // Answered while a read is out: confirmed by the next read, sent after that answer.
-    await Promise.all([committer.submit([put('b')], 10), committer.submit([put('c')], 10)]);
-    expect(reads).toBeLessThanOrEqual(3);
-    failRead = true;
-    await expect(committer.submit([put('d')], 10)).rejects.toThrow(/ECONNREFUSED/);
-  });
-
   it('stops re-sending writes whose shared transaction keeps being cancelled, rejecting them as a store error', async () => {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
     const mock = mockClient(doc);

@@ -4,8 +4,10 @@
  */
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  ResourceInUseException,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -18,7 +20,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
-import { ensureLocalTable } from '../../dynamodb/tables.ts';
 import type { HistoryEvent } from '../contracts.ts';
 import {
   DynamoJournal,
@@ -27,7 +28,6 @@ import {
   GroupCommitter,
   putIfAbsent as putIfAbsentGrouped,
   queryJournal,
-  updateIf,
 } from './journal.ts';
 import type {
   EngineStore,
@@ -115,9 +115,6 @@ function summaryOf(item: ExecutionRecord): ExecutionSummary {
   };
 }
 
-/** The key of the executions table's item that the group commit's confirming read asks for (never written). */
-const DURABILITY_PROBE_KEY = '#durability-probe';
-
 const isConditionFailure = (err: unknown) =>
   err instanceof ConditionalCheckFailedException ||
   (err as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -146,19 +143,39 @@ export class DynamoStore implements EngineStore {
 
   async init(): Promise<void> {
     const t = this.tables;
-    await Promise.all([
-      ensureLocalTable(this.client, t.stateMachines, { hash: 'stateMachineArn' }),
-      ensureLocalTable(this.client, t.journal, { hash: 'executionArn', range: 'key' }),
-      ensureLocalTable(this.client, t.tokens, { hash: 'token' }),
-      ensureLocalTable(this.client, t.outbox, { hash: 'channel', range: 'id' }),
-      (async () => {
-        const indexes = EXECUTION_INDEXES.map((i) => ({ name: i.name, hash: i.pk, range: i.sk }));
-        // A table made by an earlier version (data kept in DATA_DIR) gets the indexes it lacks.
-        if (!(await ensureLocalTable(this.client, t.executions, { hash: 'executionArn' }, indexes))) {
-          await this.addMissingIndexes(t.executions, EXECUTION_INDEXES);
+    const specs: Array<{ name: string; pk: string; sk?: string; indexes?: IndexSpec[] }> = [
+      { name: t.stateMachines, pk: 'stateMachineArn' },
+      { name: t.executions, pk: 'executionArn', indexes: EXECUTION_INDEXES },
+      { name: t.journal, pk: 'executionArn', sk: 'key' },
+      { name: t.tokens, pk: 'token' },
+      { name: t.outbox, pk: 'channel', sk: 'id' },
+    ];
+    await Promise.all(
+      specs.map(async ({ name, pk, sk, indexes = [] }) => {
+        const keys = [pk, ...(sk ? [sk] : []), ...indexes.flatMap((i) => [i.pk, i.sk])];
+        try {
+          await this.client.send(
+            new CreateTableCommand({
+              TableName: name,
+              BillingMode: 'PAY_PER_REQUEST',
+              AttributeDefinitions: [...new Set(keys)].map((AttributeName) => ({
+                AttributeName,
+                AttributeType: 'S' as const,
+              })),
+              KeySchema: [
+                { AttributeName: pk, KeyType: 'HASH' },
+                ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+              ],
+              ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes.map(indexDefinition) } : {}),
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof ResourceInUseException)) throw err;
+          // A table made by an earlier version (data kept in DATA_DIR) gets the indexes it lacks.
+          if (indexes.length > 0) await this.addMissingIndexes(name, indexes);
         }
-      })(),
-    ]);
+      }),
+    );
   }
 
   /**
@@ -314,7 +331,8 @@ export class DynamoStore implements EngineStore {
 
   createExecution(record: ExecutionRecord) {
     // Through the journals' group commit: concurrent StartExecutions share one transaction.
-    return putIfAbsentGrouped(this.committer(), this.tables.executions, 'executionArn', {
+    this.journalCommitter ??= new GroupCommitter(this.doc);
+    return putIfAbsentGrouped(this.journalCommitter, this.tables.executions, 'executionArn', {
       ...record,
       ...executionIndexKeys(record),
     });
@@ -412,48 +430,20 @@ export class DynamoStore implements EngineStore {
   /** One group commit for every journal of this store: concurrent executions' writes share transactions. */
   private journalCommitter: GroupCommitter | undefined;
 
-  /**
-   * The group commit, whose writes count as done only once a read sent after their answer is answered
-   * too: DynamoDB Local answers a transaction before committing it (see `GroupCommitter`), and the
-   * engine acts on that answer (StartExecution answers, a task is invoked, a result is taken as kept).
-   * The read is of an item that never exists.
-   */
-  private committer(): GroupCommitter {
-    this.journalCommitter ??= new GroupCommitter(this.doc, 4, (abortSignal) =>
-      this.doc.send(
-        new GetCommand({ TableName: this.tables.executions, Key: { executionArn: DURABILITY_PROBE_KEY } }),
-        { abortSignal },
-      ),
-    );
-    return this.journalCommitter;
-  }
-
-  async openJournal(
-    executionArn: string,
-    options: OpenJournalOptions & { create?: Record<string, unknown> } = {},
-  ): Promise<StoredJournal> {
-    const committer = this.committer();
+  async openJournal(executionArn: string, options: OpenJournalOptions = {}): Promise<StoredJournal> {
+    this.journalCommitter ??= new GroupCommitter(this.doc);
     const decoded = options.fresh
       ? emptyJournal()
       : decodeJournal(await queryJournal(this.doc, this.tables.journal, executionArn));
     return new DynamoJournal({
       doc: this.doc,
-      committer,
+      committer: this.journalCommitter,
       journalTable: this.tables.journal,
       executionsTable: this.tables.executions,
       executionArn,
       decoded,
       attempts: this.journalAttempts,
       ...options,
-    });
-  }
-
-  /** The record and the journal's first segment are one write (with the outcome, if the run ended by then). */
-  async openNewJournal(record: ExecutionRecord, options: OpenJournalOptions = {}): Promise<StoredJournal> {
-    return this.openJournal(record.executionArn, {
-      ...options,
-      fresh: true,
-      create: { ...record, ...executionIndexKeys(record) },
     });
   }
 
@@ -486,21 +476,27 @@ export class DynamoStore implements EngineStore {
     holderCondition: string,
     holder: string | undefined,
   ): Promise<boolean> {
-    // Through the group commit: an engine renews the leases of all it drives at once (1,000 executions
-    // in a Wait are 10 transactions, not 1,000 requests), and a resume takes its leases the same way.
-    return updateIf(this.committer(), {
-      TableName: this.tables.executions,
-      Key: { executionArn: arn },
-      UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
-      ConditionExpression: `#status = :running AND ${holderCondition}`,
-      ExpressionAttributeNames: { '#owner': 'leaseOwner', '#expiry': 'leaseExpiry', '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':me': owner,
-        ':expiry': expiry,
-        ':running': 'RUNNING',
-        ...(holder !== undefined && holder !== owner ? { ':holder': holder } : {}),
-      },
-    });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.executions,
+          Key: { executionArn: arn },
+          UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
+          ConditionExpression: `#status = :running AND ${holderCondition}`,
+          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#expiry': 'leaseExpiry', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me': owner,
+            ':expiry': expiry,
+            ':running': 'RUNNING',
+            ...(holder !== undefined && holder !== owner ? { ':holder': holder } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   async registerToken(record: TokenRecord): Promise<TokenRecord> {

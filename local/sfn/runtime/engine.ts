@@ -22,7 +22,6 @@ import type {
   EngineStore,
   ExecutionCursor,
   ExecutionRecord,
-  OpenJournalOptions,
   StateMachineRecord,
   StoredJournal,
   UnwrittenEntries,
@@ -142,8 +141,6 @@ export class ExecutionEngine {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly leaseMs: number;
   private leaseTimer: NodeJS.Timeout | undefined;
-  /** A round of lease renewals is under way. */
-  private renewing = false;
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Paused executions waiting for the store to answer again, with their probes. */
   private readonly probes = new Map<string, Promise<void>>();
@@ -157,8 +154,6 @@ export class ExecutionEngine {
   private readonly shutdown = new AbortController();
   /** Executions being started here (created, not yet launched): the sweep must not take them too. */
   private readonly starting = new Set<string>();
-  /** Executions run here whose record their journal's first write has not yet created (`startWithFirstWrite`). */
-  private readonly uncreated = new Set<string>();
   /**
    * State machines read recently, by ARN: StartExecution does not read the same item again for every
    * execution. This engine's own changes (create, upsert, delete) replace or drop an entry at once; a
@@ -167,8 +162,6 @@ export class ExecutionEngine {
   private readonly machines = new Map<string, { record: StateMachineRecord; readAt: number }>();
   /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
   private readonly tokens = new PageTokens();
-  /** Executions that ended recently, as their outcome's write stored them (see `FinishedExecutions`). */
-  private readonly finished = new FinishedExecutions();
 
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
@@ -366,62 +359,26 @@ export class ExecutionEngine {
       leaseExpiry: Date.now() + this.leaseMs,
       journalSeq: 0,
     };
-    // Another start of this name is under way here, or it runs here: the record decides (created first).
-    const merged =
-      this.store.openNewJournal !== undefined &&
-      !this.starting.has(executionArn) &&
-      !this.running.has(executionArn);
     this.starting.add(executionArn);
     try {
-      if (merged) return await this.startWithFirstWrite(record, parsedInput, input);
       return await this.createAndLaunch(record, parsedInput, input);
     } finally {
       this.starting.delete(executionArn);
     }
   }
 
-  /** An existing execution of that name: the same one when RUNNING with the same input (idempotent). */
-  private async alreadyStarted(executionArn: string, input: string) {
-    const existing = await this.store.getExecution(executionArn);
-    if (existing && existing.status === 'RUNNING' && existing.input === input) {
-      return { executionArn, startDate: existing.startDate };
-    }
-    throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-  }
-
   private async createAndLaunch(record: ExecutionRecord, parsedInput: unknown, input: string) {
     const { executionArn } = record;
-    if (!(await this.store.createExecution(record))) return this.alreadyStarted(executionArn, input);
-    const journal = await this.openWithStartedEvent(record, { fresh: true });
+    if (!(await this.store.createExecution(record))) {
+      const existing = await this.store.getExecution(executionArn);
+      // Same name and same input while it runs: the same execution (StartExecution is idempotent).
+      if (existing && existing.status === 'RUNNING' && existing.input === input) {
+        return { executionArn, startDate: existing.startDate };
+      }
+      throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const journal = await this.openWithStartedEvent(record, true);
     this.launch(record, parsedInput, journal);
-    return { executionArn, startDate: record.startDate };
-  }
-
-  /**
-   * The record is created by the journal's first write: the run starts at once, and StartExecution
-   * answers once that write is durable. Nothing outside the journal happens before it (the run's tasks
-   * wait for it: see `launch`), so a start that finds the name taken, or a store that refuses the write,
-   * leaves no trace. A run of deterministic steps that ends by then is started and finished in one write.
-   */
-  private async startWithFirstWrite(record: ExecutionRecord, parsedInput: unknown, input: string) {
-    const { executionArn } = record;
-    const journal = await this.openWithStartedEvent(record, { create: true });
-    this.uncreated.add(executionArn);
-    const run = this.launch(record, parsedInput, journal);
-    let created: boolean;
-    try {
-      created = await (journal.created?.() ?? Promise.resolve(true));
-    } catch (error) {
-      run.controller.abort(new LeaseLost(`${executionArn} could not be created`));
-      await run.done;
-      throw error;
-    } finally {
-      this.uncreated.delete(executionArn);
-    }
-    if (!created) {
-      await run.done;
-      return this.alreadyStarted(executionArn, input);
-    }
     return { executionArn, startDate: record.startDate };
   }
 
@@ -432,15 +389,16 @@ export class ExecutionEngine {
    */
   private async openWithStartedEvent(
     record: ExecutionRecord,
-    how: { fresh?: boolean; create?: boolean; carry?: UnwrittenEntries } = {},
+    fresh = false,
+    carry?: UnwrittenEntries,
   ): Promise<StoredJournal> {
     const arn = record.executionArn;
-    const options: OpenJournalOptions = {
+    const journal = await this.store.openJournal(arn, {
       owner: this.owner,
-      fresh: how.fresh === true,
+      fresh,
       // Within the lease: the run pauses before another engine could take the execution over.
       retryForMs: this.leaseMs / 2,
-      ...(how.carry ? { carry: how.carry } : {}),
+      ...(carry ? { carry } : {}),
       onBroken: (error) => {
         const run = this.running.get(arn);
         if (run?.journal !== journal) return;
@@ -450,11 +408,7 @@ export class ExecutionEngine {
             : new ExecutionPaused(`the journal could not be written: ${(error as Error)?.message ?? error}`),
         );
       },
-    };
-    const journal =
-      how.create && this.store.openNewJournal
-        ? await this.store.openNewJournal(record, options)
-        : await this.store.openJournal(arn, options);
+    });
     await journal.appendEvent('execution/started', {
       type: 'ExecutionStarted',
       timestamp: record.startDate,
@@ -494,7 +448,7 @@ export class ExecutionEngine {
     this.carries.delete(arn);
     let journal: StoredJournal;
     try {
-      journal = await this.openWithStartedEvent(record, carry ? { carry } : {});
+      journal = await this.openWithStartedEvent(record, false, carry);
     } catch (error) {
       if (carry) this.carries.set(arn, carry);
       throw error;
@@ -534,7 +488,7 @@ export class ExecutionEngine {
     return resumed;
   }
 
-  private launch(record: ExecutionRecord, input: unknown, journal: StoredJournal): Running {
+  private launch(record: ExecutionRecord, input: unknown, journal: StoredJournal): void {
     const controller = new AbortController();
     const arn = record.executionArn;
     const entry: Running = { controller, done: Promise.resolve(), journal, renewedAt: Date.now() };
@@ -544,28 +498,6 @@ export class ExecutionEngine {
       if (this.running.get(arn) === entry) this.running.delete(arn);
     });
     this.startTimers();
-    return entry;
-  }
-
-  /**
-   * The invoker as a run sees it: while its execution's record is not yet written (see
-   * `startWithFirstWrite`), a task first has the journal written, record included, so that nothing
-   * outside the journal ever happens for an execution that does not exist.
-   */
-  private invokerFor(arn: string, journal: StoredJournal): ResourceInvoker {
-    const invoker = this.options.invoker;
-    return {
-      validateResource: (resource) => invoker.validateResource(resource),
-      invoke: async (task) => {
-        if (this.uncreated.has(arn)) {
-          await journal.flush();
-          if (!(await (journal.created?.() ?? Promise.resolve(true)))) {
-            throw new LeaseLost(`${arn} was started by another StartExecution`);
-          }
-        }
-        return invoker.invoke(task);
-      },
-    };
   }
 
   /** Renews the leases of the executions driven here, and takes over those whose holder is gone. */
@@ -580,29 +512,15 @@ export class ExecutionEngine {
   }
 
   private async renewLeases(): Promise<void> {
-    // One round at a time: on a slow store, rounds must not pile up behind each other.
-    if (this.renewing) return;
-    this.renewing = true;
-    try {
-      await this.renewLeaseRound();
-    } finally {
-      this.renewing = false;
-    }
-  }
-
-  private async renewLeaseRound(): Promise<void> {
     await Promise.all(
       [...this.running.entries()].map(async ([arn, run]) => {
-        // Its record is not written yet (the lease in it is fresh): nothing to renew.
-        if (this.uncreated.has(arn)) return;
         const now = Date.now();
         try {
           if (await this.store.renewLease(arn, this.owner, now + this.leaseMs)) run.renewedAt = now;
           else run.controller.abort(new LeaseLost(`${arn} is no longer held by this engine`));
         } catch (error) {
-          // The store is down: stop before the lease runs out, so no other engine can overlap with us
-          // (counted to now, not to when this renewal was sent: it may have waited long for its answer).
-          if (Date.now() - run.renewedAt > (this.leaseMs * 2) / 3) {
+          // The store is down: stop before the lease runs out, so no other engine can overlap with us.
+          if (now - run.renewedAt > (this.leaseMs * 2) / 3) {
             run.controller.abort(
               new ExecutionPaused(`the lease could not be renewed: ${(error as Error).message}`),
             );
@@ -647,7 +565,7 @@ export class ExecutionEngine {
         input,
         context,
         journal: withHistoryLimit(journal, controller),
-        invoker: this.invokerFor(arn, journal),
+        invoker: this.options.invoker,
         clock,
         signal: controller.signal,
       });
@@ -676,13 +594,12 @@ export class ExecutionEngine {
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       const stopDate = clock.now();
-      if (reason instanceof EngineShutdown || reason instanceof ExecutionStopped) {
-        // Left as it is: resumed at the next start, or stopped by StopExecution.
-      } else if (reason instanceof LeaseLost) {
-        // Driven elsewhere or ended, most likely; but if the record still names this engine (a write of
-        // its own the store lost), nobody else will drive it: the probe takes it back from what is stored
-        // (nothing carried over: the store is not where this journal thought it was), and otherwise stops.
-        if (!this.closing && !this.uncreated.has(arn)) this.park(arn, reason, journal, { carry: false });
+      if (
+        reason instanceof EngineShutdown ||
+        reason instanceof ExecutionStopped ||
+        reason instanceof LeaseLost
+      ) {
+        // Left as it is: resumed at the next start, stopped by StopExecution, or driven elsewhere.
       } else if (reason instanceof ExecutionTimedOut) {
         end = {
           event: {
@@ -708,9 +625,8 @@ export class ExecutionEngine {
         // Shutting down: the next start resumes it.
       } else if (reason instanceof JournalFailure || reason instanceof ExecutionPaused) {
         // A store error is never the execution's failure: it stays RUNNING and resumes here once the
-        // store answers again. (One whose record was never written does not exist: its StartExecution
-        // fails with that error instead.)
-        if (!this.uncreated.has(arn)) this.park(arn, reason, journal);
+        // store answers again.
+        this.park(arn, reason, journal);
       } else {
         // The interpreter itself failed: report it as the execution's failure rather than hang RUNNING.
         const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -729,11 +645,11 @@ export class ExecutionEngine {
     if (!end) return;
     try {
       // False when a stop (or another engine) recorded the outcome first: history and status agree either way.
-      if (await journal.finish(end.event, end.patch)) this.finished.remember({ ...record, ...end.patch });
+      await journal.finish(end.event, end.patch);
       this.pauses.delete(arn);
       this.carries.delete(arn);
     } catch (error) {
-      if (!this.closing && !this.uncreated.has(arn)) this.park(arn, error, journal);
+      if (!this.closing) this.park(arn, error, journal);
     }
   }
 
@@ -742,33 +658,21 @@ export class ExecutionEngine {
    * again, resumes here from what its journal holds (probing with backoff). If the store stays down
    * past the probes, the periodic sweep or the next start resumes it.
    */
-  private park(
-    arn: string,
-    reason: unknown,
-    journal: StoredJournal,
-    options: { carry: boolean } = { carry: true },
-  ): void {
+  private park(arn: string, reason: unknown, journal: StoredJournal): void {
     const message = reason instanceof Error ? reason.message : String(reason);
     console.error(
-      options.carry
-        ? `local Step Functions: execution ${arn} paused (${message}); it resumes once the store answers`
-        : `local Step Functions: execution ${arn} stopped here (${message}); taken back if its record still names this engine`,
+      `local Step Functions: execution ${arn} paused (${message}); it resumes once the store answers`,
     );
     if (this.probes.has(arn) || this.closing) return;
     const pauses = (this.pauses.get(arn) ?? 0) + 1;
     this.pauses.set(arn, pauses);
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
-        const { signal } = this.shutdown;
-        const wake = () => {
+        const t = setTimeout(resolve, ms);
+        this.shutdown.signal.addEventListener('abort', () => {
           clearTimeout(t);
           resolve();
-        };
-        const t = setTimeout(() => {
-          signal.removeEventListener('abort', wake);
-          resolve();
-        }, ms);
-        signal.addEventListener('abort', wake, { once: true });
+        });
       });
     const probe = (async () => {
       // Let the driver finish unwinding first, so the resume starts from a clean slate; then back off
@@ -776,9 +680,8 @@ export class ExecutionEngine {
       await this.running.get(arn)?.done.catch(() => {});
       // Then let its journal's last write settle: what it still lacks is carried into the resume.
       await journal.quiesce();
-      const unwritten = options.carry ? journal.unwritten() : undefined;
+      const unwritten = journal.unwritten();
       if (unwritten) this.carries.set(arn, unwritten);
-      else if (!options.carry) this.carries.delete(arn);
       await sleep(100 + backoffDelay(pauses, { baseDelayMs: 200, maxDelayMs: 5_000 }));
       await retryBounded(
         `resume of ${arn}`,
@@ -810,9 +713,8 @@ export class ExecutionEngine {
 
   private async requireExecution(arnValue: unknown) {
     const arn = this.checkArn(arnValue, 'execution', 'executionArn');
-    const record = this.finished.get(arn) ?? (await this.store.getExecution(arn));
+    const record = await this.store.getExecution(arn);
     if (!record) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-    if (record.status !== 'RUNNING') this.finished.remember(record);
     return record;
   }
 
@@ -953,7 +855,6 @@ export class ExecutionEngine {
         try {
           if (journal && (await journal.finish(event, patch))) {
             stopped = true;
-            this.finished.remember({ ...record, ...patch });
             return;
           }
         } catch {
@@ -976,7 +877,6 @@ export class ExecutionEngine {
 
   /** Whether the execution is still RUNNING (task tokens of finished executions are refused). */
   async isRunning(executionArn: string): Promise<boolean> {
-    if (this.finished.get(executionArn)) return false;
     return (await this.store.getExecution(executionArn))?.status === 'RUNNING';
   }
 
@@ -1024,44 +924,6 @@ function stripData(details: Record<string, unknown>): Record<string, unknown> {
   }
   return out;
 }
-
-/**
- * Executions that ended, as stored: an execution's record never changes once it is not RUNNING (every
- * write to it is conditioned on RUNNING), so DescribeExecution of one that just ended (the usual poll of
- * a caller that waits for it) is answered here without reading the store again. Bounded by count and by
- * the size of inputs and outputs kept; the oldest go first.
- */
-class FinishedExecutions {
-  private readonly records = new Map<string, ExecutionRecord>();
-  private chars = 0;
-
-  constructor(
-    private readonly maxCount = 2_000,
-    private readonly maxChars = 16_000_000,
-  ) {}
-
-  get(arn: string): ExecutionRecord | undefined {
-    return this.records.get(arn);
-  }
-
-  remember(record: ExecutionRecord): void {
-    if (record.status === 'RUNNING' || this.records.has(record.executionArn)) return;
-    // The definition is not needed to describe an execution; it can be large.
-    const { definition: _definition, ...rest } = record;
-    const kept: ExecutionRecord = { ...rest, definition: '' };
-    this.records.set(record.executionArn, kept);
-    this.chars += sizeOf(kept);
-    while (this.records.size > this.maxCount || this.chars > this.maxChars) {
-      const [oldest] = this.records;
-      if (!oldest) break;
-      this.records.delete(oldest[0]);
-      this.chars -= sizeOf(oldest[1]);
-    }
-  }
-}
-
-const sizeOf = (r: ExecutionRecord) =>
-  r.input.length + (r.output?.length ?? 0) + (r.cause?.length ?? 0) + r.executionArn.length;
 
 /** AWS's quota of events in one execution's history (a hard limit). */
 export const MAX_HISTORY_EVENTS = 25_000;

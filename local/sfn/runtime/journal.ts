@@ -48,12 +48,6 @@ export class JournalConflict extends Error {
   override readonly name = 'JournalConflict';
 }
 
-/**
- * A journal opened to create its execution found an execution with that ARN already there (a conflict
- * like any other to the run: it stops without writing anything).
- */
-export class ExecutionExists extends JournalConflict {}
-
 type Item = Record<string, unknown>;
 
 const segmentKey = (seq: number) => `W#${String(seq).padStart(9, '0')}`;
@@ -146,8 +140,6 @@ type TransactItem = NonNullable<
 interface Operation {
   items: TransactItem[];
   bytes: number;
-  /** The item the operation is about (an execution): two operations on one item never share a transaction. */
-  key?: string;
   resolve(): void;
   reject(error: unknown): void;
   /** How often a shared transaction cancelled by another operation's conflict sent this one again. */
@@ -165,46 +157,22 @@ const isCancellation = (error: unknown): error is { CancellationReasons?: Array<
   (error as { name?: string }).name === 'TransactionCanceledException';
 
 /**
- * Bound on one TransactWriteItems or confirming read of the group commit: a request the store never
- * answers (a JVM that hangs) must not hold a transaction slot, a journal write or a round of lease
- * renewals for ever. Past it the operations are rejected as a store error whose answer was lost: the
- * journal sends its write again and its nonce tells whether the first one went in. Loaded DynamoDB Local
- * has taken 2 s for one transaction; this is far above that.
- */
-const REQUEST_TIMEOUT_MS = 20_000;
-
-/**
  * Writes the operations of every journal of the store in shared TransactWriteItems (up to 100 items):
  * an operation resolves when its transaction committed. A transaction cancelled because of one
  * operation's condition fails that operation only; the others are sent again.
- *
- * With `confirm`, an operation resolves only once a read sent after its transaction's answer has been
- * answered too. DynamoDB Local answers TransactWriteItems *before* its SQLite COMMIT has run (the commit
- * is queued to its database thread and not waited for), so a JVM killed right after the answer loses a
- * transaction it acknowledged; every later request goes through that same queue, after the commit, so
- * the read's answer means the transaction is on disk. One read in flight at a time confirms every
- * transaction answered before it was sent.
  */
 export class GroupCommitter {
   private readonly queue: Operation[] = [];
   private inFlight = 0;
-  /** Transactions answered and waiting for a confirming read sent after their answer. */
-  private unconfirmed: Array<{ resolve(): void; reject(error: unknown): void }> = [];
-  private confirming = false;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly maxInFlight = 4,
-    private readonly confirm?: (signal: AbortSignal) => Promise<unknown>,
   ) {}
 
-  /**
-   * `key` names the item the operation writes (an execution's ARN): DynamoDB refuses a transaction with
-   * two operations on one item, so operations with the same key go in different transactions, in order.
-   */
-  submit(items: TransactItem[], bytes: number, key?: string): Promise<void> {
+  submit(items: TransactItem[], bytes: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ items, bytes, resolve, reject, ...(key !== undefined ? { key } : {}) });
+      this.queue.push({ items, bytes, resolve, reject });
       this.pump();
     });
   }
@@ -212,24 +180,18 @@ export class GroupCommitter {
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch: Operation[] = [];
-      const keys = new Set<string>();
       let items = 0;
       let bytes = 0;
-      for (let i = 0; i < this.queue.length; ) {
-        const next = this.queue[i] as Operation;
+      while (this.queue.length > 0) {
+        const next = this.queue[0] as Operation;
         if (
           batch.length > 0 &&
           (items + next.items.length > TRANSACTION_ITEMS || bytes + next.bytes > SEGMENT_BYTES)
         ) {
           break;
         }
-        if (next.key !== undefined && keys.has(next.key)) {
-          i++; // left for a later transaction, after the one on the same item
-          continue;
-        }
-        this.queue.splice(i, 1);
+        this.queue.shift();
         batch.push(next);
-        if (next.key !== undefined) keys.add(next.key);
         items += next.items.length;
         bytes += next.bytes;
       }
@@ -243,9 +205,8 @@ export class GroupCommitter {
 
   private async send(batch: Operation[]): Promise<void> {
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: batch.flatMap((op) => op.items) }), {
-        abortSignal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      await this.doc.send(new TransactWriteCommand({ TransactItems: batch.flatMap((op) => op.items) }));
+      for (const op of batch) op.resolve();
     } catch (error) {
       if (!isCancellation(error) || batch.length === 1) {
         for (const op of batch) op.reject(error);
@@ -265,46 +226,7 @@ export class GroupCommitter {
       // Sent again after a short pause, so conflicting writers (a lease renewal) are not met again at once.
       if (again.length > 0) await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
       this.queue.unshift(...again);
-      return;
     }
-    if (!this.confirm) {
-      for (const op of batch) op.resolve();
-      return;
-    }
-    // The transaction slot is free again meanwhile: the confirmation is shared with the transactions
-    // answered while this one waits.
-    this.unconfirmed.push({
-      resolve: () => {
-        for (const op of batch) op.resolve();
-      },
-      // The store went away before the transaction was known to be on disk: for its writers an answer
-      // that was lost (the journal's nonce tells, when it sends the write again, whether it went in).
-      reject: (error) => {
-        for (const op of batch) op.reject(error);
-      },
-    });
-    this.confirmAnswered();
-  }
-
-  /** Sends one confirming read for every transaction answered so far, unless one is in flight already. */
-  private confirmAnswered(): void {
-    if (this.confirming || this.unconfirmed.length === 0 || !this.confirm) return;
-    const waiting = this.unconfirmed;
-    this.unconfirmed = [];
-    this.confirming = true;
-    this.confirm(AbortSignal.timeout(REQUEST_TIMEOUT_MS))
-      .then(
-        () => {
-          for (const w of waiting) w.resolve();
-        },
-        (error) => {
-          for (const w of waiting) w.reject(error);
-        },
-      )
-      .finally(() => {
-        this.confirming = false;
-        this.confirmAnswered();
-      });
   }
 }
 
@@ -332,25 +254,7 @@ export async function putIfAbsent(
         },
       ],
       JSON.stringify(defined).length,
-      String(defined[keyName]),
     );
-    return true;
-  } catch (error) {
-    if (conditionFailed(error)) return false;
-    throw error;
-  }
-}
-
-/**
- * A conditional update of one execution's item through the group commit: false when its condition
- * failed. `update.Key.executionArn` keeps it out of a transaction with another write of that item.
- */
-export async function updateIf(
-  committer: GroupCommitter,
-  update: NonNullable<TransactItem['Update']> & { Key: { executionArn: string } },
-): Promise<boolean> {
-  try {
-    await committer.submit([{ Update: update }], 512, update.Key.executionArn);
     return true;
   } catch (error) {
     if (conditionFailed(error)) return false;
@@ -384,12 +288,6 @@ export interface DynamoJournalOptions {
   attempts?: number;
   /** Entries a previous journal of this writer could not store: taken as recorded, written first. */
   carry?: UnwrittenEntries;
-  /**
-   * A new execution's item (index keys included): it is created by the journal's first write, on the
-   * condition that no execution with its ARN exists, instead of by a write of its own before the run
-   * (see `created()`). A run of deterministic steps that ends before that write is one write in all.
-   */
-  create?: Record<string, unknown>;
 }
 
 /** Bound on the attempts of one segment write when only `retryForMs` is given (CONVENTIONS 14). */
@@ -431,59 +329,11 @@ export class DynamoJournal implements StoredJournal {
   private finishing = false;
   /** Set by quiesce(): the driver is gone, no write starts any more (what is pending stays unwritten). */
   private quiesced = false;
-  /** The execution's item while it is still to be created by the first write (`create`). */
-  private createItem: Record<string, unknown> | undefined;
-  private creation:
-    | { promise: Promise<boolean>; resolve(created: boolean): void; reject(error: unknown): void }
-    | undefined;
-  private creationTrigger: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: DynamoJournalOptions) {
     this.state = options.decoded.state;
     this.nextSeq = options.decoded.nextSeq;
     if (options.carry) this.adopt(options.carry);
-    if (options.create) {
-      this.createItem = Object.fromEntries(Object.entries(options.create).filter(([, v]) => v !== undefined));
-      let resolve: (created: boolean) => void = () => {};
-      let reject: (error: unknown) => void = () => {};
-      const promise = new Promise<boolean>((ok, fail) => {
-        resolve = ok;
-        reject = fail;
-      });
-      promise.catch(() => {});
-      this.creation = { promise, resolve, reject };
-    }
-  }
-
-  /**
-   * For a journal opened with `create`: resolves true once the execution's item is durable (with
-   * everything recorded before that write), false when an execution with its ARN existed already (nothing
-   * was written); rejects with the store error that kept it from being written. The write goes out at
-   * the latest once the run has done what it could without waiting (the next turn of the event loop):
-   * a run of deterministic steps that finished by then is created and finished in that one write.
-   */
-  created(): Promise<boolean> {
-    if (!this.creation) return Promise.resolve(true);
-    if (this.createItem && !this.creationTrigger) {
-      this.creationTrigger = setImmediate(() => {
-        if (this.createItem && !this.finishing && !this.current) this.commit().catch(() => {});
-      });
-    }
-    return this.creation.promise;
-  }
-
-  /** Whether the execution's item is still to be written by this journal (see `create`). */
-  get creating(): boolean {
-    return this.createItem !== undefined;
-  }
-
-  private settleCreation(outcome: { created: boolean } | { error: unknown }): void {
-    const creation = this.creation;
-    if (!creation) return;
-    this.creation = undefined;
-    if ('created' in outcome) creation.resolve(outcome.created);
-    else if (outcome.error instanceof ExecutionExists) creation.resolve(false);
-    else creation.reject(outcome.error);
   }
 
   /**
@@ -513,7 +363,6 @@ export class DynamoJournal implements StoredJournal {
     while (this.current) await this.current.catch(() => {});
     const stranded = new JournalConflict('the journal was quiesced: its driver is gone');
     for (const w of this.waiters.splice(0)) w.reject(stranded);
-    if (this.createItem) this.settleCreation({ error: stranded });
   }
 
   unwritten(): UnwrittenEntries | undefined {
@@ -639,7 +488,7 @@ export class DynamoJournal implements StoredJournal {
     if (this.current || this.broken !== undefined || this.finishing || this.quiesced) return;
     const waiters = this.waiters;
     this.waiters = [];
-    if (isEmpty(this.pending) && !this.createItem) {
+    if (isEmpty(this.pending)) {
       for (const w of waiters) w.resolve();
       return;
     }
@@ -667,7 +516,6 @@ export class DynamoJournal implements StoredJournal {
     if (this.broken === undefined) {
       this.broken = error;
       this.close();
-      if (this.createItem) this.settleCreation({ error });
       this.options.onBroken?.(error);
     }
     for (const w of [...waiters, ...this.waiters.splice(0)]) w.reject(error);
@@ -714,29 +562,17 @@ export class DynamoJournal implements StoredJournal {
       values[':owner'] = owner;
       condition += ' AND #owner = :owner';
     }
-    const creating = this.createItem;
-    const execution: TransactItem = creating
-      ? {
-          // The execution is created by this write (with the outcome, when the run has ended already).
-          Put: {
-            TableName: executionsTable,
-            Item: { ...creating, ...Object.fromEntries(fields), journalSeq: seq + 1, journalNonce: nonce },
-            ConditionExpression: 'attribute_not_exists(#arn)',
-            ExpressionAttributeNames: { '#arn': 'executionArn' },
-          },
-        }
-      : {
-          Update: {
-            TableName: executionsTable,
-            Key: { executionArn },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
-        };
     const items: TransactItem[] = [
-      execution,
+      {
+        Update: {
+          TableName: executionsTable,
+          Key: { executionArn },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
       ...chunks.map((chunk, i) => ({
         Put: {
           TableName: journalTable,
@@ -755,17 +591,12 @@ export class DynamoJournal implements StoredJournal {
       `journal of ${executionArn}: segment ${seq}`,
       async () => {
         try {
-          await this.options.committer.submit(
-            items,
-            data.length + 512 + (creating ? JSON.stringify(execution).length : 0),
-            executionArn,
-          );
+          await this.options.committer.submit(items, data.length + 512);
         } catch (error) {
           if (conditionFailed(error)) {
             // After a write whose answer was lost (here, or inside the SDK's own retries), the condition
             // fails because that write went in.
             if (await this.committedAs(nonce, seq)) return;
-            if (creating) throw new ExecutionExists(`an execution ${executionArn} exists already`);
             throw new JournalConflict(
               `the journal of ${executionArn} moved on without this writer (stopped, finished or taken over)`,
             );
@@ -782,10 +613,6 @@ export class DynamoJournal implements StoredJournal {
       },
     );
     this.nextSeq = seq + 1;
-    if (creating) {
-      this.createItem = undefined;
-      this.settleCreation({ created: true });
-    }
   }
 
   private async committedAs(nonce: string, seq: number): Promise<boolean> {

@@ -117,12 +117,6 @@ export interface StoredJournal extends ExecutionJournal {
   /** Stops background writes (the driver is gone). */
   close(): void;
   /**
-   * For a journal from `openNewJournal`: true once the execution's record is durable, false when an
-   * execution with its ARN existed (nothing was written); rejects with the store error that kept the
-   * record from being written. Absent (or true at once) for every other journal.
-   */
-  created?(): Promise<boolean>;
-  /**
    * What was recorded but never stored (the store stayed down and the journal gave up, or the run paused
    * before a background write), once `quiesce()` resolved, for the in-process resume to carry over (`OpenJournalOptions.carry`): a task result already obtained is
    * written when the store is back, never recomputed. Undefined when nothing is missing.
@@ -161,12 +155,6 @@ export interface OpenJournalOptions {
 
 export interface EngineStore {
   init(): Promise<void>;
-  /**
-   * A new execution's journal that creates the execution's record (only if none with its ARN exists)
-   * with its first write, instead of a write of its own before the run: see `StoredJournal.created()`.
-   * Optional: without it the engine creates the record (`createExecution`) and then opens the journal.
-   */
-  openNewJournal?(record: ExecutionRecord, options?: OpenJournalOptions): Promise<StoredJournal>;
   /** Creates the record; false when a state machine with that ARN already exists. */
   createStateMachine(record: StateMachineRecord): Promise<boolean>;
   getStateMachine(arn: string): Promise<StateMachineRecord | undefined>;
