@@ -89,6 +89,19 @@ function envelope(name: string, detail: Record<string, unknown>) {
 
 const AT = '2026-03-02T03:00:00.000Z';
 
+/** The notification of event `evt-<k>` for `userId`, as the numbering properties store it. */
+const notificationOf = (userId: string, k: number, audience: string) => ({
+  userId,
+  eventId: `evt-${k}`,
+  event: 'PlotHeld',
+  applicationId: 'app-an',
+  locale: 'vi',
+  title: `t${k}`,
+  body: 'b',
+  audience,
+  eventAt: AT,
+});
+
 function held(app: string, investor: string, zone: string, plot: string): DomainEvent {
   return parseDomainEvent(
     envelope('PlotHeld', {
@@ -212,18 +225,7 @@ describe('notifier on DynamoDB Local', () => {
         fc.array(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 24 }),
         async (picks) => {
           const user = `sub-prop-${Math.random().toString(36).slice(2, 10)}`;
-          const put = (k: number) =>
-            f.store.put({
-              userId: user,
-              eventId: `evt-${k}`,
-              event: 'PlotHeld',
-              applicationId: 'app-an',
-              locale: 'vi',
-              title: `t${k}`,
-              body: 'b',
-              audience: 'investor',
-              eventAt: AT,
-            });
+          const put = (k: number) => f.store.put(notificationOf(user, k, 'investor'));
           const results = await Promise.all(picks.map(put));
           const distinct = new Set(picks);
           // Model: one notification per distinct event id; every call for an event id sees the same one.
@@ -274,17 +276,7 @@ describe('notifier on DynamoDB Local', () => {
         }),
         async (batches) => {
           const user = `sub-batch-${Math.random().toString(36).slice(2, 10)}`;
-          const n = (k: number) => ({
-            userId: user,
-            eventId: `evt-${k}`,
-            event: 'PlotHeld',
-            applicationId: 'app-an',
-            locale: 'vi',
-            title: `t${k}`,
-            body: 'b',
-            audience: 'investor',
-            eventAt: AT,
-          });
+          const n = (k: number) => notificationOf(user, k, 'investor');
           // Each batch stored at once with the others; a batch of one is a single store.
           const results = await Promise.all(batches.map((b) => f.store.putMany(b.map(n))));
           const picks = batches.flat();
@@ -318,17 +310,7 @@ describe('notifier on DynamoDB Local', () => {
         async (batches) => {
           const run = Math.random().toString(36).slice(2, 10);
           const user = (p: number) => `sub-qb-${run}-${p}`;
-          const n = ([p, k]: [number, number]) => ({
-            userId: user(p),
-            eventId: `evt-${k}`,
-            event: 'PlotHeld',
-            applicationId: 'app-an',
-            locale: 'vi',
-            title: `t${k}`,
-            body: 'b',
-            audience: 'zone-manager',
-            eventAt: AT,
-          });
+          const n = ([p, k]: [number, number]) => notificationOf(user(p), k, 'zone-manager');
           const results = await Promise.all(batches.map((b) => f.store.putBatch(b.map(n))));
           const picks = batches.flat();
           const flat = results.flat();
