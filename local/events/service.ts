@@ -7,7 +7,8 @@
  * PutEvents validates each entry as AWS does (a bad entry fails alone, in `Entries` and
  * `FailedEntryCount`), matches the event against every enabled rule of its bus with the same matcher as
  * TestEventPattern, records each match (rule, event) in the delivery log, puts it on its queue targets,
- * then records the entry in the engine's outbox (channel `events.putEvents`) as before. A call's entries
+ * then records the entry in the engine's outbox (channel `events.putEvents`) as before. A bus's rules are
+ * read once a second at most (`rulesTtlMs`; this service's own rule changes are seen at once). A call's entries
  * are written together (one delivery-log write, one send per queue, one outbox write), and the stores
  * group these with other calls' writes in flight. Delivery is at least once, as on AWS: an entry whose
  * writes failed is reported failed and may be sent again with a new event id (the workflow's details
@@ -71,6 +72,12 @@ export interface EventsServiceOptions {
    * `InternalFailure` as AWS does; default: one line on stderr.
    */
   log?: (message: string) => void;
+  /**
+   * How long PutEvents may use a bus's rules read earlier, in ms (default 1,000; 0 reads them on every
+   * call). This service's own rule changes (PutRule, DeleteRule, targets, state) are seen at once; another
+   * process's within this time, as the engine sees another process's state machines.
+   */
+  rulesTtlMs?: number;
 }
 
 /**
@@ -111,10 +118,45 @@ export class EventsService {
   private readonly store: EventsStore;
   private readonly now: () => number;
   private readonly compiled = new Map<string, CompiledPattern>();
+  /** Each bus's rules as last read for PutEvents, and when (real time, not the service's clock). */
+  private readonly rulesCache = new Map<string, { readAt: number; rules: Promise<RuleRecord[]> }>();
+  /** Bumped by each rule change of a bus, so a read that started before the change is not kept. */
+  private readonly rulesGeneration = new Map<string, number>();
 
   constructor(private readonly options: EventsServiceOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The bus's rules for PutEvents: read once per `rulesTtlMs` (with retries), then from memory. A read
+   * that fails is not kept; one that a rule change of this service overtook is used by its callers but
+   * not kept for the next.
+   */
+  private rulesForPutEvents(bus: string): Promise<RuleRecord[]> {
+    const ttl = this.options.rulesTtlMs ?? 1_000;
+    const cached = this.rulesCache.get(bus);
+    if (cached && Date.now() - cached.readAt < ttl) return cached.rules;
+    const generation = this.rulesGeneration.get(bus) ?? 0;
+    const readAt = Date.now();
+    const rules = retryBounded(`PutEvents: rules of ${bus}`, () => this.store.rulesOfBus(bus), STORE_RETRY);
+    if (ttl > 0) {
+      const entry = { readAt, rules };
+      this.rulesCache.set(bus, entry);
+      const forget = () => {
+        if (this.rulesCache.get(bus) === entry) this.rulesCache.delete(bus);
+      };
+      rules.then(() => {
+        if ((this.rulesGeneration.get(bus) ?? 0) !== generation) forget();
+      }, forget);
+    }
+    return rules;
+  }
+
+  /** A rule of `bus` changed here: the next PutEvents reads the rules again. */
+  private rulesChanged(bus: string): void {
+    this.rulesGeneration.set(bus, (this.rulesGeneration.get(bus) ?? 0) + 1);
+    this.rulesCache.delete(bus);
   }
 
   /** The bus name of an `EventBusName` parameter (a name or an ARN); `default` when absent. */
@@ -211,14 +253,27 @@ export class EventsService {
       ...(str(request.Description) !== undefined ? { description: str(request.Description) } : {}),
       ...(str(request.RoleArn) !== undefined ? { roleArn: str(request.RoleArn) } : {}),
     };
-    await this.store.putRule(rule);
+    try {
+      await this.store.putRule(rule);
+    } finally {
+      this.rulesChanged(bus);
+    }
     return { RuleArn: rule.arn };
   }
 
   /** Replaces a rule's targets with these (the template's rules at start). */
   async setTargets(bus: string, name: string, targets: TargetRecord[]): Promise<void> {
     const rule = await this.requireRule(bus, name);
-    await this.store.putRule({ ...rule, targets });
+    await this.putChanged({ ...rule, targets });
+  }
+
+  /** Stores a changed rule (targets, state) and forgets its bus's cached rules. */
+  private async putChanged(rule: RuleRecord): Promise<void> {
+    try {
+      await this.store.putRule(rule);
+    } finally {
+      this.rulesChanged(rule.bus);
+    }
   }
 
   private describe(rule: RuleRecord): Record<string, unknown> {
@@ -308,7 +363,7 @@ export class EventsService {
         try {
           let rules = rulesByBus.get(bus);
           if (!rules) {
-            rules = retryBounded(`PutEvents: rules of ${bus}`, () => this.store.rulesOfBus(bus), STORE_RETRY);
+            rules = this.rulesForPutEvents(bus);
             rulesByBus.set(bus, rules);
           }
           const matched = await this.matchingRules(bus, flattenEvent(event), await rules);
@@ -499,7 +554,7 @@ export class EventsService {
         'The requested resource exceeds the maximum number allowed.',
       );
     }
-    await this.store.putRule({ ...rule, targets: [...byId.values()] });
+    await this.putChanged({ ...rule, targets: [...byId.values()] });
     return { FailedEntryCount: 0, FailedEntries: [] };
   }
 
@@ -513,7 +568,7 @@ export class EventsService {
     }
     const ids = new Set(request.Ids.map(String));
     const rule = await this.requireRule(bus, name);
-    await this.store.putRule({ ...rule, targets: rule.targets.filter((t) => !ids.has(t.Id)) });
+    await this.putChanged({ ...rule, targets: rule.targets.filter((t) => !ids.has(t.Id)) });
     return { FailedEntryCount: 0, FailedEntries: [] };
   }
 
@@ -521,7 +576,7 @@ export class EventsService {
     const name = this.ruleName(request.Name);
     const bus = this.busOf(request.EventBusName);
     const rule = await this.requireRule(bus, name);
-    await this.store.putRule({ ...rule, state });
+    await this.putChanged({ ...rule, state });
     return {};
   }
 
@@ -540,7 +595,13 @@ export class EventsService {
         const name = this.ruleName(r.Name);
         const rule = await this.store.getRule(bus, name);
         if (rule && rule.targets.length > 0) throw validation("Rule can't be deleted since it has targets.");
-        if (rule) await this.store.deleteRule(bus, name);
+        if (rule) {
+          try {
+            await this.store.deleteRule(bus, name);
+          } finally {
+            this.rulesChanged(bus);
+          }
+        }
         return {};
       },
       ListRules: (r) => this.listRules(r),

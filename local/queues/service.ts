@@ -62,6 +62,13 @@ export interface QueueServiceOptions {
   now?: () => number;
   /** Base of queue URLs (`<endpoint>/<account>/<name>`); set once the endpoint listens. */
   endpoint?: string;
+  /**
+   * How long a queue found with nothing visible is taken to stay so, in ms of real time (default 1,000):
+   * receives meanwhile answer empty without reading the store. This service's own sends (and visibility
+   * changes, dead letters, purges) end it at once, and the service clock reaching a hidden message's
+   * visibility ends it; another process's sends are seen after this time. 0 reads on every receive.
+   */
+  idleRecheckMs?: number;
 }
 
 /** SQS's largest message (the local store keeps a message in one DynamoDB item, at most 400 KB). */
@@ -105,6 +112,14 @@ export class QueueService {
    */
   private readonly receiving = new Map<string, GroupCommit<number, ReceivedMessage[]>>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /**
+   * Queues the last receive read whole and left with nothing visible: until the service clock reaches
+   * `until` (the earliest hidden message's visibility) and real time `expires`, a receive answers empty
+   * without a query (the pollers of an idle queue would otherwise read it several times a second).
+   */
+  private readonly idle = new Map<string, { until: number; expires: number }>();
+  /** Bumped by each change made here to a queue, so a receive that read before the change sets no hint. */
+  private readonly changes = new Map<string, number>();
   endpoint: string;
 
   constructor(private readonly options: QueueServiceOptions) {
@@ -170,7 +185,23 @@ export class QueueService {
 
   /** Wakes every receiver waiting on any queue (tests, after moving the clock). */
   wakeAll(): void {
+    for (const queue of this.queues.keys()) this.changed(queue);
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+
+  /** The queue changed here: the next receive reads the store. */
+  private changed(queue: string): void {
+    this.changes.set(queue, (this.changes.get(queue) ?? 0) + 1);
+    this.idle.delete(queue);
+  }
+
+  /** True while the queue is known to have nothing visible (see `idle`). */
+  private knownIdle(queue: string): boolean {
+    const hint = this.idle.get(queue);
+    if (!hint) return false;
+    if (this.now() < hint.until && Date.now() < hint.expires) return true;
+    this.idle.delete(queue);
+    return false;
   }
 
   private wake(queue: string): void {
@@ -225,7 +256,11 @@ export class QueueService {
       };
       return message;
     });
-    await this.store.put(stored);
+    try {
+      await this.store.put(stored);
+    } finally {
+      this.changed(queue.name);
+    }
     this.wake(queue.name);
     return stored.map((m) => ({ messageId: m.messageId, md5OfBody: m.md5OfBody }));
   }
@@ -280,27 +315,46 @@ export class QueueService {
   }
 
   private async receiveNow(queue: QueueDefinition, max: number, timeout: number): Promise<ReceivedMessage[]> {
+    if (this.knownIdle(queue.name)) return [];
+    const version = this.changes.get(queue.name) ?? 0;
     const out: ReceivedMessage[] = [];
-    // Candidates moved to the DLQ or taken by another process leave room: read again, a bounded number of times.
+    // Whether the last read saw the whole queue and took (or dead-lettered) every visible message in it;
+    // then nothing is visible until `until` (service clock), unless something changes.
+    let settled = false;
+    let until = Number.POSITIVE_INFINITY;
+    // Candidates moved to the DLQ or taken by another process leave room: when the read did not reach the
+    // queue's end, read again, a bounded number of times.
     for (let round = 0; round < 5 && out.length < max; round++) {
       const now = this.now();
-      const candidates = await this.store.visible(queue.name, now, max - out.length);
+      const read = await this.store.visible(queue.name, now, max - out.length);
+      const candidates = read.messages;
+      until = read.nextVisibleAt ?? Number.POSITIVE_INFINITY;
+      settled = read.complete;
       if (candidates.length === 0) break;
       const limit = queue.redrive?.maxReceiveCount ?? Number.POSITIVE_INFINITY;
       const dead = candidates.filter((m) => m.receiveCount >= limit);
       const live = candidates.filter((m) => m.receiveCount < limit);
-      const [claimed] = await Promise.all([
+      const [claimed, ...moved] = await Promise.all([
         live.length > 0 ? this.store.claimMany(live, now, now + timeout * 1000) : [],
         ...dead.map((m) => this.deadLetter(queue, m)),
       ]);
       for (const m of claimed) out.push(this.toReceived(m));
+      if (claimed.length > 0) until = Math.min(until, now + timeout * 1000);
+      if (claimed.length < live.length || moved.includes(false)) settled = false;
+      // A read of the whole queue had every visible message: reading again would find none.
+      if (read.complete) break;
+    }
+    const recheck = this.options.idleRecheckMs ?? 1_000;
+    if (settled && recheck > 0 && (this.changes.get(queue.name) ?? 0) === version) {
+      this.idle.set(queue.name, { until, expires: Date.now() + recheck });
     }
     return out;
   }
 
-  private async deadLetter(queue: QueueDefinition, m: StoredMessage): Promise<void> {
+  /** Moves a message received too often to the DLQ; false when it stays (taken meanwhile, no DLQ). */
+  private async deadLetter(queue: QueueDefinition, m: StoredMessage): Promise<boolean> {
     const target = queue.redrive ? this.queue(queue.redrive.deadLetterTargetArn) : undefined;
-    if (!target) return;
+    if (!target) return false;
     const now = this.now();
     const { firstReceiveAt: _first, ...rest } = m;
     try {
@@ -312,10 +366,14 @@ export class QueueService {
         receipt: '-',
         deadLetterSourceArn: queue.arn,
       });
-      this.wake(target.name);
     } catch (err) {
       if (!(err instanceof MessageChangedError)) throw err;
+      return false;
+    } finally {
+      this.changed(target.name);
     }
+    this.wake(target.name);
+    return true;
   }
 
   private toReceived(m: StoredMessage): ReceivedMessage {
@@ -370,12 +428,17 @@ export class QueueService {
         `Value ${String(seconds)} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`,
       );
     }
-    const changed = await this.store.changeVisibility(
-      handle.queue,
-      handle.key,
-      handle.receipt,
-      this.now() + s * 1000,
-    );
+    let changed: boolean;
+    try {
+      changed = await this.store.changeVisibility(
+        handle.queue,
+        handle.key,
+        handle.receipt,
+        this.now() + s * 1000,
+      );
+    } finally {
+      this.changed(queue.name);
+    }
     if (changed && s === 0) this.wake(queue.name);
     return changed;
   }
@@ -398,7 +461,12 @@ export class QueueService {
   }
 
   async purge(queueRef: unknown): Promise<void> {
-    await this.store.purge(this.queue(queueRef).name);
+    const name = this.queue(queueRef).name;
+    try {
+      await this.store.purge(name);
+    } finally {
+      this.changed(name);
+    }
   }
 
   /** SQS's AWS JSON 1.0 operations (`X-Amz-Target: AmazonSQS.<Op>`). */

@@ -141,30 +141,46 @@ export class DynamoQueueStore {
 
   /**
    * Up to `max` messages of the queue visible at `now`, oldest first (at most `maxScanned` read, so a
-   * queue full of messages in flight costs a bounded read).
+   * queue full of messages in flight costs a bounded read). `complete` says the whole queue was read and
+   * every visible message is among those returned; `nextVisibleAt` is then the earliest time a message
+   * now hidden (in flight or delayed) becomes visible (undefined: none is hidden). The read is not
+   * filtered by the store, so the hidden messages' times come with it.
    */
-  async visible(queue: string, now: number, max: number, maxScanned = 1_000): Promise<StoredMessage[]> {
+  async visible(
+    queue: string,
+    now: number,
+    max: number,
+    maxScanned = 1_000,
+  ): Promise<{ messages: StoredMessage[]; complete: boolean; nextVisibleAt?: number }> {
     const out: StoredMessage[] = [];
     let start: Record<string, unknown> | undefined;
     let scanned = 0;
+    let nextVisibleAt: number | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: '#q = :q',
-          FilterExpression: 'visibleAt <= :now',
           ExpressionAttributeNames: { '#q': 'queue' },
-          ExpressionAttributeValues: { ':q': queue, ':now': now },
+          ExpressionAttributeValues: { ':q': queue },
           ConsistentRead: true,
           Limit: 100,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      scanned += page.ScannedCount ?? 0;
-      out.push(...((page.Items ?? []) as StoredMessage[]));
+      for (const m of (page.Items ?? []) as StoredMessage[]) {
+        scanned += 1;
+        if (m.visibleAt <= now) out.push(m);
+        else if (nextVisibleAt === undefined || m.visibleAt < nextVisibleAt) nextVisibleAt = m.visibleAt;
+      }
       start = page.LastEvaluatedKey;
     } while (start && out.length < max && scanned < maxScanned);
-    return out.slice(0, max);
+    const complete = start === undefined && out.length <= max;
+    return {
+      messages: out.slice(0, max),
+      complete,
+      ...(complete && nextVisibleAt !== undefined ? { nextVisibleAt } : {}),
+    };
   }
 
   /** Every message of a queue (visible or not), oldest first: tests and the SQS API's counts. */

@@ -2,8 +2,9 @@
  * The local SQS on DynamoDB Local, run from a template (queue with a RedrivePolicy, its DLQ, a rule
  * targeting the queue, an event source mapping to a fixture consumer that fails on command): redelivery
  * after the visibility timeout, partial batch failures, redrive to the DLQ, PutEvents → rule → queue →
- * consumer, a restart that loses nothing, and SQS's API through @aws-sdk/client-sqs. Time is the engine's
- * TestClock: visibility timeouts pass without waiting.
+ * consumer, a restart that loses nothing, and SQS's API through @aws-sdk/client-sqs; an idle queue read
+ * once while nothing changes, yet every message received. Time is the engine's TestClock: visibility
+ * timeouts pass without waiting.
  */
 import {
   copyFileSync,
@@ -29,8 +30,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
-import type { QueuePoller } from '#local/queues/index.ts';
+import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { DynamoQueueStore, type QueuePoller, QueueService } from '#local/queues/index.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 
@@ -276,6 +277,74 @@ describe('SQS semantics with the consumer', () => {
     );
     // Eight runs of up to six drains, each a Lambda invocation per batch: minutes on the loaded machine.
   }, 300_000);
+});
+
+/** A queue store that counts its reads of visible messages (one Query each, a page at a time). */
+class CountingQueueStore extends DynamoQueueStore {
+  reads = 0;
+  override async visible(...args: Parameters<DynamoQueueStore['visible']>) {
+    this.reads += 1;
+    return super.visible(...args);
+  }
+}
+
+describe('an idle queue', () => {
+  it('is read once while nothing changes, and again after a send here, a hidden message’s timeout or the recheck time (another process’s send)', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    const here = new CountingQueueStore(client, { prefix: 'idle-queue-' });
+    await here.init();
+    const idleClock = new TestClock({ start: Date.UTC(2026, 11, 2, 2) });
+    const make = (store: DynamoQueueStore) => {
+      const q = new QueueService({
+        store,
+        region: 'ap-southeast-1',
+        accountId: '000000000000',
+        now: () => idleClock.now(),
+        idleRecheckMs: 300,
+      });
+      q.define({
+        name: 'idle',
+        arn: 'arn:aws:sqs:ap-southeast-1:000000000000:idle',
+        visibilityTimeoutSeconds: 30,
+        delaySeconds: 0,
+      });
+      return q;
+    };
+    const queues = make(here);
+    // Another process on the same table: its sends are not announced to `queues`.
+    const elsewhere = make(new DynamoQueueStore(client, { prefix: 'idle-queue-' }));
+    const bodies = (ms: Array<{ body: string }>) => ms.map((m) => m.body);
+    try {
+      expect(await queues.receive('idle', { max: 10 })).toEqual([]);
+      for (let i = 0; i < 5; i++) expect(await queues.receive('idle', { max: 10 })).toEqual([]);
+      expect(here.reads).toBe(1);
+
+      // A send here ends it at once; the receive that took every visible message starts it again.
+      await queues.send('idle', [{ body: 'a' }]);
+      const first = await queues.receive('idle', { max: 10 });
+      expect(bodies(first)).toEqual(['a']);
+      expect(await queues.receive('idle', { max: 10 })).toEqual([]);
+      expect(here.reads).toBe(2);
+
+      // The clock past the hidden message's timeout: read again, and the message comes back.
+      idleClock.advance(30_001);
+      const again = await queues.receive('idle', { max: 10 });
+      expect(again.map((m) => [m.body, m.attributes.ApproximateReceiveCount])).toEqual([['a', '2']]);
+      expect(here.reads).toBe(3);
+      expect(await queues.deleteMany('idle', [again[0]?.receiptHandle])).toBe(1);
+
+      // Another process's send is seen once the recheck time is up, not before.
+      await elsewhere.send('idle', [{ body: 'b' }]);
+      expect(await queues.receive('idle', { max: 10 })).toEqual([]);
+      expect(here.reads).toBe(3);
+      await new Promise((ok) => setTimeout(ok, 350));
+      expect(bodies(await queues.receive('idle', { max: 10 }))).toEqual(['b']);
+      expect(here.reads).toBe(4);
+    } finally {
+      await queues.purge('idle');
+      client.destroy();
+    }
+  });
 });
 
 describe('PutEvents → rule → queue → consumer', () => {

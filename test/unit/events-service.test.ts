@@ -3,9 +3,17 @@
  * a delivery write that fails makes its entry fail (InternalFailure) and nothing lands in the outbox, so
  * the publisher's retry is the only copy; a rule read that fails fails every entry of the call alike;
  * an outbox write is retried (bounded) before its entry is answered failed, and the cause is logged.
+ * The bus's rules are read once per `rulesTtlMs` at most: this service's rule changes are seen at once,
+ * another process's after that time, and a failed read is not kept.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventsService } from '#local/events/service.ts';
@@ -25,7 +33,7 @@ const rule = {
   createdAt: 1,
 };
 
-function service() {
+function service(options: { rulesTtlMs?: number } = {}) {
   const outbox = new MemoryStore();
   const events = new EventsService({
     store: new DynamoEventsStore(
@@ -37,11 +45,13 @@ function service() {
     region: 'ap-southeast-1',
     accountId: '000000000000',
     outbox,
+    ...options,
   });
-  return {
-    outbox,
-    put: events.operations().PutEvents as (r: Record<string, unknown>) => Promise<Record<string, unknown>>,
-  };
+  const ops = events.operations() as Record<
+    string,
+    (r: Record<string, unknown>) => Promise<Record<string, unknown>>
+  >;
+  return { outbox, put: ops.PutEvents as NonNullable<(typeof ops)['PutEvents']>, ops };
 }
 
 const entries = [
@@ -119,5 +129,72 @@ describe('PutEvents when the outbox write fails', () => {
     expect(logged).toEqual([
       expect.stringMatching(/1 PutEvents entry answered InternalFailure \(.*socket hang up/),
     ]);
+  });
+});
+
+describe('PutEvents reads a bus’s rules once a second at most', () => {
+  const failure = () => Object.assign(new Error('down'), { name: 'InternalServerError' });
+  const queries = () => ddb.commandCalls(QueryCommand).length;
+  const deliveryWrites = () => ddb.commandCalls(BatchWriteCommand).length;
+
+  it('reads the rules once for calls that follow each other', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [rule] });
+    ddb.on(BatchWriteCommand).resolves({});
+    const { put } = service();
+    for (let i = 0; i < 3; i++) expect((await put({ Entries: entries })).FailedEntryCount).toBe(0);
+    expect(queries()).toBe(1);
+    // Every call's match was still delivered.
+    expect(deliveryWrites()).toBe(3);
+  });
+
+  it('sees its own PutRule at once', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    const { put, ops } = service();
+    await put({ Entries: entries });
+    expect(deliveryWrites()).toBe(0);
+    await ops.PutRule?.({ Name: 'all', EventBusName: 'B', EventPattern: rule.eventPattern });
+    ddb.on(QueryCommand).resolves({ Items: [rule] });
+    await put({ Entries: entries });
+    expect(queries()).toBe(2);
+    expect(deliveryWrites()).toBe(1);
+  });
+
+  it('sees another process’s change once the time is up', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [rule] });
+    ddb.on(BatchWriteCommand).resolves({});
+    const { put } = service({ rulesTtlMs: 50 });
+    await put({ Entries: entries });
+    // The rule is deleted behind this service's back: the cached rules still route the next call ...
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await put({ Entries: entries });
+    expect(deliveryWrites()).toBe(2);
+    // ... and once the time is up the store is read again.
+    await new Promise((ok) => setTimeout(ok, 60));
+    await put({ Entries: entries });
+    expect(queries()).toBe(2);
+    expect(deliveryWrites()).toBe(2);
+  });
+
+  it('keeps no failed read: the next call reads again', async () => {
+    let query = ddb.on(QueryCommand);
+    for (let i = 0; i < 5; i++) query = query.rejectsOnce(failure());
+    query.resolves({ Items: [rule] });
+    ddb.on(BatchWriteCommand).resolves({});
+    const { put } = service();
+    expect((await put({ Entries: entries })).FailedEntryCount).toBe(2);
+    expect((await put({ Entries: entries })).FailedEntryCount).toBe(0);
+    expect(queries()).toBe(6);
+  }, 30_000);
+
+  it('reads on every call when the time is 0', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [rule] });
+    ddb.on(BatchWriteCommand).resolves({});
+    const { put } = service({ rulesTtlMs: 0 });
+    await put({ Entries: entries });
+    await put({ Entries: entries });
+    expect(queries()).toBe(2);
   });
 });
