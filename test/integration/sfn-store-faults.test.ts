@@ -38,7 +38,9 @@ interface Faults {
 
 const isWrite = (input: Record<string, unknown>) =>
   'TransactItems' in input || 'RequestItems' in input || 'Item' in input || 'UpdateExpression' in input;
-const tableOf = (input: Record<string, unknown>) => String(input.TableName ?? '');
+/** The table a request is for (a BatchWriteItem's: the first it names). */
+const tableOf = (input: Record<string, unknown>) =>
+  String(input.TableName ?? Object.keys((input.RequestItems as object | undefined) ?? {})[0] ?? '');
 
 /** A real client to DynamoDB Local whose requests fail, before they leave, while `faults.refuse` says so. */
 function faultyClient(faults: Faults): DynamoDBClient {

@@ -26,6 +26,36 @@ describe('the group commit of the engine journal', () => {
     expect(sizes.length).toBeLessThanOrEqual(2);
   });
 
+  it('never puts two operations on one item in the same transaction, and keeps their order', async () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
+    const mock = mockClient(doc);
+    const sent: string[][] = [];
+    mock
+      .on(TransactWriteCommand)
+      .callsFake(async (input: { TransactItems: Array<ReturnType<typeof put>> }) => {
+        sent.push(input.TransactItems.map((i) => i.Put.Item.id));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return {};
+      });
+    const committer = new GroupCommitter(doc, 1);
+    // The first holds the only slot; the rest queue: a1 and a2 update the same item (key 'a').
+    const first = committer.submit([put('first')], 10, 'x');
+    await Promise.all([
+      first,
+      committer.submit([put('a1')], 10, 'a'),
+      committer.submit([put('b')], 10, 'b'),
+      committer.submit([put('a2')], 10, 'a'),
+      committer.submit([put('c')], 10),
+    ]);
+    expect(sent[0]).toEqual(['first']);
+    // b and c share a1's transaction; a2 waits for the next one.
+    expect(sent[1]).toEqual(['a1', 'b', 'c']);
+    expect(sent[2]).toEqual(['a2']);
+    for (const batch of sent) {
+      expect(batch.filter((id) => id.startsWith('a')).length).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('stops re-sending writes whose shared transaction keeps being cancelled, rejecting them as a store error', async () => {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
     const mock = mockClient(doc);

@@ -130,6 +130,38 @@ interface Running {
   journal: StoredJournal;
   /** When the lease was last renewed (wall clock). */
   renewedAt: number;
+  /** Set when the run has ended and its outcome is being written: no longer taken as RUNNING here. */
+  ending?: boolean;
+}
+
+/** How many ended executions `FinishedExecutions` keeps. */
+const FINISHED_KEPT = 4_096;
+
+/**
+ * Executions that ended here recently, as the write of their outcome stored them. An ended execution's
+ * record never changes again (its status is terminal), so DescribeExecution, StopExecution and a task
+ * token's answer read it here instead of from the store. Oldest dropped first.
+ */
+class FinishedExecutions {
+  private readonly records = new Map<string, ExecutionRecord>();
+
+  remember(record: ExecutionRecord): void {
+    this.records.delete(record.executionArn);
+    this.records.set(record.executionArn, record);
+    if (this.records.size > FINISHED_KEPT) {
+      const oldest = this.records.keys().next().value;
+      if (oldest !== undefined) this.records.delete(oldest);
+    }
+  }
+
+  get(arn: string): ExecutionRecord | undefined {
+    const record = this.records.get(arn);
+    return record && { ...record };
+  }
+
+  forget(arn: string): void {
+    this.records.delete(arn);
+  }
 }
 
 export class ExecutionEngine {
@@ -162,6 +194,8 @@ export class ExecutionEngine {
   private readonly machines = new Map<string, { record: StateMachineRecord; readAt: number }>();
   /** Seals and opens the nextToken of ListExecutions and GetExecutionHistory. */
   private readonly tokens = new PageTokens();
+  /** Executions that ended here recently (their records no longer change). */
+  private readonly finished = new FinishedExecutions();
 
   constructor(private readonly options: EngineOptions) {
     this.region = options.region ?? 'ap-southeast-1';
@@ -442,6 +476,8 @@ export class ExecutionEngine {
     if (!free) return false;
     if (!(await this.store.takeLease(arn, this.owner, now + this.leaseMs, holder))) return false;
     if (this.running.has(arn)) return false;
+    // RUNNING in the store after all (an outcome the store lost): what was remembered of its end is not so.
+    this.finished.forget(arn);
     // The lease went from this engine to this engine: nobody wrote the journal meanwhile, so what this
     // engine recorded and could not store is still the continuation of what is stored.
     const carry = holder === this.owner ? this.carries.get(arn) : undefined;
@@ -643,9 +679,11 @@ export class ExecutionEngine {
       timer.abort();
     }
     if (!end) return;
+    const run = this.running.get(arn);
+    if (run?.journal === journal) run.ending = true;
     try {
       // False when a stop (or another engine) recorded the outcome first: history and status agree either way.
-      await journal.finish(end.event, end.patch);
+      if (await journal.finish(end.event, end.patch)) this.remember(record, end.patch);
       this.pauses.delete(arn);
       this.carries.delete(arn);
     } catch (error) {
@@ -711,9 +749,19 @@ export class ExecutionEngine {
     this.probes.set(arn, probe);
   }
 
+  /** An execution whose outcome this engine just stored, as the store now holds it. */
+  private remember(record: ExecutionRecord, patch: Partial<ExecutionRecord>): void {
+    const { leaseOwner: _owner, leaseExpiry: _expiry, journalSeq: _seq, ...rest } = record;
+    const ended = { ...rest, ...patch } as ExecutionRecord;
+    for (const field of ['output', 'error', 'cause'] as const) {
+      if (ended[field] === undefined) delete ended[field];
+    }
+    this.finished.remember(ended);
+  }
+
   private async requireExecution(arnValue: unknown) {
     const arn = this.checkArn(arnValue, 'execution', 'executionArn');
-    const record = await this.store.getExecution(arn);
+    const record = this.finished.get(arn) ?? (await this.store.getExecution(arn));
     if (!record) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return record;
   }
@@ -855,6 +903,7 @@ export class ExecutionEngine {
         try {
           if (journal && (await journal.finish(event, patch))) {
             stopped = true;
+            this.remember(record, patch);
             return;
           }
         } catch {
@@ -875,8 +924,14 @@ export class ExecutionEngine {
     return { stopDate };
   }
 
-  /** Whether the execution is still RUNNING (task tokens of finished executions are refused). */
+  /**
+   * Whether the execution is still RUNNING (task tokens of finished executions are refused): one driven
+   * here whose end is not being written is; one that ended here is not; otherwise the store says.
+   */
   async isRunning(executionArn: string): Promise<boolean> {
+    const run = this.running.get(executionArn);
+    if (run && !run.ending && !run.controller.signal.aborted) return true;
+    if (this.finished.get(executionArn)) return false;
     return (await this.store.getExecution(executionArn))?.status === 'RUNNING';
   }
 

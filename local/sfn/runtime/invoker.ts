@@ -233,22 +233,18 @@ export class LocalResourceInvoker implements ResourceInvoker {
         if (integration.token) await this.registerToken(task);
         const entries = ((task.payload as { Entries?: unknown[] } | null)?.Entries ?? []) as unknown[];
         const ids = await task.memo('outbox', async () => {
-          const out: string[] = [];
-          for (const entry of entries) {
-            const id = randomUUID();
-            out.push(id);
-            await this.store(task, () =>
-              this.options.store.recordOutbox({
-                channel: 'events.putEvents',
-                executionArn: task.executionArn,
-                stateName: task.stateName,
-                recordedAt: this.options.clock.now(),
-                id,
-                message: entry,
-              }),
-            );
-          }
-          return out;
+          const recordedAt = this.options.clock.now();
+          const records = entries.map((message) => ({
+            channel: 'events.putEvents' as const,
+            executionArn: task.executionArn,
+            stateName: task.stateName,
+            recordedAt,
+            id: randomUUID(),
+            message,
+          }));
+          // All of the task's entries in one write (shared with other executions' outbox writes).
+          await this.store(task, () => this.options.store.recordOutboxMany(records));
+          return records.map((r) => r.id);
         });
         if (integration.token) return this.waitForToken(task);
         return { Entries: ids.map((EventId) => ({ EventId })), FailedEntryCount: 0 };

@@ -29,8 +29,14 @@ import { type ExecutionRecord, JournalState, type StoredJournal, type UnwrittenE
 const CHUNK_BYTES = 350_000;
 const SEGMENT_BYTES = 3_000_000;
 const TRANSACTION_ITEMS = 100;
-/** Events and deferred steps are written at the latest this long after they were recorded. */
-const BACKGROUND_FLUSH_MS = 100;
+/**
+ * Events and deferred steps are written at the latest this long after they were recorded. They need not be
+ * durable sooner: replay recomputes deferred steps and emits the events of an unfinished step again under
+ * the same keys, and GetExecutionHistory of an execution driven here reads them from memory. Every durable
+ * write (a Task's result, a memo, the end) carries them, so most executions never pay a write of their own
+ * for them; only a step that lasts longer (a task waiting for its token) has them written meanwhile.
+ */
+const BACKGROUND_FLUSH_MS = 1_000;
 
 export interface KeyedEvent {
   key: string;
@@ -140,6 +146,8 @@ type TransactItem = NonNullable<
 interface Operation {
   items: TransactItem[];
   bytes: number;
+  /** The item it updates that no other operation of the same transaction may touch (an execution's ARN). */
+  key?: string;
   resolve(): void;
   reject(error: unknown): void;
   /** How often a shared transaction cancelled by another operation's conflict sent this one again. */
@@ -170,9 +178,14 @@ export class GroupCommitter {
     private readonly maxInFlight = 4,
   ) {}
 
-  submit(items: TransactItem[], bytes: number): Promise<void> {
+  /**
+   * Queues `items` for the next shared transaction. `key` names the item the operation updates (an
+   * execution): DynamoDB refuses a transaction with two operations on one item, so operations of the same
+   * key go in different transactions, in the order submitted.
+   */
+  submit(items: TransactItem[], bytes: number, key?: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ items, bytes, resolve, reject });
+      this.queue.push({ items, bytes, resolve, reject, ...(key !== undefined ? { key } : {}) });
       this.pump();
     });
   }
@@ -180,17 +193,24 @@ export class GroupCommitter {
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch: Operation[] = [];
+      const keys = new Set<string>();
       let items = 0;
       let bytes = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0] as Operation;
+      for (let i = 0; i < this.queue.length; ) {
+        const next = this.queue[i] as Operation;
         if (
           batch.length > 0 &&
           (items + next.items.length > TRANSACTION_ITEMS || bytes + next.bytes > SEGMENT_BYTES)
         ) {
           break;
         }
-        this.queue.shift();
+        // A second operation on an item already in this transaction waits for the next one.
+        if (next.key !== undefined && keys.has(next.key)) {
+          i++;
+          continue;
+        }
+        this.queue.splice(i, 1);
+        if (next.key !== undefined) keys.add(next.key);
         batch.push(next);
         items += next.items.length;
         bytes += next.bytes;
@@ -254,7 +274,26 @@ export async function putIfAbsent(
         },
       ],
       JSON.stringify(defined).length,
+      String(defined[keyName]),
     );
+    return true;
+  } catch (error) {
+    if (conditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * A conditional update through the group commit (lease renewals: those of every execution driven here
+ * share transactions). False when its condition failed; `key` is the updated item's key value.
+ */
+export async function updateIf(
+  committer: GroupCommitter,
+  update: NonNullable<TransactItem['Update']>,
+  key: string,
+): Promise<boolean> {
+  try {
+    await committer.submit([{ Update: update }], JSON.stringify(update).length, key);
     return true;
   } catch (error) {
     if (conditionFailed(error)) return false;
@@ -591,7 +630,7 @@ export class DynamoJournal implements StoredJournal {
       `journal of ${executionArn}: segment ${seq}`,
       async () => {
         try {
-          await this.options.committer.submit(items, data.length + 512);
+          await this.options.committer.submit(items, data.length + 512, executionArn);
         } catch (error) {
           if (conditionFailed(error)) {
             // After a write whose answer was lost (here, or inside the SDK's own retries), the condition

@@ -190,6 +190,8 @@ export interface EngineStore {
   updateWaitingToken(token: string, patch: Partial<TokenRecord>): Promise<boolean>;
 
   recordOutbox(entry: OutboxEntry): Promise<void>;
+  /** Several entries at once (DynamoDB: shared BatchWriteItem requests); resolves once all are stored. */
+  recordOutboxMany(entries: OutboxEntry[]): Promise<void>;
   listOutbox(): Promise<OutboxEntry[]>;
 }
 
@@ -365,6 +367,9 @@ export class MemoryStore implements EngineStore {
 
   async recordOutbox(entry: OutboxEntry) {
     this.outbox.push(entry);
+  }
+  async recordOutboxMany(entries: OutboxEntry[]) {
+    this.outbox.push(...entries);
   }
   async listOutbox() {
     return [...this.outbox];

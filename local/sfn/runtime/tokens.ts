@@ -18,7 +18,8 @@ export interface WaitOptions {
 }
 
 export class TokenRegistry {
-  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Waits woken by an answer given here, with the record as the answer stored it (when known). */
+  private readonly listeners = new Map<string, Set<(record?: TokenRecord) => void>>();
 
   constructor(
     private readonly store: EngineStore,
@@ -50,9 +51,12 @@ export class TokenRegistry {
 
   /** Waits for SendTaskSuccess/Failure; throws StatesError for a failure or a timeout. */
   async wait(token: string, options: WaitOptions): Promise<unknown> {
+    // The record as an answer given through this registry stored it: no need to read it back.
+    let known: TokenRecord | undefined;
     for (;;) {
       options.signal.throwIfAborted();
-      const record = await this.store.getToken(token);
+      const record = known ?? (await this.store.getToken(token));
+      known = undefined;
       if (!record) throw new StatesError('States.Runtime', `task token ${token} was never registered`);
       if (record.status === 'SUCCEEDED') return JSON.parse(record.output ?? 'null');
       if (record.status === 'FAILED' || record.status === 'TIMED_OUT') {
@@ -61,7 +65,7 @@ export class TokenRegistry {
       const expired = await this.expireIfDue(record);
       if (expired) continue;
       const deadline = this.deadlineOf(record, options.timeoutAt);
-      await this.sleepOrNotify(token, deadline, options.signal);
+      known = await this.sleepOrNotify(token, deadline, options.signal);
     }
   }
 
@@ -85,8 +89,12 @@ export class TokenRegistry {
     return true;
   }
 
-  private sleepOrNotify(token: string, deadline: number | undefined, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  private sleepOrNotify(
+    token: string,
+    deadline: number | undefined,
+    signal: AbortSignal,
+  ): Promise<TokenRecord | undefined> {
+    return new Promise<TokenRecord | undefined>((resolve, reject) => {
       const local = new AbortController();
       const listeners = this.listeners.get(token) ?? new Set();
       this.listeners.set(token, listeners);
@@ -96,9 +104,9 @@ export class TokenRegistry {
         signal.removeEventListener('abort', onAbort);
         local.abort();
       };
-      const wake = () => {
+      const wake = (record?: TokenRecord) => {
         done();
-        resolve();
+        resolve(record);
       };
       const onAbort = () => {
         done();
@@ -107,13 +115,16 @@ export class TokenRegistry {
       listeners.add(wake);
       signal.addEventListener('abort', onAbort, { once: true });
       if (deadline !== undefined) {
-        this.clock.sleepUntil(deadline, local.signal).then(wake, () => {});
+        this.clock.sleepUntil(deadline, local.signal).then(
+          () => wake(),
+          () => {},
+        );
       }
     });
   }
 
-  private notify(token: string): void {
-    for (const wake of [...(this.listeners.get(token) ?? [])]) wake();
+  private notify(token: string, record?: TokenRecord): void {
+    for (const wake of [...(this.listeners.get(token) ?? [])]) wake(record && { ...record });
   }
 
   /** The record an API call may act on, or the error AWS answers with. */
@@ -138,24 +149,26 @@ export class TokenRegistry {
     return record;
   }
 
-  private async settle(token: string, patch: Partial<TokenRecord>): Promise<void> {
+  /** The conditional update moved the WAITING `record` by `patch`: the wait gets it as stored. */
+  private async settle(record: TokenRecord, patch: Partial<TokenRecord>): Promise<void> {
+    const { token } = record;
     if (!(await this.store.updateWaitingToken(token, patch))) {
       const now = await this.store.getToken(token);
       if (now?.status === 'TIMED_OUT') throw new SfnApiError('TaskTimedOut', 'Task Timed Out');
       throw new SfnApiError('TaskDoesNotExist', 'Task Token does not exist');
     }
-    this.notify(token);
+    this.notify(token, { ...record, ...patch });
   }
 
   async sendSuccess(token: unknown, output: string): Promise<void> {
     const record = await this.open(token);
-    await this.settle(record.token, { status: 'SUCCEEDED', output });
+    await this.settle(record, { status: 'SUCCEEDED', output });
   }
 
   async sendFailure(token: unknown, error?: string, cause?: string): Promise<void> {
     const record = await this.open(token);
     // AWS reports a failure sent without an error name as States.TaskFailed-less empty error; keep the name empty.
-    await this.settle(record.token, { status: 'FAILED', error: error ?? '', cause: cause ?? '' });
+    await this.settle(record, { status: 'FAILED', error: error ?? '', cause: cause ?? '' });
   }
 
   async sendHeartbeat(token: unknown): Promise<void> {
