@@ -134,6 +134,33 @@ interface WorkerSlot {
 const INIT_LIMIT_MS = 10_000;
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+
+/** Node options that load code into a thread before its main module, each followed by its value unless `=`. */
+const PRELOAD_OPTIONS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+/** Options that make the parent run inline code: meaningless for a worker running worker.mjs. */
+const EVAL_OPTIONS = new Set(['--eval', '-e', '--print', '-p']);
+
+/**
+ * The parent's Node options a function's worker runs with: all of them (e.g. `--cpu-prof`, so a profile
+ * covers the workers too) except those preloading code, such as the tsx loader the local cloud and the
+ * benches start with. A worker inherits them by default, and the loader's hooks then took part in every
+ * import of a cold start; a bundle is plain JavaScript, and Lambda's runtime preloads nothing of ours.
+ */
+export function workerExecArgv(parentArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parentArgv.length; i++) {
+    const arg = parentArgv[i] ?? '';
+    const name = arg.startsWith('--') ? (arg.split('=', 1)[0] ?? arg) : arg;
+    if (PRELOAD_OPTIONS.has(name) || EVAL_OPTIONS.has(name)) {
+      // `--import x` drops its value too; `--import=x` is one token.
+      if (!arg.includes('=')) i += 1;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+const WORKER_EXEC_ARGV = workerExecArgv(process.execArgv);
 const PROJECT_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 
 /** What a caller that stopped waiting gets (it discards it): the invocation was killed. */
@@ -221,6 +248,7 @@ class FunctionPool {
         nodePath: PROJECT_NODE_MODULES,
       },
       env: this.env,
+      execArgv: WORKER_EXEC_ARGV,
       // Lambda memory is not modelled exactly; the heap limit keeps a runaway function contained.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.config.memorySize ?? 256) },
       stdout: this.logCounter !== undefined,
@@ -264,9 +292,18 @@ class FunctionPool {
       }
       this.pump();
     };
-    worker.on('error', (err) =>
-      fail('Runtime.UnhandledPromiseRejection', `${err.name}: ${err.message}`.slice(0, 1000)),
-    );
+    worker.on('error', (err: Error & { code?: string }) => {
+      // The heap limit reached (resourceLimits): Lambda kills such an environment, and its Node runtime
+      // answers with this exit error.
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        fail(
+          'Runtime.ExitError',
+          `RequestId: ${slot.current?.requestId ?? 'none'} Error: Runtime exited with error: signal: killed`,
+        );
+        return;
+      }
+      fail('Runtime.UnhandledPromiseRejection', `${err.name}: ${err.message}`.slice(0, 1000));
+    });
     worker.on('exit', (code) => {
       if (slot.current) {
         fail(

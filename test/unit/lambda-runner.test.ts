@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LambdaFunctionNotFoundError, LambdaRuntime } from '#local/lambda/runtime.ts';
+import { LambdaFunctionNotFoundError, LambdaRuntime, workerExecArgv } from '#local/lambda/runtime.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lambda-runner-'));
 const runtime = new LambdaRuntime({ extraEnv: { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' } });
@@ -42,6 +42,13 @@ beforeAll(() => {
   );
   fn('counter', `let calls = 0; exports.handler = async () => ({ calls: ++calls });`);
   fn('exits', `exports.handler = async () => { process.exit(3); };`);
+  fn('exec-argv', `exports.handler = async () => ({ execArgv: process.execArgv });`);
+  // Allocates until something stops it; 128 MB is its heap limit.
+  fn(
+    'runaway',
+    `const kept = []; exports.handler = async () => { for (;;) kept.push(new Array(1e5).fill(kept.length)); };`,
+    20,
+  );
   fn(
     'thread-id',
     `const { threadId } = require('node:worker_threads');
@@ -115,6 +122,29 @@ describe('the local Lambda runtime', () => {
     expect(JSON.parse(result.Payload).errorType).toBe('Runtime.ExitError');
   });
 
+  it('contains a function that outruns its memory, reports Runtime.ExitError, and starts a fresh worker after', async () => {
+    const result = await runtime.invoke('runaway', {});
+    expect(result.FunctionError).toBe('Unhandled');
+    const body = JSON.parse(result.Payload);
+    expect(body.errorType).toBe('Runtime.ExitError');
+    expect(body.errorMessage).toMatch(
+      /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: killed$/,
+    );
+    // The main thread carried on; the next invocation meets a fresh worker (and runs out again).
+    const again = JSON.parse((await runtime.invoke('runaway', {})).Payload);
+    expect(again.errorType).toBe('Runtime.ExitError');
+  }, 30_000);
+
+  it("runs a function without the parent's preloaded modules (a loader is the parent's, not Lambda's)", async () => {
+    const { execArgv } = JSON.parse((await runtime.invoke('exec-argv', {})).Payload) as {
+      execArgv: string[];
+    };
+    expect(execArgv).toEqual(workerExecArgv(process.execArgv));
+    expect(execArgv.some((a) => /^(--import|--require|-r|--loader|--experimental-loader)\b/.test(a))).toBe(
+      false,
+    );
+  });
+
   it('runs concurrent invocations of one function in separate workers', async () => {
     const results = await Promise.all([
       runtime.invoke('thread-id', { ms: 200 }),
@@ -126,6 +156,34 @@ describe('the local Lambda runtime', () => {
 
   it('refuses an unknown function', async () => {
     await expect(runtime.invoke('nope', {})).rejects.toBeInstanceOf(LambdaFunctionNotFoundError);
+  });
+});
+
+describe('workerExecArgv', () => {
+  it('drops preloads and inline code, with their values, and keeps every other option', () => {
+    expect(
+      workerExecArgv([
+        '--require',
+        '/p/tsx/dist/preflight.cjs',
+        '--import',
+        'file:///p/tsx/dist/loader.mjs',
+        '--cpu-prof',
+        '--cpu-prof-dir=/prof',
+        '-r',
+        'dotenv/config',
+        '--import=tsx',
+        '--experimental-loader',
+        'x.mjs',
+        '--loader=y.mjs',
+        '--conditions',
+        'development',
+        '--eval',
+        'console.log(1)',
+        '-e',
+        '1',
+        '--enable-source-maps',
+      ]),
+    ).toEqual(['--cpu-prof', '--cpu-prof-dir=/prof', '--conditions', 'development', '--enable-source-maps']);
   });
 });
 
