@@ -113,11 +113,14 @@ export class QueueService {
   private readonly receiving = new Map<string, GroupCommit<number, ReceivedMessage[]>>();
   private readonly waiters = new Map<string, Set<() => void>>();
   /**
-   * Queues the last receive read whole and left with nothing visible: until the service clock reaches
-   * `until` (the earliest hidden message's visibility) and real time `expires`, a receive answers empty
-   * without a query (the pollers of an idle queue would otherwise read it several times a second).
+   * Queues whose visible messages this service knows without a query: the last receive read the whole
+   * queue and took every visible message, and since then only this service's sends (`ready`, durable
+   * already) arrived. Until the service clock reaches `until` (the earliest hidden message's visibility)
+   * and real time `expires` (another process's sends), a receive claims from `ready`, or answers empty,
+   * without reading the queue (its pollers would otherwise read it several times a second, and once more
+   * for every message sent).
    */
-  private readonly idle = new Map<string, { until: number; expires: number }>();
+  private readonly idle = new Map<string, { until: number; expires: number; ready: StoredMessage[] }>();
   /** Bumped by each change made here to a queue, so a receive that read before the change sets no hint. */
   private readonly changes = new Map<string, number>();
   endpoint: string;
@@ -195,13 +198,26 @@ export class QueueService {
     this.idle.delete(queue);
   }
 
-  /** True while the queue is known to have nothing visible (see `idle`). */
-  private knownIdle(queue: string): boolean {
+  /** What is known of the queue's visible messages without a query (see `idle`), if anything. */
+  private known(queue: string): { until: number; expires: number; ready: StoredMessage[] } | undefined {
     const hint = this.idle.get(queue);
-    if (!hint) return false;
-    if (this.now() < hint.until && Date.now() < hint.expires) return true;
+    if (!hint) return undefined;
+    if (this.now() < hint.until && Date.now() < hint.expires) return hint;
     this.idle.delete(queue);
-    return false;
+    return undefined;
+  }
+
+  /** Messages sent here (stored already): known to a queue's receivers without a query, if it is known. */
+  private sent(queue: string, messages: StoredMessage[]): void {
+    // A receive reading the queue now may have missed them: it must not say the queue is known.
+    this.changes.set(queue, (this.changes.get(queue) ?? 0) + 1);
+    const hint = this.known(queue);
+    if (!hint) return;
+    const now = this.now();
+    for (const m of messages) {
+      if (m.visibleAt <= now) hint.ready.push(m);
+      else hint.until = Math.min(hint.until, m.visibleAt);
+    }
   }
 
   private wake(queue: string): void {
@@ -258,9 +274,11 @@ export class QueueService {
     });
     try {
       await this.store.put(stored);
-    } finally {
+    } catch (err) {
       this.changed(queue.name);
+      throw err;
     }
+    this.sent(queue.name, stored);
     this.wake(queue.name);
     return stored.map((m) => ({ messageId: m.messageId, md5OfBody: m.md5OfBody }));
   }
@@ -315,7 +333,8 @@ export class QueueService {
   }
 
   private async receiveNow(queue: QueueDefinition, max: number, timeout: number): Promise<ReceivedMessage[]> {
-    if (this.knownIdle(queue.name)) return [];
+    const hint = this.known(queue.name);
+    if (hint) return this.receiveKnown(queue, hint, max, timeout);
     const version = this.changes.get(queue.name) ?? 0;
     const out: ReceivedMessage[] = [];
     // Whether the last read saw the whole queue and took (or dead-lettered) every visible message in it;
@@ -346,9 +365,34 @@ export class QueueService {
     }
     const recheck = this.options.idleRecheckMs ?? 1_000;
     if (settled && recheck > 0 && (this.changes.get(queue.name) ?? 0) === version) {
-      this.idle.set(queue.name, { until, expires: Date.now() + recheck });
+      this.idle.set(queue.name, { until, expires: Date.now() + recheck, ready: [] });
     }
     return out;
+  }
+
+  /**
+   * A receive of a queue whose visible messages are known (`idle`): claims those sent here since, with
+   * the same conditional writes as after a query (a message another process took meanwhile is skipped).
+   * On a store error the queue is read again next time.
+   */
+  private async receiveKnown(
+    queue: QueueDefinition,
+    hint: { until: number; ready: StoredMessage[] },
+    max: number,
+    timeout: number,
+  ): Promise<ReceivedMessage[]> {
+    if (hint.ready.length === 0) return [];
+    const taking = hint.ready.splice(0, max);
+    const now = this.now();
+    let claimed: StoredMessage[];
+    try {
+      claimed = await this.store.claimMany(taking, now, now + timeout * 1000);
+    } catch (err) {
+      this.changed(queue.name);
+      throw err;
+    }
+    if (claimed.length > 0) hint.until = Math.min(hint.until, now + timeout * 1000);
+    return claimed.map((m) => this.toReceived(m));
   }
 
   /** Moves a message received too often to the DLQ; false when it stays (taken meanwhile, no DLQ). */
