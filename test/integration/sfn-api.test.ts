@@ -287,6 +287,51 @@ describe('executions through the Step Functions API', () => {
     expect(late.name).toBe('TaskDoesNotExist');
   });
 
+  it('describes an execution that ended here as the store holds it: succeeded, failed, stopped', async () => {
+    const fail = JSON.stringify({
+      StartAt: 'No',
+      States: { No: { Type: 'Fail', Error: 'Refused', Cause: 'zone full' } },
+    });
+    const arns: string[] = [];
+    for (const definition of [PASS, fail]) {
+      const started = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: await machine(definition) }),
+      );
+      arns.push(started.executionArn as string);
+    }
+    const waiting = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: await machine(WAIT_FOR_TOKEN()) }),
+    );
+    await tokenOf(waiting.executionArn as string);
+    await sfn.send(new StopExecutionCommand({ executionArn: waiting.executionArn, error: 'Withdrawn' }));
+    arns.push(waiting.executionArn as string);
+    await service.engine.idle();
+    const seen = new Set<string>();
+    for (const executionArn of arns) {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const stored = await service.store.getExecution(executionArn);
+      seen.add(String(described.status));
+      expect({
+        status: described.status,
+        output: described.output,
+        error: described.error,
+        cause: described.cause,
+        input: described.input,
+        startDate: described.startDate?.getTime(),
+        stopDate: described.stopDate?.getTime(),
+      }).toEqual({
+        status: stored?.status,
+        output: stored?.output,
+        error: stored?.error,
+        cause: stored?.cause,
+        input: stored?.input,
+        startDate: stored?.startDate,
+        stopDate: stored?.stopDate,
+      });
+    }
+    expect([...seen].sort()).toEqual(['ABORTED', 'FAILED', 'SUCCEEDED']);
+  });
+
   it('times an execution out after the definition TimeoutSeconds', async () => {
     const definition = JSON.parse(WAIT_FOR_TOKEN()) as Record<string, unknown>;
     const arn = await machine(JSON.stringify({ ...definition, TimeoutSeconds: 60 }));
