@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/helpers/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // Other integration suites each start their own DynamoDB Local (a JVM); two cores fit two at a time.
     maxWorkers: 2,
+    // Longest files first, also on a clean clone where vitest has no durations of a previous run.
+    sequence: { sequencer: LongestFirst },
   },
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, localDynamoDbClient } from '#local/dynamodb/launcher.ts';
 import { loadCatalog } from '#shared/catalog/index.ts';
 import { Repository } from '#shared/repository/index.ts';
@@ -86,111 +86,108 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * `npm start` synthesizes the whole app with its bundles before it listens (minutes on a loaded machine):
+ * one start serves the checks of a running cloud (seeded, loopback only, a killed DynamoDB Local
+ * restarted), and the restart on the same data is the only second start. The tests run in order on it.
+ */
 describe('npm start (the local cloud)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'local-cloud-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  let env: Record<string, string>;
+  let cloud: Started;
+  let health: Record<string, unknown>;
+  let tableName: string;
+  let client: ReturnType<typeof localDynamoDbClient>;
+  let repo: Repository;
 
-  it('comes up seeded, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
+  beforeAll(async () => {
     const [port, sfnPort, dynamodbPort] = [await freePort(), await freePort(), await freePort()];
-    const env = {
+    env = {
       PORT: String(port),
       SFN_PORT: String(sfnPort),
       DYNAMODB_PORT: String(dynamodbPort),
       DATA_DIR: dataDir,
     };
-
     // First start: tables from the template, catalog seeded.
-    const first = startCloud(env);
-    const health = await waitForHealth(`http://127.0.0.1:${port}/health`, first);
+    cloud = startCloud(env);
+    health = await waitForHealth(`http://127.0.0.1:${port}/health`, cloud);
+    tableName = Object.values((health.dynamodb as { tables: Record<string, string> }).tables)[0] as string;
+    client = localDynamoDbClient(`http://127.0.0.1:${dynamodbPort}`);
+    repo = new Repository(client, tableName);
+  }, 1_200_000);
+  afterAll(() => {
+    client?.destroy();
+    if (cloud?.child.exitCode === null) cloud.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('comes up seeded, with its DynamoDB Local running', async () => {
     expect(health.status).toBe('ok');
-    const tables = (health.dynamodb as { tables: Record<string, string> }).tables;
-    const tableName = Object.values(tables)[0] as string;
     const jvmPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
     expect(isAlive(jvmPid)).toBe(true);
+    expect((await repo.listZones()).length).toBe(loadCatalog().zones.length);
+  });
 
-    const client = localDynamoDbClient(`http://127.0.0.1:${dynamodbPort}`);
-    const repo = new Repository(client, tableName);
+  it('listens on 127.0.0.1 only', async () => {
+    // Every service answers on loopback and refuses every other address of this machine.
+    for (const p of [env.PORT, env.SFN_PORT, env.DYNAMODB_PORT].map(Number)) {
+      expect(await reachable('127.0.0.1', p)).toBe(true);
+      for (const address of externalAddresses()) {
+        expect({ address, port: p, reached: await reachable(address, p) }).toEqual({
+          address,
+          port: p,
+          reached: false,
+        });
+      }
+    }
+  });
+
+  it('restarts a killed DynamoDB Local on the same port and data', async () => {
+    await repo.createApplication({ id: 'app-e2e-kill', investorId: 'inv-e2e', status: 'matching' });
+    const killed = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    process.kill(killed, 'SIGKILL');
+
+    // The log names the pid that died, how, and the new one; the pid file follows it.
+    const deadline = Date.now() + 120_000;
+    while (!/DynamoDB Local restarted \(pid \d+/.test(cloud.output())) {
+      if (Date.now() > deadline || cloud.child.exitCode !== null) throw new Error(cloud.output());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(cloud.output()).toContain(`DynamoDB Local (pid ${killed}) was killed by SIGKILL`);
+    const restarted = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    expect(restarted).not.toBe(killed);
+    expect(isAlive(restarted)).toBe(true);
+    expect(cloud.output()).toContain(`DynamoDB Local restarted (pid ${restarted}, was ${killed})`);
+
+    // Same port, same data: what was written before the kill is there, and /health answers again.
+    expect((await repo.getApplication('app-e2e-kill'))?.investorId).toBe('inv-e2e');
+    const again = await waitForHealth(`http://127.0.0.1:${env.PORT}/health`, cloud);
+    expect(again.status).toBe('ok');
+  }, 300_000);
+
+  it('stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const catalog = loadCatalog();
-    expect((await repo.listZones()).length).toBe(catalog.zones.length);
     const plot = catalog.plots.find((p) => p.status === 'available');
     if (!plot) throw new Error('the catalog has no available plot');
     await repo.createApplication({ id: 'app-e2e-1', investorId: 'inv-e2e', status: 'matching' });
     await repo.holdPlot(plot.id, 'app-e2e-1');
+    const jvmPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    expect(isAlive(jvmPid)).toBe(true);
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    cloud.child.kill('SIGTERM');
+    expect(await cloud.exited).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(jvmPid)).toBe(false);
-    const health404 = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+    const health404 = await fetch(`http://127.0.0.1:${env.PORT}/health`).catch(() => undefined);
     expect(health404).toBeUndefined();
 
     // Second start on the same data: re-seeding keeps the hold made before the restart.
-    const second = startCloud(env);
-    await waitForHealth(`http://127.0.0.1:${port}/health`, second);
+    cloud = startCloud(env);
+    await waitForHealth(`http://127.0.0.1:${env.PORT}/health`, cloud);
     const after = await repo.getPlot(plot.id, { consistent: true });
     expect(after?.status).toBe('held');
     expect(after?.holderApplicationId).toBe('app-e2e-1');
-    client.destroy();
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-  }, 1_200_000);
-
-  it('listens on 127.0.0.1 only, and restarts a killed DynamoDB Local on the same port and data', async () => {
-    const ownDir = mkdtempSync(join(tmpdir(), 'local-cloud-kill-'));
-    const [port, sfnPort, dynamodbPort] = [await freePort(), await freePort(), await freePort()];
-    const cloud = startCloud({
-      PORT: String(port),
-      SFN_PORT: String(sfnPort),
-      DYNAMODB_PORT: String(dynamodbPort),
-      DATA_DIR: ownDir,
-    });
-    try {
-      const health = await waitForHealth(`http://127.0.0.1:${port}/health`, cloud);
-      const tableName = Object.values((health.dynamodb as { tables: Record<string, string> }).tables)[0];
-
-      // Every service answers on loopback and refuses every other address of this machine.
-      for (const p of [port, sfnPort, dynamodbPort]) {
-        expect(await reachable('127.0.0.1', p)).toBe(true);
-        for (const address of externalAddresses()) {
-          expect({ address, port: p, reached: await reachable(address, p) }).toEqual({
-            address,
-            port: p,
-            reached: false,
-          });
-        }
-      }
-
-      const client = localDynamoDbClient(`http://127.0.0.1:${dynamodbPort}`);
-      const repo = new Repository(client, tableName as string);
-      await repo.createApplication({ id: 'app-e2e-kill', investorId: 'inv-e2e', status: 'matching' });
-      const killed = Number(readFileSync(join(ownDir, 'dynamodb.pid'), 'utf8'));
-      process.kill(killed, 'SIGKILL');
-
-      // The log names the pid that died, how, and the new one; the pid file follows it.
-      const deadline = Date.now() + 120_000;
-      while (!/DynamoDB Local restarted \(pid \d+/.test(cloud.output())) {
-        if (Date.now() > deadline || cloud.child.exitCode !== null) throw new Error(cloud.output());
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(cloud.output()).toContain(`DynamoDB Local (pid ${killed}) was killed by SIGKILL`);
-      const restarted = Number(readFileSync(join(ownDir, 'dynamodb.pid'), 'utf8'));
-      expect(restarted).not.toBe(killed);
-      expect(isAlive(restarted)).toBe(true);
-      expect(cloud.output()).toContain(`DynamoDB Local restarted (pid ${restarted}, was ${killed})`);
-
-      // Same port, same data: what was written before the kill is there, and /health answers again.
-      expect((await repo.getApplication('app-e2e-kill'))?.investorId).toBe('inv-e2e');
-      const again = await waitForHealth(`http://127.0.0.1:${port}/health`, cloud);
-      expect(again.status).toBe('ok');
-      client.destroy();
-
-      cloud.child.kill('SIGTERM');
-      expect(await cloud.exited).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(isAlive(restarted)).toBe(false);
-    } finally {
-      if (cloud.child.exitCode === null) cloud.child.kill('SIGKILL');
-      rmSync(ownDir, { recursive: true, force: true });
-    }
+    cloud.child.kill('SIGINT');
+    expect(await cloud.exited).toBe(0);
   }, 1_200_000);
 });
