@@ -13,6 +13,11 @@
  * the two modes alternating which goes first, so a burst of load from someone else's build is spread
  * over all functions and both modes instead of landing on one row. The load average is printed at the
  * start and the end: read the figures next to it. BENCH_BUNDLES=<substring>,<substring> limits the functions.
+ *
+ * BENCH_BASELINE=<assembly directory> (a copy of another tree's `.cache/test-synth/<hash>` or `cdk.out`)
+ * measures that assembly's functions in the same rounds, interleaved with this tree's, and prints a
+ * before / after table per function: the only fair comparison on a loaded machine, where two runs minutes
+ * apart see different loads.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -27,6 +32,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 /** Comma-separated substrings of logical IDs: only those functions. */
 const FILTER = process.env.BENCH_BUNDLES?.split(',').filter((f) => f !== '');
 const SOURCE_MAPS = '--enable-source-maps';
+/** Another assembly to measure in the same rounds (before / after). */
+const BASELINE = process.env.BENCH_BASELINE;
 
 interface FunctionResource {
   Type: string;
@@ -161,11 +168,12 @@ export default async function bench(): Promise<void> {
 
 async function run(outdir: string): Promise<void> {
   const { subjects, skipped } = subjectsOf(outdir);
+  const baseline = BASELINE ? subjectsOf(BASELINE).subjects : [];
   console.log(
-    `cold import, ms (min / median / p90 of ${RUNS} fresh node processes per function and mode, interleaved); load average (1/5/15 min) at start: ${load()}`,
+    `cold import, ms (min / median / p90 of ${RUNS} fresh node processes per function and mode, interleaved${BASELINE ? ', with the baseline assembly' : ''}); load average (1/5/15 min) at start: ${load()}`,
   );
   for (let round = 0; round < RUNS; round++) {
-    for (const s of shuffled(subjects, round + 1)) {
+    for (const s of shuffled([...subjects, ...baseline], round + 1)) {
       const modes: ['plain' | 'mapped', string][] = [
         ['plain', ''],
         ['mapped', SOURCE_MAPS],
@@ -189,4 +197,31 @@ async function run(outdir: string): Promise<void> {
   );
   if (skipped.length > 0)
     console.log(`not ours (CDK-provided handlers, no .mjs bundle): ${skipped.join(', ')}`);
+  if (baseline.length > 0) compare(baseline, subjects);
+}
+
+const median = (samples: Sample[], key: keyof Sample) =>
+  percentile(
+    samples.map((x) => x[key]).sort((a, b) => a - b),
+    0.5,
+  );
+
+/** Baseline against this tree, per function present in both (matched by logical ID), medians. */
+function compare(before: Subject[], after: Subject[]): void {
+  console.log(
+    '\nbaseline -> this tree (medians, ms; the same rounds)\n| function | KiB | import wall ms (plain) | import CPU ms (plain) | CPU with source maps |\n|---|---:|---:|---:|---:|',
+  );
+  const arrow = (a: number, b: number) => `${a.toFixed(0)} -> ${b.toFixed(0)}`;
+  for (const a of [...after].sort((x, y) => y.bytes - x.bytes)) {
+    const b = before.find((s) => s.logicalId === a.logicalId);
+    if (!b) continue;
+    console.log(
+      `| ${a.logicalId} | ${(b.bytes / 1024).toFixed(1)} -> ${(a.bytes / 1024).toFixed(1)} | ${arrow(median(b.plain, 'wall'), median(a.plain, 'wall'))} | ${arrow(median(b.plain, 'cpu'), median(a.plain, 'cpu'))} | ${arrow(median(b.mapped, 'cpu'), median(a.mapped, 'cpu'))} |`,
+    );
+  }
+  const all = (subjects: Subject[], mode: 'plain' | 'mapped') =>
+    subjects.filter((s) => after.some((a) => a.logicalId === s.logicalId)).flatMap((s) => s[mode]);
+  console.log(
+    `| all functions | | ${arrow(median(all(before, 'plain'), 'wall'), median(all(after, 'plain'), 'wall'))} | ${arrow(median(all(before, 'plain'), 'cpu'), median(all(after, 'plain'), 'cpu'))} | ${arrow(median(all(before, 'mapped'), 'cpu'), median(all(after, 'mapped'), 'cpu'))} |`,
+  );
 }

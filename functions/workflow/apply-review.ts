@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import type { Route } from '#shared/routing/types.ts';
 import { workflowTask } from '#shared/workflow/handler.ts';
 import { applyReview } from '#shared/workflow/routing.ts';
+import * as z from '#shared/zod.ts';
 import { RouteStepSchema } from './route.ts';
 
 /** The route under review, as the Route step produced it (R's applyReviewDecision checks it further). */
@@ -12,6 +12,9 @@ const RouteUnderReview = z.custom<Route>(
 
 /** Workflow task: the routing-review official's chosen path becomes the application's route. */
 export const handler = workflowTask(
-  RouteStepSchema.extend({ route: RouteUnderReview, approvals: z.array(z.unknown()).max(50) }),
+  z.extend(RouteStepSchema, {
+    route: RouteUnderReview,
+    approvals: z.array(z.unknown()).check(z.maxLength(50)),
+  }),
   ({ executionName: _name, ...input }, deps) => applyReview(deps, input),
 );

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { approvalTask, powertoolsMetrics } from '#shared/workflow/approval-handler.ts';
 import { StageSchema, scheduleStage } from '#shared/workflow/approval-stage.ts';
+import * as z from '#shared/zod.ts';
 
 /**
  * Approval stage, Schedule step: opens the stage's inbox task (due date from the statutory clock), or after
@@ -9,12 +9,12 @@ import { StageSchema, scheduleStage } from '#shared/workflow/approval-stage.ts';
  */
 export const handler = approvalTask(
   z.strictObject({
-    applicationId: z.string().min(1).max(200),
-    executionName: z.string().max(200),
+    applicationId: z.string().check(z.minLength(1), z.maxLength(200)),
+    executionName: z.string().check(z.maxLength(200)),
     at: z.iso.datetime({ offset: true }),
-    zoneId: z.string().min(1).max(200).nullable().optional(),
+    zoneId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(200)))),
     stage: StageSchema,
-    round: z.number().int().nonnegative(),
+    round: z.number().check(z.int(), z.nonnegative()),
   }),
   ({ executionName: _name, zoneId, ...input }, deps) =>
     scheduleStage(deps, { ...input, zoneId: zoneId ?? undefined }),

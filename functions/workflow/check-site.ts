@@ -1,16 +1,16 @@
-import * as z from 'zod';
 import { EnquirySchema } from '#shared/enquiry/schema.ts';
 import { checkSite } from '#shared/workflow/checks.ts';
 import { workflowTask } from '#shared/workflow/handler.ts';
+import * as z from '#shared/zod.ts';
 
 /** Workflow task 4: the four land-clearance checks on the held plot, run concurrently. */
 export const handler = workflowTask(
   z.strictObject({
-    applicationId: z.string().min(1),
-    investorId: z.string().min(1),
+    applicationId: z.string().check(z.minLength(1)),
+    investorId: z.string().check(z.minLength(1)),
     executionName: z.string(),
-    plotId: z.string().min(1),
-    zoneId: z.string().min(1),
+    plotId: z.string().check(z.minLength(1)),
+    zoneId: z.string().check(z.minLength(1)),
     enquiry: EnquirySchema,
     route: z.looseObject({
       environment: z.looseObject({
@@ -21,8 +21,8 @@ export const handler = workflowTask(
         legalBasis: z.array(z.any()),
       }),
     }),
-    moves: z.number().int().nonnegative(),
-    maxMoves: z.number().int().nonnegative(),
+    moves: z.number().check(z.int(), z.nonnegative()),
+    maxMoves: z.number().check(z.int(), z.nonnegative()),
     at: z.iso.datetime({ offset: true }),
   }),
   ({ executionName: _name, ...input }, deps) => checkSite(deps, input),

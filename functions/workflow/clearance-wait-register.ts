@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { approvalTask } from '#shared/workflow/approval-handler.ts';
 import { registerClearanceWait } from '#shared/workflow/clearance.ts';
+import * as z from '#shared/zod.ts';
 
 /**
  * Clearance wait (`.waitForTaskToken`): parks the token in the plot's registry, then reads the plot's
@@ -9,12 +9,12 @@ import { registerClearanceWait } from '#shared/workflow/clearance.ts';
  */
 export const handler = approvalTask(
   z.strictObject({
-    applicationId: z.string().min(1).max(200),
-    executionName: z.string().max(200),
+    applicationId: z.string().check(z.minLength(1), z.maxLength(200)),
+    executionName: z.string().check(z.maxLength(200)),
     at: z.iso.datetime({ offset: true }),
-    plotId: z.string().min(1).max(200),
-    token: z.string().min(1).max(2_048),
-    round: z.number().int().nonnegative(),
+    plotId: z.string().check(z.minLength(1), z.maxLength(200)),
+    token: z.string().check(z.minLength(1), z.maxLength(2_048)),
+    round: z.number().check(z.int(), z.nonnegative()),
   }),
   ({ executionName: _name, ...input }, deps) => registerClearanceWait(deps, input),
 );

@@ -1,17 +1,20 @@
-import * as z from 'zod';
 import { EnquirySchema } from '#shared/enquiry/schema.ts';
 import { workflowTask } from '#shared/workflow/handler.ts';
 import { RoutingOptionsSchema } from '#shared/workflow/input.ts';
 import { routeStep } from '#shared/workflow/routing.ts';
+import * as z from '#shared/zod.ts';
 
 export const RouteStepSchema = z.strictObject({
-  applicationId: z.string().min(1),
-  investorId: z.string().min(1),
+  applicationId: z.string().check(z.minLength(1)),
+  investorId: z.string().check(z.minLength(1)),
   executionName: z.string(),
   enquiry: EnquirySchema,
   filedAt: z.iso.datetime({ offset: true }),
   routing: RoutingOptionsSchema,
-  site: z.strictObject({ zoneId: z.string().min(1), zoneKind: z.string().min(1) }),
+  site: z.strictObject({
+    zoneId: z.string().check(z.minLength(1)),
+    zoneKind: z.string().check(z.minLength(1)),
+  }),
   at: z.iso.datetime({ offset: true }),
 });
 

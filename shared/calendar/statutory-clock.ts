@@ -13,8 +13,9 @@
  * Pure: every instant is passed in. Vietnam is UTC+7 all year (no daylight saving). Instants are returned in
  * UTC (`...Z`, `toISOString` form) so they sort as strings beside every other timestamp in the table.
  */
-import * as z from 'zod';
+
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
+import * as z from '../zod.ts';
 import { CalendarRangeError, type CalendarYear, type ClockDeadline, type Pause } from './types.ts';
 import holidaysFile from './vietnam-holidays.json' with { type: 'json' };
 
@@ -27,18 +28,18 @@ const VN_OFFSET_MS = 7 * 3_600_000;
 const IsoDate = z.iso.date();
 const CalendarDaySchema = z.strictObject({
   date: IsoDate,
-  name: z.strictObject({ vi: z.string().min(1), en: z.string().min(1) }),
-  sources: z.array(z.url()).min(1),
+  name: z.strictObject({ vi: z.string().check(z.minLength(1)), en: z.string().check(z.minLength(1)) }),
+  sources: z.array(z.url()).check(z.minLength(1)),
 });
 const CalendarFileSchema = z.strictObject({
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   description: z.string(),
   legalBasis: z.record(
     z.string(),
     z.strictObject({
-      instrument: z.string().min(1),
-      article: z.string().optional(),
-      sources: z.array(z.url()).min(1),
+      instrument: z.string().check(z.minLength(1)),
+      article: z.optional(z.string()),
+      sources: z.array(z.url()).check(z.minLength(1)),
     }),
   ),
   checkedOn: IsoDate,
@@ -46,56 +47,60 @@ const CalendarFileSchema = z.strictObject({
     .array(
       z
         .strictObject({
-          year: z.number().int().min(2000).max(2100),
+          year: z.number().check(z.int(), z.gte(2000), z.lte(2100)),
           status: z.enum(['official', 'provisional']),
-          note: z.string().optional(),
+          note: z.optional(z.string()),
           holidays: z.array(CalendarDaySchema),
           makeUpWorkingDays: z.array(CalendarDaySchema),
         })
-        .superRefine((y, ctx) => {
-          const all = [...y.holidays, ...y.makeUpWorkingDays];
-          all.forEach((d, i) => {
-            if (!d.date.startsWith(`${y.year}-`)) {
-              const inHolidays = i < y.holidays.length;
-              ctx.addIssue({
-                code: 'custom',
-                path: [
-                  inHolidays ? 'holidays' : 'makeUpWorkingDays',
-                  inHolidays ? i : i - y.holidays.length,
-                  'date',
-                ],
-                message: `must fall in ${y.year}`,
-              });
-            }
-          });
-          y.makeUpWorkingDays.forEach((d, i) => {
-            const dow = new Date(`${d.date}T00:00:00Z`).getUTCDay();
-            if (dow !== 6 && dow !== 0) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['makeUpWorkingDays', i, 'date'],
-                message: 'a make-up working day must be a Saturday or Sunday',
-              });
-            }
-            if (y.holidays.some((h) => h.date === d.date)) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['makeUpWorkingDays', i, 'date'],
-                message: 'is also listed as a holiday',
-              });
-            }
-          });
-        }),
+        .check(
+          z.superRefine((y, ctx) => {
+            const all = [...y.holidays, ...y.makeUpWorkingDays];
+            all.forEach((d, i) => {
+              if (!d.date.startsWith(`${y.year}-`)) {
+                const inHolidays = i < y.holidays.length;
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [
+                    inHolidays ? 'holidays' : 'makeUpWorkingDays',
+                    inHolidays ? i : i - y.holidays.length,
+                    'date',
+                  ],
+                  message: `must fall in ${y.year}`,
+                });
+              }
+            });
+            y.makeUpWorkingDays.forEach((d, i) => {
+              const dow = new Date(`${d.date}T00:00:00Z`).getUTCDay();
+              if (dow !== 6 && dow !== 0) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['makeUpWorkingDays', i, 'date'],
+                  message: 'a make-up working day must be a Saturday or Sunday',
+                });
+              }
+              if (y.holidays.some((h) => h.date === d.date)) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: ['makeUpWorkingDays', i, 'date'],
+                  message: 'is also listed as a holiday',
+                });
+              }
+            });
+          }),
+        ),
     )
-    .min(1)
-    .superRefine((years, ctx) => {
-      years.forEach((y, i) => {
-        const prev = years[i - 1];
-        if (prev !== undefined && y.year !== prev.year + 1) {
-          ctx.addIssue({ code: 'custom', path: [i, 'year'], message: 'years must be consecutive' });
-        }
-      });
-    }),
+    .check(
+      z.minLength(1),
+      z.superRefine((years, ctx) => {
+        years.forEach((y, i) => {
+          const prev = years[i - 1];
+          if (prev !== undefined && y.year !== prev.year + 1) {
+            ctx.addIssue({ code: 'custom', path: [i, 'year'], message: 'years must be consecutive' });
+          }
+        });
+      }),
+    ),
 });
 export type CalendarFile = z.infer<typeof CalendarFileSchema>;
 

@@ -3,7 +3,7 @@
  * Run it after changing a zone's figures; the unit tests fail if the committed file is stale.
  */
 import { writeFileSync } from 'node:fs';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { generatePlots, SAMPLE_SEED } from './plots.ts';
 import { ZoneSchema } from './schema.ts';
 import zonesFile from './zones.json' with { type: 'json' };

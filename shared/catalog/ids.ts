@@ -4,14 +4,16 @@
  * update, and through the enquiry schema every application route and workflow step) imports this module
  * and leaves the zone schemas out of its bundle.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** URL-safe slug used for zone, plot and source ids (also DynamoDB key material, hence the limit). */
 export const IdSchema = z
   .string()
-  .min(1)
-  .max(80)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug (a-z, 0-9, single hyphens)');
+  .check(
+    z.minLength(1),
+    z.maxLength(80),
+    z.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug (a-z, 0-9, single hyphens)'),
+  );
 
 export const IsoDateSchema = z.iso.date();
 
@@ -19,11 +21,11 @@ export const ClearanceSchema = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('cleared') }),
   z.strictObject({
     status: z.literal('compensation_in_progress'),
-    compensationPercent: z.number().min(0).max(100),
+    compensationPercent: z.number().check(z.gte(0), z.lte(100)),
     expectedDate: IsoDateSchema,
   }),
-  z.strictObject({ status: z.literal('not_started'), expectedDate: IsoDateSchema.optional() }),
-  z.strictObject({ status: z.literal('disputed'), expectedDate: IsoDateSchema.optional() }),
+  z.strictObject({ status: z.literal('not_started'), expectedDate: z.optional(IsoDateSchema) }),
+  z.strictObject({ status: z.literal('disputed'), expectedDate: z.optional(IsoDateSchema) }),
 ]);
 export type Clearance = z.infer<typeof ClearanceSchema>;
 

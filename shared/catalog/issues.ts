@@ -2,7 +2,7 @@
  * Turns zod issues into `path: message` lines with a readable path (`zones[3].utilities.power`), shared by
  * the catalog loader and the enquiry parser so every bad input names its field the same way.
  */
-import type * as z from 'zod';
+import type * as z from '../zod.ts';
 
 /** `['zones', 3, 'utilities', 'power']` → `zones[3].utilities.power`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -7,7 +7,7 @@
  * zones, plots and sector codes (the whole catalog is about 400 KB of JSON). `loadCatalog()` includes them
  * too, validated by the same schema.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { formatPath, requiredErrorMap } from './issues.ts';
 import provinceFiguresFile from './province-figures.json' with { type: 'json' };
 import { type ProvinceFigure, ProvinceFigureSchema } from './schema.ts';
@@ -18,7 +18,7 @@ export function provinceFigures(): readonly ProvinceFigure[] {
   if (!cached) {
     const result = z
       .array(ProvinceFigureSchema)
-      .max(50)
+      .check(z.maxLength(50))
       .safeParse(provinceFiguresFile, { error: requiredErrorMap });
     if (!result.success) {
       const issues = result.error.issues.map((i) => `provinceFigures.${formatPath(i.path)}: ${i.message}`);

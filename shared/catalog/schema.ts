@@ -4,7 +4,7 @@
  * code can never drift apart. Every string, number and array is bounded because the same schemas guard
  * data coming back from DynamoDB and from zone managers' updates.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 import {
   ClearanceSchema,
@@ -18,13 +18,13 @@ import {
 export type { Clearance, PlotStatus, VsicVersion } from './ids.ts';
 export { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema, VsicVersionSchema, ZoneKindSchema };
 
-const text = (max: number) => z.string().min(1).max(max);
-const hectares = z.number().nonnegative().max(100_000);
-const share = z.number().min(0).max(1);
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const hectares = z.number().check(z.nonnegative(), z.lte(100_000));
+const share = z.number().check(z.gte(0), z.lte(1));
 
 /** A level-4 VSIC code as used by zones, plots and enquiries. */
 export const VsicCodeSchema = z.strictObject({
-  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  code: z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code')),
   version: VsicVersionSchema,
 });
 export type VsicCode = z.infer<typeof VsicCodeSchema>;
@@ -34,20 +34,20 @@ export const VsicVersionInfoSchema = z.strictObject({
   version: VsicVersionSchema,
   legalBasis: text(120),
   effectiveFrom: IsoDateSchema,
-  effectiveTo: IsoDateSchema.nullable(),
-  level4Count: z.number().int().positive().max(2000),
-  sourceIds: z.array(IdSchema).max(10),
+  effectiveTo: z.nullable(IsoDateSchema),
+  level4Count: z.number().check(z.int(), z.positive(), z.lte(2000)),
+  sourceIds: z.array(IdSchema).check(z.maxLength(10)),
 });
 
 /** An entry of the VSIC reference list: a code in one version with its Vietnamese name. */
 export const VsicEntrySchema = z.strictObject({
-  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  code: z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code')),
   version: VsicVersionSchema,
   nameVi: text(300),
-  nameEn: text(300).optional(),
+  nameEn: z.optional(text(300)),
   /** Decree 08/2022 Appendix II production type this sector usually falls under, if any. */
-  pollutingType: text(200).optional(),
-  sourceIds: z.array(IdSchema).max(10),
+  pollutingType: z.optional(text(200)),
+  sourceIds: z.array(IdSchema).check(z.maxLength(10)),
   /** True when no source confirmed this code/name in this version. */
   unverified: z.boolean(),
 });
@@ -55,9 +55,9 @@ export type VsicEntry = z.infer<typeof VsicEntrySchema>;
 
 /** A VSIC code a zone allows or prioritises, with the reason it is listed. */
 export const ZoneSectorSchema = z.strictObject({
-  code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+  code: z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code')),
   version: VsicVersionSchema,
-  note: text(300).optional(),
+  note: z.optional(text(300)),
 });
 export type ZoneSector = z.infer<typeof ZoneSectorSchema>;
 
@@ -65,8 +65,8 @@ export const SourceSchema = z.strictObject({
   id: IdSchema,
   title: text(300),
   /** null for a source held in the repository (the seed article); `reference` then says where. */
-  url: z.url().max(500).nullable(),
-  reference: text(300).optional(),
+  url: z.nullable(z.url().check(z.maxLength(500))),
+  reference: z.optional(text(300)),
   publisher: text(120),
   /** Press and third-party pages are not gazettes; say which this is. */
   kind: z.enum(['official', 'press', 'third_party']),
@@ -82,11 +82,11 @@ export const FigureChoiceSchema = z.strictObject({
       z.strictObject({
         value: z.union([z.number(), text(200)]),
         /** null only when no compiled source gives the figure: `note` must then say where it comes from. */
-        sourceId: IdSchema.nullable(),
-        note: text(300).optional(),
+        sourceId: z.nullable(IdSchema),
+        note: z.optional(text(300)),
       }),
     )
-    .max(10),
+    .check(z.maxLength(10)),
   reason: text(1000),
 });
 export type FigureChoice = z.infer<typeof FigureChoiceSchema>;
@@ -101,21 +101,21 @@ export const LocationSchema = z.strictObject({
   formerProvince: z.enum(['Lào Cai', 'Yên Bái']),
   communeOrWard: z.strictObject({
     /** null when the post-2025 unit is not confirmed by a source (see `verified`). */
-    name: text(80).nullable(),
-    kind: z.enum(['xã', 'phường']).nullable(),
+    name: z.nullable(text(80)),
+    kind: z.nullable(z.enum(['xã', 'phường'])),
     effectiveDate: IsoDateSchema,
     legalBasis: text(200),
     verified: z.boolean(),
   }),
-  legacyDistrict: text(80).nullable(),
-  legacyCommune: text(80).nullable(),
+  legacyDistrict: z.nullable(text(80)),
+  legacyCommune: z.nullable(text(80)),
 });
 export type Location = z.infer<typeof LocationSchema>;
 
 export const ManagingAuthoritySchema = z.strictObject({
   name: text(200),
   legalBasis: text(300),
-  effectiveFrom: IsoDateSchema.nullable(),
+  effectiveFrom: z.nullable(IsoDateSchema),
   verified: z.boolean(),
 });
 
@@ -123,19 +123,19 @@ export const ManagingAuthoritySchema = z.strictObject({
 export const UtilitiesSchema = z.strictObject({
   power: z.strictObject({
     description: text(300),
-    capacityKva: z.number().int().nonnegative().max(10_000_000).nullable(),
+    capacityKva: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(10_000_000))),
     verified: z.boolean(),
   }),
   water: z.strictObject({
     description: text(300),
-    capacityM3PerDay: z.number().int().nonnegative().max(10_000_000).nullable(),
+    capacityM3PerDay: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(10_000_000))),
     verified: z.boolean(),
   }),
   wastewater: z.strictObject({
     /** Whether the zone has (or is building) a central treatment plant; null = unknown. */
-    centralTreatment: z.boolean().nullable(),
-    capacityM3PerDay: z.number().int().nonnegative().max(10_000_000).nullable(),
-    feeVndPerM3: z.number().nonnegative().max(1_000_000).nullable(),
+    centralTreatment: z.nullable(z.boolean()),
+    capacityM3PerDay: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(10_000_000))),
+    feeVndPerM3: z.nullable(z.number().check(z.nonnegative(), z.lte(1_000_000))),
     description: text(300),
     verified: z.boolean(),
   }),
@@ -145,9 +145,9 @@ export type Utilities = z.infer<typeof UtilitiesSchema>;
 export const NotableTenantSchema = z.strictObject({
   name: text(200),
   sector: ZoneSectorSchema,
-  capacity: text(120).optional(),
-  areaHa: hectares.optional(),
-  sourceIds: z.array(IdSchema).min(1).max(5),
+  capacity: z.optional(text(120)),
+  areaHa: z.optional(hectares),
+  sourceIds: z.array(IdSchema).check(z.minLength(1), z.maxLength(5)),
 });
 
 export const ZoneStatusSchema = z.enum(['operating', 'under_construction', 'planned']);
@@ -166,38 +166,38 @@ export type SampleZoneField = z.infer<typeof SampleZoneFieldSchema>;
 export const ZoneSchema = z.strictObject({
   id: IdSchema,
   name: text(120),
-  nameEn: text(120).optional(),
+  nameEn: z.optional(text(120)),
   kind: ZoneKindSchema,
   status: ZoneStatusSchema,
   /** When an under-construction zone expects its first cleared plots; null for operating/planned. */
-  expectedReadyDate: IsoDateSchema.nullable(),
+  expectedReadyDate: z.nullable(IsoDateSchema),
   /** A planned cluster whose name no source gives: counted in the plan's 18, not a real name. */
   placeholder: z.boolean(),
   location: LocationSchema,
-  plannedAreaHa: hectares.nullable(),
-  industrialLandHa: hectares.nullable(),
+  plannedAreaHa: z.nullable(hectares),
+  industrialLandHa: z.nullable(hectares),
   /** Share of industrial land leased as reported (0..1); the plots reproduce it where both are known. */
-  filledShare: share.nullable(),
-  projects: z.number().int().nonnegative().max(10_000).nullable(),
-  registeredCapitalBnVnd: z.number().nonnegative().max(10_000_000).nullable(),
+  filledShare: z.nullable(share),
+  projects: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(10_000))),
+  registeredCapitalBnVnd: z.nullable(z.number().check(z.nonnegative(), z.lte(10_000_000))),
   managingAuthority: ManagingAuthoritySchema,
   sectorFocus: text(400),
-  allowedSectors: z.array(ZoneSectorSchema).max(60),
-  prioritySectors: z.array(ZoneSectorSchema).max(30),
+  allowedSectors: z.array(ZoneSectorSchema).check(z.maxLength(60)),
+  prioritySectors: z.array(ZoneSectorSchema).check(z.maxLength(30)),
   utilities: UtilitiesSchema,
-  notableTenants: z.array(NotableTenantSchema).max(20),
-  sourceIds: z.array(IdSchema).max(20),
-  figureChoices: z.array(FigureChoiceSchema).max(20),
+  notableTenants: z.array(NotableTenantSchema).check(z.maxLength(20)),
+  sourceIds: z.array(IdSchema).check(z.maxLength(20)),
+  figureChoices: z.array(FigureChoiceSchema).check(z.maxLength(20)),
   /** Field paths (e.g. "location.communeOrWard", "industrialLandHa") that no source confirmed. */
-  unverified: z.array(text(80)).max(30),
+  unverified: z.array(text(80)).check(z.maxLength(30)),
   /**
    * Fields of this zone whose value is SAMPLE: generated or assumed by this project (a per-zone split of a
    * sourced total, a share applied from a group figure), not read from a source. An API or a screen shows
    * a field as sample when its name is listed here; `figureChoices` says how each was derived. (A plot is
    * sample in every field: `sample: true`.) Absent means none; the catalog data lists it on every zone.
    */
-  sampleFields: z.array(SampleZoneFieldSchema).max(10).optional(),
-  notes: z.array(text(600)).max(10),
+  sampleFields: z.optional(z.array(SampleZoneFieldSchema).check(z.maxLength(10))),
+  notes: z.array(text(600)).check(z.maxLength(10)),
 });
 export type Zone = z.infer<typeof ZoneSchema>;
 export type ZoneKind = z.infer<typeof ZoneKindSchema>;
@@ -210,9 +210,9 @@ export type ZoneStatus = z.infer<typeof ZoneStatusSchema>;
  */
 export const PlotProjectSchema = z.strictObject({
   investor: text(200),
-  sector: VsicCodeSchema.extend({ version: z.literal('VSIC2025') }),
-  sectorVsic2018: VsicCodeSchema.extend({ version: z.literal('VSIC2018') }),
-  registeredCapitalBnVnd: z.number().nonnegative().max(1_000_000),
+  sector: z.extend(VsicCodeSchema, { version: z.literal('VSIC2025') }),
+  sectorVsic2018: z.extend(VsicCodeSchema, { version: z.literal('VSIC2018') }),
+  registeredCapitalBnVnd: z.number().check(z.nonnegative(), z.lte(1_000_000)),
 });
 
 /** A plot. Plot-level detail is not public: every plot in the catalog is generated sample data. */
@@ -220,23 +220,29 @@ export const PlotSchema = z
   .strictObject({
     id: IdSchema,
     zoneId: IdSchema,
-    areaHa: z.number().positive().max(5_000),
+    areaHa: z.number().check(z.positive(), z.lte(5_000)),
     status: PlotStatusSchema,
     clearance: ClearanceSchema,
     /** USD per m² for the whole lease term (the way northern-Vietnam market reports quote it). */
-    leasePriceUsdPerM2: z.number().nonnegative().max(10_000),
+    leasePriceUsdPerM2: z.number().check(z.nonnegative(), z.lte(10_000)),
     readinessDate: IsoDateSchema,
-    project: PlotProjectSchema.optional(),
+    project: z.optional(PlotProjectSchema),
     sample: z.literal(true),
   })
-  .superRefine((plot, ctx) => {
-    if (plot.status === 'allocated' && !plot.project) {
-      ctx.addIssue({ code: 'custom', path: ['project'], message: 'an allocated plot must name its project' });
-    }
-    if (plot.status !== 'allocated' && plot.project) {
-      ctx.addIssue({ code: 'custom', path: ['project'], message: 'only an allocated plot has a project' });
-    }
-  });
+  .check(
+    z.superRefine((plot, ctx) => {
+      if (plot.status === 'allocated' && !plot.project) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['project'],
+          message: 'an allocated plot must name its project',
+        });
+      }
+      if (plot.status !== 'allocated' && plot.project) {
+        ctx.addIssue({ code: 'custom', path: ['project'], message: 'only an allocated plot has a project' });
+      }
+    }),
+  );
 export type Plot = z.infer<typeof PlotSchema>;
 
 /**
@@ -246,20 +252,20 @@ export type Plot = z.infer<typeof PlotSchema>;
 export const ReportedFigureSchema = z.strictObject({
   id: IdSchema,
   description: text(400),
-  sourceIds: z.array(IdSchema).min(1).max(5),
-  zoneIds: z.array(IdSchema).min(1).max(40),
+  sourceIds: z.array(IdSchema).check(z.minLength(1), z.maxLength(5)),
+  zoneIds: z.array(IdSchema).check(z.minLength(1), z.maxLength(40)),
   claims: z.strictObject({
-    zoneCount: z.number().int().positive().max(100).optional(),
-    operatingCount: z.number().int().nonnegative().max(100).optional(),
-    underConstructionCount: z.number().int().nonnegative().max(100).optional(),
-    fullCount: z.number().int().nonnegative().max(100).optional(),
-    plannedAreaHa: hectares.optional(),
-    plannedAreaHaAtLeast: hectares.optional(),
-    industrialLandHa: hectares.optional(),
-    filledShare: share.optional(),
-    filledShareAtLeast: share.optional(),
-    projects: z.number().int().nonnegative().max(100_000).optional(),
-    registeredCapitalBnVnd: z.number().nonnegative().max(10_000_000).optional(),
+    zoneCount: z.optional(z.number().check(z.int(), z.positive(), z.lte(100))),
+    operatingCount: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(100))),
+    underConstructionCount: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(100))),
+    fullCount: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(100))),
+    plannedAreaHa: z.optional(hectares),
+    plannedAreaHaAtLeast: z.optional(hectares),
+    industrialLandHa: z.optional(hectares),
+    filledShare: z.optional(share),
+    filledShareAtLeast: z.optional(share),
+    projects: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(100_000))),
+    registeredCapitalBnVnd: z.optional(z.number().check(z.nonnegative(), z.lte(10_000_000))),
   }),
 });
 export type ReportedFigure = z.infer<typeof ReportedFigureSchema>;
@@ -278,8 +284,8 @@ export const ProvinceFigureSchema = z.strictObject({
   scope: text(200),
   kind: z.enum(['reported', 'target']),
   /** The year the figure describes (reported) or is due by (target). */
-  year: z.number().int().min(2000).max(2100),
-  value: z.number().nonnegative().max(10_000_000),
+  year: z.number().check(z.int(), z.gte(2000), z.lte(2100)),
+  value: z.number().check(z.nonnegative(), z.lte(10_000_000)),
   unit: z.enum([
     'bn VND',
     'million VND per person per month',
@@ -293,11 +299,11 @@ export const ProvinceFigureSchema = z.strictObject({
   /** The source's own words (Vietnamese), so a reader can check the reading. */
   quote: text(400),
   /** The decision or resolution the source attributes the figure to, if any. */
-  legalBasis: text(200).optional(),
-  sourceIds: z.array(IdSchema).min(1).max(5),
+  legalBasis: z.optional(text(200)),
+  sourceIds: z.array(IdSchema).check(z.minLength(1), z.maxLength(5)),
   /** Other sources' figures for the same measure, where they disagree. */
   alternatives: FigureChoiceSchema.shape.alternatives,
-  note: text(600).optional(),
+  note: z.optional(text(600)),
 });
 export type ProvinceFigure = z.infer<typeof ProvinceFigureSchema>;
 
@@ -306,100 +312,98 @@ export const CatalogSchema = z
     version: text(40),
     dataNotice: text(1000),
     sampleGeneration: z.strictObject({
-      seed: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(2 ** 32 - 1),
+      seed: z.number().check(z.int(), z.nonnegative(), z.lte(2 ** 32 - 1)),
       generator: text(120),
       plotsAreSample: z.literal(true),
     }),
-    sources: z.array(SourceSchema).max(200),
-    vsicVersions: z.array(VsicVersionInfoSchema).min(1).max(5),
-    vsic: z.array(VsicEntrySchema).max(1000),
-    reportedFigures: z.array(ReportedFigureSchema).max(20),
-    provinceFigures: z.array(ProvinceFigureSchema).max(50),
-    zones: z.array(ZoneSchema).min(1).max(500),
-    plots: z.array(PlotSchema).max(200_000),
+    sources: z.array(SourceSchema).check(z.maxLength(200)),
+    vsicVersions: z.array(VsicVersionInfoSchema).check(z.minLength(1), z.maxLength(5)),
+    vsic: z.array(VsicEntrySchema).check(z.maxLength(1000)),
+    reportedFigures: z.array(ReportedFigureSchema).check(z.maxLength(20)),
+    provinceFigures: z.array(ProvinceFigureSchema).check(z.maxLength(50)),
+    zones: z.array(ZoneSchema).check(z.minLength(1), z.maxLength(500)),
+    plots: z.array(PlotSchema).check(z.maxLength(200_000)),
   })
-  .superRefine((cat, ctx) => {
-    // Cross-references are checked here so a typo in the data fails at load, with its path.
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: 'custom', path, message });
-    const zoneIds = new Set<string>();
-    for (const [i, z] of cat.zones.entries()) {
-      if (zoneIds.has(z.id)) issue(['zones', i, 'id'], `duplicate zone id ${z.id}`);
-      zoneIds.add(z.id);
-    }
-    const sourceIds = new Set(cat.sources.map((s) => s.id));
-    const vsicKeys = new Set(cat.vsic.map((v) => `${v.version}:${v.code}`));
-    for (const [i, z] of cat.zones.entries()) {
-      for (const field of ['allowedSectors', 'prioritySectors'] as const) {
-        for (const [j, s] of z[field].entries()) {
-          if (!vsicKeys.has(`${s.version}:${s.code}`)) {
-            issue(
-              ['zones', i, field, j, 'code'],
-              `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
-            );
+  .check(
+    z.superRefine((cat, ctx) => {
+      // Cross-references are checked here so a typo in the data fails at load, with its path.
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: 'custom', path, message });
+      const zoneIds = new Set<string>();
+      for (const [i, z] of cat.zones.entries()) {
+        if (zoneIds.has(z.id)) issue(['zones', i, 'id'], `duplicate zone id ${z.id}`);
+        zoneIds.add(z.id);
+      }
+      const sourceIds = new Set(cat.sources.map((s) => s.id));
+      const vsicKeys = new Set(cat.vsic.map((v) => `${v.version}:${v.code}`));
+      for (const [i, z] of cat.zones.entries()) {
+        for (const field of ['allowedSectors', 'prioritySectors'] as const) {
+          for (const [j, s] of z[field].entries()) {
+            if (!vsicKeys.has(`${s.version}:${s.code}`)) {
+              issue(
+                ['zones', i, field, j, 'code'],
+                `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
+              );
+            }
+          }
+        }
+        for (const [j, s] of z.sourceIds.entries()) {
+          if (!sourceIds.has(s)) issue(['zones', i, 'sourceIds', j], `unknown source ${s}`);
+        }
+        for (const [j, f] of z.figureChoices.entries()) {
+          for (const [k, a] of f.alternatives.entries()) {
+            if (a.sourceId === null ? !a.note : !sourceIds.has(a.sourceId)) {
+              issue(
+                ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
+                a.sourceId === null
+                  ? 'a figure without a source needs a note saying where it comes from'
+                  : `unknown source ${a.sourceId}`,
+              );
+            }
+          }
+        }
+        for (const [j, t] of z.notableTenants.entries()) {
+          for (const [k, s] of t.sourceIds.entries()) {
+            if (!sourceIds.has(s))
+              issue(['zones', i, 'notableTenants', j, 'sourceIds', k], `unknown source ${s}`);
           }
         }
       }
-      for (const [j, s] of z.sourceIds.entries()) {
-        if (!sourceIds.has(s)) issue(['zones', i, 'sourceIds', j], `unknown source ${s}`);
-      }
-      for (const [j, f] of z.figureChoices.entries()) {
+      for (const [i, f] of cat.provinceFigures.entries()) {
+        for (const [j, s] of f.sourceIds.entries()) {
+          if (!sourceIds.has(s)) issue(['provinceFigures', i, 'sourceIds', j], `unknown source ${s}`);
+        }
         for (const [k, a] of f.alternatives.entries()) {
-          if (a.sourceId === null ? !a.note : !sourceIds.has(a.sourceId)) {
-            issue(
-              ['zones', i, 'figureChoices', j, 'alternatives', k, 'sourceId'],
-              a.sourceId === null
-                ? 'a figure without a source needs a note saying where it comes from'
-                : `unknown source ${a.sourceId}`,
-            );
+          if (a.sourceId !== null && !sourceIds.has(a.sourceId)) {
+            issue(['provinceFigures', i, 'alternatives', k, 'sourceId'], `unknown source ${a.sourceId}`);
           }
         }
       }
-      for (const [j, t] of z.notableTenants.entries()) {
-        for (const [k, s] of t.sourceIds.entries()) {
-          if (!sourceIds.has(s))
-            issue(['zones', i, 'notableTenants', j, 'sourceIds', k], `unknown source ${s}`);
+      for (const [i, r] of cat.reportedFigures.entries()) {
+        for (const [j, id] of r.zoneIds.entries()) {
+          if (!zoneIds.has(id)) issue(['reportedFigures', i, 'zoneIds', j], `unknown zone ${id}`);
+        }
+        for (const [j, s] of r.sourceIds.entries()) {
+          if (!sourceIds.has(s)) issue(['reportedFigures', i, 'sourceIds', j], `unknown source ${s}`);
         }
       }
-    }
-    for (const [i, f] of cat.provinceFigures.entries()) {
-      for (const [j, s] of f.sourceIds.entries()) {
-        if (!sourceIds.has(s)) issue(['provinceFigures', i, 'sourceIds', j], `unknown source ${s}`);
-      }
-      for (const [k, a] of f.alternatives.entries()) {
-        if (a.sourceId !== null && !sourceIds.has(a.sourceId)) {
-          issue(['provinceFigures', i, 'alternatives', k, 'sourceId'], `unknown source ${a.sourceId}`);
-        }
-      }
-    }
-    for (const [i, r] of cat.reportedFigures.entries()) {
-      for (const [j, id] of r.zoneIds.entries()) {
-        if (!zoneIds.has(id)) issue(['reportedFigures', i, 'zoneIds', j], `unknown zone ${id}`);
-      }
-      for (const [j, s] of r.sourceIds.entries()) {
-        if (!sourceIds.has(s)) issue(['reportedFigures', i, 'sourceIds', j], `unknown source ${s}`);
-      }
-    }
-    const plotIds = new Set<string>();
-    for (const [i, p] of cat.plots.entries()) {
-      if (plotIds.has(p.id)) issue(['plots', i, 'id'], `duplicate plot id ${p.id}`);
-      plotIds.add(p.id);
-      if (!zoneIds.has(p.zoneId)) issue(['plots', i, 'zoneId'], `unknown zone ${p.zoneId}`);
-      if (p.project) {
-        for (const field of ['sector', 'sectorVsic2018'] as const) {
-          const s = p.project[field];
-          if (!vsicKeys.has(`${s.version}:${s.code}`)) {
-            issue(
-              ['plots', i, 'project', field, 'code'],
-              `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
-            );
+      const plotIds = new Set<string>();
+      for (const [i, p] of cat.plots.entries()) {
+        if (plotIds.has(p.id)) issue(['plots', i, 'id'], `duplicate plot id ${p.id}`);
+        plotIds.add(p.id);
+        if (!zoneIds.has(p.zoneId)) issue(['plots', i, 'zoneId'], `unknown zone ${p.zoneId}`);
+        if (p.project) {
+          for (const field of ['sector', 'sectorVsic2018'] as const) {
+            const s = p.project[field];
+            if (!vsicKeys.has(`${s.version}:${s.code}`)) {
+              issue(
+                ['plots', i, 'project', field, 'code'],
+                `VSIC ${s.code} (${s.version}) is not in the VSIC reference list`,
+              );
+            }
           }
         }
       }
-    }
-  });
+    }),
+  );
 export type Catalog = z.infer<typeof CatalogSchema>;

@@ -3,9 +3,10 @@
  * Strict and bounded everywhere, because it arrives from the public internet; `parseEnquiry` reports every
  * failing field with its rule at once, so an investor fixes a form in one round trip, not ten.
  */
-import * as z from 'zod';
+
 import { VsicVersionSchema, ZoneKindSchema } from '#shared/catalog/ids.ts';
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
+import * as z from '../zod.ts';
 
 /** ISO 3166-1 alpha-2 codes officially assigned (249). */
 const ISO_3166_1_ALPHA2 = new Set(
@@ -20,15 +21,15 @@ const ISO_3166_1_ALPHA2 = new Set(
   ).split(' '),
 );
 
-export const CountrySchema = z
-  .string()
-  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals (e.g. VN, KR)')
-  .refine((c) => ISO_3166_1_ALPHA2.has(c), {
+export const CountrySchema = z.string().check(
+  z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals (e.g. VN, KR)'),
+  z.refine((c) => ISO_3166_1_ALPHA2.has(c), {
     message: 'is not an assigned ISO 3166-1 alpha-2 code',
     params: { rule: 'iso3166' },
-  });
+  }),
+);
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 /**
  * Vietnamese enterprise code (mã số doanh nghiệp): 10 digits, or 13 for a dependent unit, written either
@@ -36,7 +37,12 @@ const text = (max: number) => z.string().trim().min(1).max(max);
  */
 export const EnterpriseCodeSchema = z
   .string()
-  .regex(/^\d{10}(?:-?\d{3})?$/, 'must be a Vietnamese enterprise code: 10 digits, or 13 (0101234567-001)');
+  .check(
+    z.regex(
+      /^\d{10}(?:-?\d{3})?$/,
+      'must be a Vietnamese enterprise code: 10 digits, or 13 (0101234567-001)',
+    ),
+  );
 
 /**
  * Decree 08/2022/NĐ-CP Appendix II polluting production types (the subset the Lào Cai zones attract,
@@ -57,30 +63,30 @@ export const AppendixIITypeSchema = z.enum([
 ]);
 export type AppendixIIType = z.infer<typeof AppendixIITypeSchema>;
 
-const hectares = z.number().positive().max(2_000);
+const hectares = z.number().check(z.positive(), z.lte(2_000));
 
 export const EnquirySchema = z
   .strictObject({
     investor: z.strictObject({
       name: text(200),
       /** Vietnamese enterprise code; give this OR `foreignRegistration`, not both. */
-      enterpriseCode: EnterpriseCodeSchema.optional(),
+      enterpriseCode: z.optional(EnterpriseCodeSchema),
       /** A foreign investor not yet incorporated in Vietnam: home-country registration. */
-      foreignRegistration: z.strictObject({ country: CountrySchema, number: text(60) }).optional(),
+      foreignRegistration: z.optional(z.strictObject({ country: CountrySchema, number: text(60) })),
       /** The investor's nationality (ISO 3166-1 alpha-2): decides the IRC route. */
       country: CountrySchema,
       contact: z.strictObject({
-        name: text(120).optional(),
-        email: z.email().max(254),
+        name: z.optional(text(120)),
+        email: z.email().check(z.maxLength(254)),
         phone: z
           .string()
-          .regex(/^\+?[0-9][0-9 ().-]{6,22}$/, 'must be a phone number, digits with an optional +'),
+          .check(z.regex(/^\+?[0-9][0-9 ().-]{6,22}$/, 'must be a phone number, digits with an optional +')),
       }),
     }),
     project: z.strictObject({
       name: text(200),
       vsic: z.strictObject({
-        code: z.string().regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code'),
+        code: z.string().check(z.regex(/^\d{4}$/, 'must be a 4-digit VSIC level-4 code')),
         version: VsicVersionSchema,
       }),
       description: text(4_000),
@@ -88,82 +94,89 @@ export const EnquirySchema = z
     /** Land wanted, hectares. */
     landAreaHa: hectares,
     capital: z.strictObject({
-      vnd: z.number().int().positive().max(1e15),
-      usd: z.number().positive().max(1e11).optional(),
+      vnd: z.number().check(z.int(), z.positive(), z.lte(1e15)),
+      usd: z.optional(z.number().check(z.positive(), z.lte(1e11))),
     }),
-    jobs: z.number().int().nonnegative().max(100_000),
+    jobs: z.number().check(z.int(), z.nonnegative(), z.lte(100_000)),
     desiredStartDate: z.iso.date(),
     /** Communes/wards (post-2025) or former districts the investor prefers; matched accent-insensitively. */
-    preferredLocations: z
-      .array(z.strictObject({ type: z.enum(['communeOrWard', 'legacyDistrict']), name: text(80) }))
-      .max(10)
-      .default([]),
-    preferredKinds: z.array(ZoneKindSchema).max(3).default([]),
+    preferredLocations: z._default(
+      z
+        .array(z.strictObject({ type: z.enum(['communeOrWard', 'legacyDistrict']), name: text(80) }))
+        .check(z.maxLength(10)),
+      [],
+    ),
+    preferredKinds: z._default(z.array(ZoneKindSchema).check(z.maxLength(3)), []),
     /** Peak needs. kVA for power (what a substation connection is sized in), m³/day for water. */
-    utilitiesNeeded: z
-      .strictObject({
-        powerKva: z.number().int().nonnegative().max(1_000_000).default(0),
-        waterM3PerDay: z.number().nonnegative().max(1_000_000).default(0),
-        wastewaterM3PerDay: z.number().nonnegative().max(1_000_000).default(0),
-      })
-      .default({ powerKva: 0, waterM3PerDay: 0, wastewaterM3PerDay: 0 }),
+    utilitiesNeeded: z._default(
+      z.strictObject({
+        powerKva: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(1_000_000)), 0),
+        waterM3PerDay: z._default(z.number().check(z.nonnegative(), z.lte(1_000_000)), 0),
+        wastewaterM3PerDay: z._default(z.number().check(z.nonnegative(), z.lte(1_000_000)), 0),
+      }),
+      { powerKva: 0, waterM3PerDay: 0, wastewaterM3PerDay: 0 },
+    ),
     environmentalSelfDeclaration: z.strictObject({
       /** Decree 08/2022 Appendix II type, or null when the production is not on the list. */
-      appendixIIType: AppendixIITypeSchema.nullable(),
-      capacity: z.strictObject({ value: z.number().positive().max(1e9), unit: text(40) }).optional(),
-      wastewaterM3PerDay: z.number().nonnegative().max(1_000_000),
+      appendixIIType: z.nullable(AppendixIITypeSchema),
+      capacity: z.optional(
+        z.strictObject({ value: z.number().check(z.positive(), z.lte(1e9)), unit: text(40) }),
+      ),
+      wastewaterM3PerDay: z.number().check(z.nonnegative(), z.lte(1_000_000)),
       hazardousWaste: z.boolean(),
-      notes: text(2_000).optional(),
+      notes: z.optional(text(2_000)),
     }),
   })
-  .superRefine(
-    (e, ctx) => {
-      // Runs even when other fields failed (`when`), so the investor sees every problem at once; hence
-      // the defensive reads: fields may be missing or of the wrong type here (even `e` itself).
-      if (e === null || typeof e !== 'object') return;
-      const inv = (e as Partial<typeof e>).investor as Partial<typeof e.investor> | undefined;
-      if (inv && typeof inv === 'object') {
-        const hasCode = inv.enterpriseCode !== undefined;
-        const hasForeign = inv.foreignRegistration !== undefined;
-        if (hasCode === hasForeign) {
+  .check(
+    z.superRefine(
+      (e, ctx) => {
+        // Runs even when other fields failed (`when`), so the investor sees every problem at once; hence
+        // the defensive reads: fields may be missing or of the wrong type here (even `e` itself).
+        if (e === null || typeof e !== 'object') return;
+        const inv = (e as Partial<typeof e>).investor as Partial<typeof e.investor> | undefined;
+        if (inv && typeof inv === 'object') {
+          const hasCode = inv.enterpriseCode !== undefined;
+          const hasForeign = inv.foreignRegistration !== undefined;
+          if (hasCode === hasForeign) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['investor', hasCode ? 'foreignRegistration' : 'enterpriseCode'],
+              message: hasCode
+                ? 'give either a Vietnamese enterprise code or a foreign registration, not both'
+                : 'a Vietnamese enterprise code or a foreign registration is required',
+              params: { rule: 'exactly_one_of:enterpriseCode,foreignRegistration' },
+            });
+          }
+          if (hasForeign && (inv.foreignRegistration as { country?: unknown } | null)?.country === 'VN') {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['investor', 'foreignRegistration', 'country'],
+              message: 'a Vietnamese investor registers with its enterprise code, not a foreign registration',
+              params: { rule: 'foreign_registration_not_vn' },
+            });
+          }
+        }
+        const cap = (e as Partial<typeof e>).capital as Partial<typeof e.capital> | undefined;
+        const start = (e as Partial<typeof e>).desiredStartDate;
+        if (typeof start === 'string' && start < '2020-01-01') {
           ctx.addIssue({
             code: 'custom',
-            path: ['investor', hasCode ? 'foreignRegistration' : 'enterpriseCode'],
-            message: hasCode
-              ? 'give either a Vietnamese enterprise code or a foreign registration, not both'
-              : 'a Vietnamese enterprise code or a foreign registration is required',
-            params: { rule: 'exactly_one_of:enterpriseCode,foreignRegistration' },
+            path: ['desiredStartDate'],
+            message: 'must be 2020-01-01 or later',
+            params: { rule: 'min_date:2020-01-01' },
           });
         }
-        if (hasForeign && (inv.foreignRegistration as { country?: unknown } | null)?.country === 'VN') {
+        if (cap && typeof cap.vnd === 'number' && typeof cap.usd === 'number' && cap.usd > cap.vnd) {
           ctx.addIssue({
             code: 'custom',
-            path: ['investor', 'foreignRegistration', 'country'],
-            message: 'a Vietnamese investor registers with its enterprise code, not a foreign registration',
-            params: { rule: 'foreign_registration_not_vn' },
+            path: ['capital', 'usd'],
+            message: 'the USD amount exceeds the VND amount: are the two swapped?',
+            params: { rule: 'usd_not_above_vnd' },
           });
         }
-      }
-      const cap = (e as Partial<typeof e>).capital as Partial<typeof e.capital> | undefined;
-      const start = (e as Partial<typeof e>).desiredStartDate;
-      if (typeof start === 'string' && start < '2020-01-01') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['desiredStartDate'],
-          message: 'must be 2020-01-01 or later',
-          params: { rule: 'min_date:2020-01-01' },
-        });
-      }
-      if (cap && typeof cap.vnd === 'number' && typeof cap.usd === 'number' && cap.usd > cap.vnd) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['capital', 'usd'],
-          message: 'the USD amount exceeds the VND amount: are the two swapped?',
-          params: { rule: 'usd_not_above_vnd' },
-        });
-      }
-    },
-    { when: () => true },
+      },
+      { when: () => true },
+    ),
   );
 
 export type Enquiry = z.infer<typeof EnquirySchema>;

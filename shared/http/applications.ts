@@ -3,10 +3,11 @@
  * they take and answer. The OpenAPI document, the handlers (`functions/http/applications/`) and the CDK
  * routes are all generated from these objects.
  */
-import * as z from 'zod';
+
 import { EnquirySchema } from '../enquiry/schema.ts';
 import { RoutingOptionsSchema } from '../workflow/input.ts';
 import { APPLICATION_STATUSES, type ApplicationStatus } from '../workflow/status.ts';
+import * as z from '../zod.ts';
 import { CursorParam, limitParam } from './params.ts';
 import { defineRoute, type RouteSpec } from './route.ts';
 
@@ -33,7 +34,7 @@ export const STATUS_DESCRIPTIONS: Record<ApplicationStatus, string> = {
     'Terminal: the workflow could not finish (no capacity in time, a clearance wait expired, an error); see `closedReason`.',
 };
 
-export const ApplicationStatusSchema = z.enum(APPLICATION_STATUSES).meta({
+export const ApplicationStatusSchema = z.withMeta(z.enum(APPLICATION_STATUSES), {
   id: 'ApplicationStatus',
   description: `Where the application is. ${APPLICATION_STATUSES.map((s) => `\`${s}\`: ${STATUS_DESCRIPTIONS[s]}`).join(' ')}`,
 });
@@ -41,84 +42,96 @@ export const ApplicationStatusSchema = z.enum(APPLICATION_STATUSES).meta({
 /** Application ids are the workflow's execution names: letters, digits, `_ . : -`. */
 export const ApplicationIdSchema = z
   .string()
-  .min(1)
-  .max(120)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be an application id (letters, digits, _ . : -)');
+  .check(
+    z.minLength(1),
+    z.maxLength(120),
+    z.regex(/^[A-Za-z0-9_.:-]+$/, 'must be an application id (letters, digits, _ . : -)'),
+  );
 
 export const ApplicationIdParams = z.strictObject({
-  id: ApplicationIdSchema.meta({ description: 'Application id, as `POST /applications` returned it' }),
+  id: z.withMeta(ApplicationIdSchema, { description: 'Application id, as `POST /applications` returned it' }),
 });
 
 /** The `Idempotency-Key` header of `POST /applications`: the client's own id for this one request. */
 export const IdempotencyKeySchema = z
   .string()
-  .min(8, 'must be at least 8 characters (a UUID is a good key)')
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (a UUID is a good key)');
+  .check(
+    z.minLength(8, 'must be at least 8 characters (a UUID is a good key)'),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (a UUID is a good key)'),
+  );
 
 /** The headers `POST /applications` requires (documented; `idempotencyKey()` validates with this schema). */
 export const CreateApplicationHeaders = z.object({
-  'Idempotency-Key': IdempotencyKeySchema.meta({
+  'Idempotency-Key': z.withMeta(IdempotencyKeySchema, {
     description:
       'Required. The client’s id for this application request (a new UUID per application, the same one on retry): the same key and body answer the same application; the same key with another body is 422',
   }),
 });
 
 /** What the routing reads beyond the enquiry (the workflow's own schema); absent fields are "not declared". */
-const RoutingDeclarationsSchema = RoutingOptionsSchema.meta({
+const RoutingDeclarationsSchema = z.withMeta(RoutingOptionsSchema, {
   id: 'RoutingDeclarations',
   description:
     'What the investor declares for routing: land route (sublease by default), foreign ownership, ...',
 });
 
 /** The body of `POST /applications`: the enquiry, with the routing declarations as an optional member. */
-export const ApplicationRequestSchema = EnquirySchema.safeExtend({
-  routing: RoutingDeclarationsSchema.optional(),
-}).meta({
-  id: 'ApplicationRequest',
-  description:
-    'The enquiry (investor, project, land, capital, jobs, dates, preferences, environmental self-declaration), and optionally `routing` declarations.',
-});
+export const ApplicationRequestSchema = z.withMeta(
+  z.safeExtend(EnquirySchema, {
+    routing: z.optional(RoutingDeclarationsSchema),
+  }),
+  {
+    id: 'ApplicationRequest',
+    description:
+      'The enquiry (investor, project, land, capital, jobs, dates, preferences, environmental self-declaration), and optionally `routing` declarations.',
+  },
+);
 
-export const AcceptedApplicationSchema = z
-  .strictObject({
+export const AcceptedApplicationSchema = z.withMeta(
+  z.strictObject({
     id: ApplicationIdSchema,
     status: ApplicationStatusSchema,
-    filedAt: z.string().meta({ description: 'ISO instant the dossier was filed (picks the rule set)' }),
+    filedAt: z.withMeta(z.string(), {
+      description: 'ISO instant the dossier was filed (picks the rule set)',
+    }),
     links: z.strictObject({ self: z.string(), timeline: z.string() }),
-  })
-  .meta({ id: 'AcceptedApplication' });
+  }),
+  { id: 'AcceptedApplication' },
+);
 
-export const ApplicationSummarySchema = z
-  .strictObject({
+export const ApplicationSummarySchema = z.withMeta(
+  z.strictObject({
     id: ApplicationIdSchema,
     status: ApplicationStatusSchema,
     projectName: z.string(),
     filedAt: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
-    zoneId: z.string().nullable(),
-    plotId: z.string().nullable(),
-  })
-  .meta({ id: 'ApplicationSummary' });
+    zoneId: z.nullable(z.string()),
+    plotId: z.nullable(z.string()),
+  }),
+  { id: 'ApplicationSummary' },
+);
 
 export const ApplicationPageSchema = z.strictObject({
   items: z.array(ApplicationSummarySchema),
-  nextCursor: z.string().optional(),
+  nextCursor: z.optional(z.string()),
 });
 
 export const ApplicationListQuery = z.strictObject({ limit: limitParam(100), cursor: CursorParam });
 
-const LegalBasisViewSchema = z
-  .strictObject({
+const LegalBasisViewSchema = z.withMeta(
+  z.strictObject({
     instrument: z.string(),
-    article: z.string().nullable(),
+    article: z.nullable(z.string()),
     validFrom: z.string(),
-    validTo: z.string().nullable(),
+    validTo: z.nullable(z.string()),
     sources: z.array(z.string()),
     confidence: z.string(),
-  })
-  .meta({ id: 'LegalBasis' });
+  }),
+  { id: 'LegalBasis' },
+);
 
 const StageViewSchema = z.strictObject({
   id: z.string(),
@@ -128,19 +141,20 @@ const StageViewSchema = z.strictObject({
   role: z.string(),
   scope: z.string(),
   order: z.number(),
-  legalBasis: z.string().meta({ description: 'Instrument and article, one line' }),
+  legalBasis: z.withMeta(z.string(), { description: 'Instrument and article, one line' }),
 });
 
-export const RouteViewSchema = z
-  .strictObject({
-    ruleSetId: z.string().meta({ description: '`law-61-2020` or `law-143-2025`, by the filing date' }),
+export const RouteViewSchema = z.withMeta(
+  z.strictObject({
+    ruleSetId: z.withMeta(z.string(), { description: '`law-61-2020` or `law-143-2025`, by the filing date' }),
     pathId: z.string(),
     filedOn: z.string(),
-    underReview: z.boolean().meta({ description: 'A provincial official is picking the path' }),
+    underReview: z.withMeta(z.boolean(), { description: 'A provincial official is picking the path' }),
     stages: z.array(StageViewSchema),
     legalBasis: z.array(LegalBasisViewSchema),
-  })
-  .meta({ id: 'ApplicationRoute' });
+  }),
+  { id: 'ApplicationRoute' },
+);
 
 const ScoreComponentSchema = z.strictObject({
   name: z.string(),
@@ -150,123 +164,132 @@ const ScoreComponentSchema = z.strictObject({
   note: z.string(),
 });
 
-export const MatchedSiteSchema = z
-  .strictObject({
+export const MatchedSiteSchema = z.withMeta(
+  z.strictObject({
     plotId: z.string(),
-    rank: z.number().int().positive(),
-    held: z.boolean().meta({ description: 'The plot held (or allocated) for this application' }),
-    score: z.number().nullable().meta({
+    rank: z.number().check(z.int(), z.positive()),
+    held: z.withMeta(z.boolean(), { description: 'The plot held (or allocated) for this application' }),
+    score: z.withMeta(z.nullable(z.number()), {
       description:
         'Out of 100: the held plot’s as ranked when matched; another site’s recomputed on its current data (null when it no longer fits)',
     }),
-    breakdown: z.array(ScoreComponentSchema).nullable().meta({
+    breakdown: z.withMeta(z.nullable(z.array(ScoreComponentSchema)), {
       description:
         'The score’s components (criterion, weight, value, points, why), recomputed on the plot’s current data; null when it no longer fits',
     }),
-    sample: z.literal(true).meta({ description: 'Plots are sample data (plot detail is not public)' }),
-  })
-  .meta({ id: 'MatchedSite' });
+    sample: z.withMeta(z.literal(true), { description: 'Plots are sample data (plot detail is not public)' }),
+  }),
+  { id: 'MatchedSite' },
+);
 
-export const PlotViewSchema = z
-  .strictObject({
+export const PlotViewSchema = z.withMeta(
+  z.strictObject({
     plotId: z.string(),
     zoneId: z.string(),
-    zoneName: z.string().nullable(),
-    areaHa: z.number().nullable(),
+    zoneName: z.nullable(z.string()),
+    areaHa: z.nullable(z.number()),
     state: z.enum(['held', 'allocated']),
-    since: z.string().nullable(),
-    holdExpiresAt: z.string().nullable(),
-    clearance: z.string().nullable(),
-    sample: z.literal(true).meta({ description: 'Plots are sample data (plot detail is not public)' }),
-  })
-  .meta({ id: 'ApplicationPlot' });
+    since: z.nullable(z.string()),
+    holdExpiresAt: z.nullable(z.string()),
+    clearance: z.nullable(z.string()),
+    sample: z.withMeta(z.literal(true), { description: 'Plots are sample data (plot detail is not public)' }),
+  }),
+  { id: 'ApplicationPlot' },
+);
 
-export const CurrentStageSchema = z
-  .strictObject({
+export const CurrentStageSchema = z.withMeta(
+  z.strictObject({
     taskId: z.string(),
     stageId: z.string(),
-    title: z.string().nullable(),
+    title: z.nullable(z.string()),
     role: z.string(),
     scope: z.string(),
     status: z.string(),
     dueAt: z.string(),
     legalBasis: z.string(),
-  })
-  .meta({ id: 'CurrentStage' });
+  }),
+  { id: 'CurrentStage' },
+);
 
-export const ApplicationDetailSchema = z
-  .strictObject({
+export const ApplicationDetailSchema = z.withMeta(
+  z.strictObject({
     id: ApplicationIdSchema,
     status: ApplicationStatusSchema,
     statusDescription: z.string(),
     terminal: z.boolean(),
-    stage: z.string().meta({
+    stage: z.withMeta(z.string(), {
       description: 'The current step in words: an approval stage’s title, or what the workflow is doing',
     }),
     filedAt: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
     project: z.strictObject({ name: z.string(), vsicCode: z.string(), landAreaHa: z.number() }),
-    route: RouteViewSchema.nullable(),
+    route: z.nullable(RouteViewSchema),
     currentStages: z.array(CurrentStageSchema),
-    nextDueAt: z
-      .string()
-      .nullable()
-      .meta({ description: 'The earliest statutory due date of a stage still waiting' }),
+    nextDueAt: z.withMeta(z.nullable(z.string()), {
+      description: 'The earliest statutory due date of a stage still waiting',
+    }),
     matchedSites: z.array(MatchedSiteSchema),
-    plot: PlotViewSchema.nullable(),
-    waitingReason: z.string().nullable(),
-    closedReason: z.string().nullable(),
-    certificateReference: z.string().nullable(),
-    sample: z
-      .strictObject({ plots: z.literal(true), certificateReference: z.boolean() })
-      .meta({ description: 'What in this answer is sample data' }),
-  })
-  .meta({ id: 'ApplicationDetail' });
+    plot: z.nullable(PlotViewSchema),
+    waitingReason: z.nullable(z.string()),
+    closedReason: z.nullable(z.string()),
+    certificateReference: z.nullable(z.string()),
+    sample: z.withMeta(z.strictObject({ plots: z.literal(true), certificateReference: z.boolean() }), {
+      description: 'What in this answer is sample data',
+    }),
+  }),
+  { id: 'ApplicationDetail' },
+);
 
-export const TimelineItemSchema = z
-  .strictObject({
+export const TimelineItemSchema = z.withMeta(
+  z.strictObject({
     eventId: z.string(),
     at: z.string(),
-    type: z.string().meta({ description: 'What happened: `application.submitted`, `plot.held`, ...' }),
-    actor: z.string().meta({ description: 'Who: a user id, a role, or `system`' }),
-    legalBasis: z.string().nullable(),
-    dueAt: z.string().nullable().meta({ description: 'The statutory due date the step set' }),
+    type: z.withMeta(z.string(), { description: 'What happened: `application.submitted`, `plot.held`, ...' }),
+    actor: z.withMeta(z.string(), { description: 'Who: a user id, a role, or `system`' }),
+    legalBasis: z.nullable(z.string()),
+    dueAt: z.withMeta(z.nullable(z.string()), { description: 'The statutory due date the step set' }),
     details: z.record(z.string(), z.unknown()),
-  })
-  .meta({ id: 'TimelineItem' });
+  }),
+  { id: 'TimelineItem' },
+);
 
 export const TimelinePageSchema = z.strictObject({
   items: z.array(TimelineItemSchema),
-  nextCursor: z.string().optional(),
+  nextCursor: z.optional(z.string()),
 });
 
 export const TimelineQuery = z.strictObject({ limit: limitParam(500), cursor: CursorParam });
 
-export const ResponseRequestSchema = z
-  .strictObject({
-    taskId: z
-      .string()
-      .min(3)
-      .max(420)
-      .optional()
-      .meta({ description: 'The task that asked (default: the one request waiting)' }),
-    answer: z.string().trim().min(1, 'the answer must not be empty').max(10_000),
-    attachments: z.array(z.string().min(1).max(500)).max(20).optional(),
-  })
-  .meta({ id: 'InformationResponse' });
+export const ResponseRequestSchema = z.withMeta(
+  z.strictObject({
+    taskId: z.withMeta(z.optional(z.string().check(z.minLength(3), z.maxLength(420))), {
+      description: 'The task that asked (default: the one request waiting)',
+    }),
+    answer: z.string().check(z.trim(), z.minLength(1, 'the answer must not be empty'), z.maxLength(10_000)),
+    attachments: z.optional(
+      z.array(z.string().check(z.minLength(1), z.maxLength(500))).check(z.maxLength(20)),
+    ),
+  }),
+  { id: 'InformationResponse' },
+);
 
 export const ResponseResultSchema = z.strictObject({
   applicationId: ApplicationIdSchema,
   taskId: z.string(),
   status: z.literal('open'),
-  dueAt: z.string().meta({ description: 'The stage’s due date, moved by the paused days' }),
+  dueAt: z.withMeta(z.string(), { description: 'The stage’s due date, moved by the paused days' }),
   previousDueAt: z.string(),
 });
 
-export const WithdrawRequestSchema = z
-  .strictObject({ reason: z.string().trim().min(1, 'say why the application is withdrawn').max(1_000) })
-  .meta({ id: 'Withdrawal' });
+export const WithdrawRequestSchema = z.withMeta(
+  z.strictObject({
+    reason: z
+      .string()
+      .check(z.trim(), z.minLength(1, 'say why the application is withdrawn'), z.maxLength(1_000)),
+  }),
+  { id: 'Withdrawal' },
+);
 
 export const WithdrawResultSchema = z.strictObject({
   applicationId: ApplicationIdSchema,

@@ -2,73 +2,82 @@
  * The decision route's contract and the actor it decides as, in a module of their own so the decision
  * Lambda bundles nothing of the other task routes (400 KiB budget). `tasks.ts` re-exports all of it.
  */
-import * as z from 'zod';
+
 import type { Actor } from '../workflow/approval-tasks.ts';
+import * as z from '../zod.ts';
 import type { Caller } from './auth.ts';
 import { OFFICIAL_ROLES, PROVINCE_SCOPE } from './roles.ts';
 import { defineRoute } from './route.ts';
 
 /** `<stageId>@<applicationId>`: a stage's task id names its application. */
 export const TaskIdParams = z.strictObject({
-  id: z
-    .string()
-    .min(3)
-    .max(420)
-    .regex(
-      /^[A-Za-z0-9._:-]+@[A-Za-z0-9._:-]+$/,
-      'must be a task id, <stageId>@<applicationId> (letters, digits, . _ : -)',
-    )
-    .meta({ description: 'Task id, `<stageId>@<applicationId>`, as `GET /tasks` lists it' }),
+  id: z.withMeta(
+    z
+      .string()
+      .check(
+        z.minLength(3),
+        z.maxLength(420),
+        z.regex(
+          /^[A-Za-z0-9._:-]+@[A-Za-z0-9._:-]+$/,
+          'must be a task id, <stageId>@<applicationId> (letters, digits, . _ : -)',
+        ),
+      ),
+    { description: 'Task id, `<stageId>@<applicationId>`, as `GET /tasks` lists it' },
+  ),
 });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-export const DecisionBody = z
-  .strictObject({
-    decision: z.enum(['approve', 'reject', 'request-information']),
-    reason: text(1_000)
-      .optional()
-      .meta({ description: 'Why (required to reject or to ask for information: the question asked)' }),
-    legalBasis: text(300)
-      .optional()
-      .meta({ description: 'The legal basis the official cites, e.g. `Law 143/2025/QH15, Art. 24`' }),
-    chosenPath: z
-      .strictObject({ candidateId: text(80), reason: text(1_000) })
-      .optional()
-      .meta({
+export const DecisionBody = z.withMeta(
+  z
+    .strictObject({
+      decision: z.enum(['approve', 'reject', 'request-information']),
+      reason: z.withMeta(z.optional(text(1_000)), {
+        description: 'Why (required to reject or to ask for information: the question asked)',
+      }),
+      legalBasis: z.withMeta(z.optional(text(300)), {
+        description: 'The legal basis the official cites, e.g. `Law 143/2025/QH15, Art. 24`',
+      }),
+      chosenPath: z.withMeta(z.optional(z.strictObject({ candidateId: text(80), reason: text(1_000) })), {
         description: 'A routing-review approval: the procedure path picked, and why (required there)',
       }),
-  })
-  .superRefine((body, ctx) => {
-    if (body.decision !== 'approve' && body.reason === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['reason'],
-        message: `a reason is required to ${body.decision === 'reject' ? 'reject' : 'request information'}`,
-      });
-    }
-    if (body.decision !== 'approve' && body.chosenPath !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['chosenPath'], message: 'only an approval picks a path' });
-    }
-  })
-  .meta({ id: 'DecisionRequest' });
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.decision !== 'approve' && body.reason === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['reason'],
+            message: `a reason is required to ${body.decision === 'reject' ? 'reject' : 'request information'}`,
+          });
+        }
+        if (body.decision !== 'approve' && body.chosenPath !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['chosenPath'], message: 'only an approval picks a path' });
+        }
+      }),
+    ),
+  { id: 'DecisionRequest' },
+);
 export type DecisionRequest = z.infer<typeof DecisionBody>;
 
-export const DecisionResultSchema = z
-  .looseObject({
+export const DecisionResultSchema = z.withMeta(
+  z.looseObject({
     taskId: z.string(),
     status: z.enum(['decided', 'information-requested']),
-    decision: z
-      .looseObject({
-        outcome: z.enum(['approved', 'rejected']),
-        decidedBy: z.string(),
-        decidedAt: z.string(),
-      })
-      .optional()
-      .meta({ description: 'The decision recorded (with reasons, comment, chosen path where given)' }),
-    requestedAt: z.string().optional(),
-  })
-  .meta({ id: 'DecisionResult' });
+    decision: z.withMeta(
+      z.optional(
+        z.looseObject({
+          outcome: z.enum(['approved', 'rejected']),
+          decidedBy: z.string(),
+          decidedAt: z.string(),
+        }),
+      ),
+      { description: 'The decision recorded (with reasons, comment, chosen path where given)' },
+    ),
+    requestedAt: z.optional(z.string()),
+  }),
+  { id: 'DecisionResult' },
+);
 
 export const decideTask = defineRoute({
   method: 'POST',

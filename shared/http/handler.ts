@@ -9,9 +9,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type * as z from 'zod';
 import { type FieldIssue, InputValidationError } from '../errors.ts';
 import { logger, toFieldIssues } from '../middleware/task-handler.ts';
+import type * as z from '../zod.ts';
 import { type Caller, callerFromEvent, requireRole } from './auth.ts';
 import { classifyError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts';
 import { jsonResponse, problemBody, problemResponse } from './problem.ts';
@@ -20,7 +20,7 @@ import type { RouteAuth, RouteRequest, RouteSpec } from './route.ts';
 /** The largest body a route accepts. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Parsed<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
 export interface HttpInput<Req extends RouteRequest, Auth extends RouteAuth> {
   path: Parsed<Req['path']>;
@@ -62,7 +62,7 @@ function prefixed(prefix: string, issues: FieldIssue[]): FieldIssue[] {
 /** Parses path, query and body; throws one InputValidationError naming every failing field. */
 function parseRequest<Req extends RouteRequest>(spec: RouteSpec<Req>, event: APIGatewayProxyEventV2) {
   const issues: FieldIssue[] = [];
-  const parse = (part: 'path' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
+  const parse = (part: 'path' | 'query' | 'body', schema: z.ZodMiniType | undefined, value: unknown) => {
     if (!schema) return undefined;
     const result = schema.safeParse(value);
     if (result.success) return result.data;
@@ -97,7 +97,7 @@ function parseRequest<Req extends RouteRequest>(spec: RouteSpec<Req>, event: API
   return { path, query, body };
 }
 
-export function httpHandler<Req extends RouteRequest, Ok extends z.ZodType, Auth extends RouteAuth>(
+export function httpHandler<Req extends RouteRequest, Ok extends z.ZodMiniType, Auth extends RouteAuth>(
   spec: RouteSpec<Req, Ok, Auth>,
   fn: (input: HttpInput<Req, Auth>) => Promise<z.input<Ok> | Reply<z.input<Ok>>>,
 ) {

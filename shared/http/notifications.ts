@@ -4,48 +4,55 @@
  * another person's. The live stream (`GET /notifications/stream`, Server-Sent Events) is not an API
  * Gateway route (HTTP APIs cannot stream): see `functions/notifications/stream.ts` and the README.
  */
-import * as z from 'zod';
+
 import type { NotificationRecord } from '../repository/notifications.ts';
+import * as z from '../zod.ts';
 import { CursorParam, limitParam } from './params.ts';
 import { ROLES } from './roles.ts';
 import { defineRoute } from './route.ts';
 
-export const NotificationSchema = z
-  .strictObject({
-    id: z.string().meta({ description: 'The notification’s number in the caller’s inbox (1, 2, 3…)' }),
-    seq: z.number().int().positive(),
+export const NotificationSchema = z.withMeta(
+  z.strictObject({
+    id: z.withMeta(z.string(), { description: 'The notification’s number in the caller’s inbox (1, 2, 3…)' }),
+    seq: z.number().check(z.int(), z.positive()),
     eventId: z.string(),
-    event: z.string().meta({ description: 'The domain event, e.g. `PlotHeld`' }),
+    event: z.withMeta(z.string(), { description: 'The domain event, e.g. `PlotHeld`' }),
     applicationId: z.string(),
     locale: z.enum(['vi', 'en']),
     audience: z.enum(['investor', 'zone-manager', 'zone-board', 'official']),
     title: z.string(),
     body: z.string(),
-    action: z.string().optional().meta({ description: 'What is expected of the recipient' }),
-    dueAt: z.string().optional().meta({ description: 'The statutory due date of the action (UTC)' }),
-    workingDaysLeft: z.number().int().optional().meta({ description: 'At the time of the event' }),
+    action: z.withMeta(z.optional(z.string()), { description: 'What is expected of the recipient' }),
+    dueAt: z.withMeta(z.optional(z.string()), { description: 'The statutory due date of the action (UTC)' }),
+    workingDaysLeft: z.withMeta(z.optional(z.number().check(z.int())), {
+      description: 'At the time of the event',
+    }),
     eventAt: z.string(),
     createdAt: z.string(),
-    readAt: z.string().optional(),
+    readAt: z.optional(z.string()),
     userId: z.string(),
-  })
-  .meta({ id: 'Notification' });
+  }),
+  { id: 'Notification' },
+);
 
-export const NotificationPageSchema = z
-  .strictObject({
+export const NotificationPageSchema = z.withMeta(
+  z.strictObject({
     items: z.array(NotificationSchema),
-    unread: z.number().int().nonnegative().meta({ description: 'The caller’s unread notifications in all' }),
-    nextCursor: z.string().optional(),
-  })
-  .meta({ id: 'NotificationPage' });
+    unread: z.withMeta(z.number().check(z.int(), z.nonnegative()), {
+      description: 'The caller’s unread notifications in all',
+    }),
+    nextCursor: z.optional(z.string()),
+  }),
+  { id: 'NotificationPage' },
+);
 
 export const NotificationListQuery = z.strictObject({ limit: limitParam(100), cursor: CursorParam });
 
 export const NotificationIdParams = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,11}$/, 'must be a notification id (a positive integer)')
-    .meta({ description: 'The notification’s `id`' }),
+  id: z.withMeta(
+    z.string().check(z.regex(/^[1-9][0-9]{0,11}$/, 'must be a notification id (a positive integer)')),
+    { description: 'The notification’s `id`' },
+  ),
 });
 
 export const listNotifications = defineRoute({

@@ -4,22 +4,29 @@
  * application and notification route) imports this module and leaves the catalog schemas out of its
  * bundle (about 8 KiB).
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** A query-string page size: digits, 1..max. */
 export const limitParam = (max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max))
-    .optional()
-    .meta({ description: `Page size, 1 to ${max}` });
+  z.withMeta(
+    z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(/^\d{1,3}$/, 'must be an integer')), z.transform(Number)),
+        z.number().check(z.int(), z.gte(1), z.lte(max)),
+      ),
+    ),
+    { description: `Page size, 1 to ${max}` },
+  );
 
-export const CursorParam = z
-  .string()
-  .min(1)
-  .max(2048)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by this API')
-  .optional()
-  .meta({ description: 'The `nextCursor` of the previous page' });
+export const CursorParam = z.withMeta(
+  z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by this API'),
+      ),
+  ),
+  { description: 'The `nextCursor` of the previous page' },
+);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * The Cognito groups, which are the roles. Officials' roles match `OfficialRole` of the routing rules

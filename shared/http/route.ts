@@ -4,7 +4,7 @@
  * drives the Lambda wrapper (`httpHandler`), the CDK route (`HttpApiConstruct.addRoute`) and the
  * OpenAPI document, so none of them lists a route or a schema a second time.
  */
-import type * as z from 'zod';
+import type * as z from '../zod.ts';
 import type { Role } from './roles.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -14,29 +14,29 @@ export type RouteAuth = 'public' | readonly Role[];
 
 export interface RouteRequest {
   /** Path parameters, e.g. `z.strictObject({ id: ZoneIdSchema })` for `/zones/{id}`. */
-  path?: z.ZodObject;
+  path?: z.ZodMiniObject;
   /** Query string parameters (each a string, as API Gateway passes them). */
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   /** The JSON body; a route without one refuses a body. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /**
    * Request headers the route reads, by name (`Idempotency-Key`); required unless optional. Documented in
    * the OpenAPI document; the handler validates them with the same schemas (the wrapper does not).
    */
-  headers?: z.ZodObject;
+  headers?: z.ZodMiniObject;
 }
 
 export interface RouteResponse {
   description: string;
   /** The JSON body; absent for a response with no body. */
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   /** Response headers the route sets, by name, with their description. */
   headers?: Record<string, string>;
 }
 
 export interface RouteSpec<
   Req extends RouteRequest = RouteRequest,
-  Ok extends z.ZodType = z.ZodType,
+  Ok extends z.ZodMiniType = z.ZodMiniType,
   Auth extends RouteAuth = RouteAuth,
 > {
   method: HttpMethod;
@@ -58,7 +58,7 @@ export interface RouteSpec<
 /** Keeps the literal types of a route so handlers get their input and output typed. */
 export function defineRoute<
   const Req extends RouteRequest,
-  Ok extends z.ZodType,
+  Ok extends z.ZodMiniType,
   const Auth extends RouteAuth,
 >(spec: RouteSpec<Req, Ok, Auth>): RouteSpec<Req, Ok, Auth> {
   return spec;

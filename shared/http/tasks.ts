@@ -4,8 +4,9 @@
  * (`functions/http/tasks/`) share. Kept apart from the zone managers' routes and from `schemas.ts` so a
  * task handler's bundle carries neither the catalog's schemas nor the other routes' (400 KiB budget).
  */
-import * as z from 'zod';
+
 import type { Actor } from '../workflow/approval-tasks.ts';
+import * as z from '../zod.ts';
 import { TaskIdParams } from './decision.ts';
 import { OFFICIAL_ROLES } from './roles.ts';
 import { defineRoute } from './route.ts';
@@ -26,54 +27,63 @@ export const TaskViewSchema = z.looseObject({
   updatedAt: z.string(),
 });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-export const AssigneeBody = z
-  .strictObject({
-    role: z.enum(OFFICIAL_ROLES).meta({ description: 'The official role whose inbox takes the task' }),
-    reason: text(1_000).meta({ description: 'Why the task is reassigned' }),
-  })
-  .meta({ id: 'ReassignRequest' });
+export const AssigneeBody = z.withMeta(
+  z.strictObject({
+    role: z.withMeta(z.enum(OFFICIAL_ROLES), { description: 'The official role whose inbox takes the task' }),
+    reason: z.withMeta(text(1_000), { description: 'Why the task is reassigned' }),
+  }),
+  { id: 'ReassignRequest' },
+);
 
-const ApplicationOfTaskSchema = z
-  .looseObject({
+const ApplicationOfTaskSchema = z.withMeta(
+  z.looseObject({
     id: z.string(),
     status: z.string(),
-    investorName: z.string().optional(),
-    projectName: z.string().optional(),
-    filedAt: z.string().optional(),
-    route: z
-      .looseObject({
-        pathId: z.string().optional(),
-        ruleSetId: z.string().optional(),
-        legalBasis: z.array(z.string()).optional(),
-      })
-      .optional()
-      .meta({ description: 'The procedure route and its legal basis (once routed)' }),
-    site: z
-      .looseObject({
-        zoneId: z.string().optional(),
-        plotId: z.string().optional(),
-        heldAt: z.string().optional(),
-        holdExpiresAt: z.string().optional(),
-      })
-      .optional()
-      .meta({ description: 'The plot held (or allocated) for the application' }),
-    checks: z.unknown().optional().meta({ description: 'The site checks’ verdicts (clearance, ...)' }),
-  })
-  .meta({ id: 'TaskApplication' });
+    investorName: z.optional(z.string()),
+    projectName: z.optional(z.string()),
+    filedAt: z.optional(z.string()),
+    route: z.withMeta(
+      z.optional(
+        z.looseObject({
+          pathId: z.optional(z.string()),
+          ruleSetId: z.optional(z.string()),
+          legalBasis: z.optional(z.array(z.string())),
+        }),
+      ),
+      { description: 'The procedure route and its legal basis (once routed)' },
+    ),
+    site: z.withMeta(
+      z.optional(
+        z.looseObject({
+          zoneId: z.optional(z.string()),
+          plotId: z.optional(z.string()),
+          heldAt: z.optional(z.string()),
+          holdExpiresAt: z.optional(z.string()),
+        }),
+      ),
+      { description: 'The plot held (or allocated) for the application' },
+    ),
+    checks: z.withMeta(z.optional(z.unknown()), {
+      description: 'The site checks’ verdicts (clearance, ...)',
+    }),
+  }),
+  { id: 'TaskApplication' },
+);
 
-export const TaskDetailSchema = z
-  .strictObject({
+export const TaskDetailSchema = z.withMeta(
+  z.strictObject({
     task: TaskViewSchema,
     dueAt: z.string(),
-    workingDaysLeft: z.number().int().nullable().meta({
+    workingDaysLeft: z.withMeta(z.nullable(z.number().check(z.int())), {
       description:
         'Vietnamese working days until the due date (negative once past it); null outside the calendar’s years',
     }),
-    application: ApplicationOfTaskSchema.optional(),
-  })
-  .meta({ id: 'TaskDetail' });
+    application: z.optional(ApplicationOfTaskSchema),
+  }),
+  { id: 'TaskDetail' },
+);
 
 export const getTask = defineRoute({
   method: 'GET',

@@ -4,85 +4,93 @@
  * scope check (a zone manager acts on the zones of their token's `custom:zones`, an admin on any) and the
  * plot as they see it.
  */
-import * as z from 'zod';
+
 import { ClearanceSchema, IdSchema, IsoDateSchema, PlotStatusSchema } from '../catalog/ids.ts';
 import type { PlotRecord } from '../repository/index.ts';
+import * as z from '../zod.ts';
 import type { Caller } from './auth.ts';
 import { ForbiddenError } from './errors.ts';
 import { defineRoute } from './route.ts';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 export const ZoneParams = z.strictObject({
-  id: IdSchema.meta({ description: 'Zone id, e.g. `kcn-dong-pho-moi`' }),
+  id: z.withMeta(IdSchema, { description: 'Zone id, e.g. `kcn-dong-pho-moi`' }),
 });
 
 export const PlotParams = z.strictObject({
-  id: IdSchema.meta({ description: 'Zone id' }),
-  plotId: IdSchema.meta({ description: 'Plot id (of that zone)' }),
+  id: z.withMeta(IdSchema, { description: 'Zone id' }),
+  plotId: z.withMeta(IdSchema, { description: 'Plot id (of that zone)' }),
 });
 
-const note = text(1_000).optional().meta({ description: 'What the zone manager records with the update' });
+const note = z.withMeta(z.optional(text(1_000)), {
+  description: 'What the zone manager records with the update',
+});
 
 /** The clearance as `ClearanceSchema` has it (each status with its own fields), plus a note. */
-export const ClearanceBody = z
-  .strictObject({
-    status: z.enum(['cleared', 'compensation_in_progress', 'not_started', 'disputed']),
-    compensationPercent: z
-      .number()
-      .min(0)
-      .max(100)
-      .optional()
-      .meta({ description: 'Required with compensation_in_progress' }),
-    expectedDate: IsoDateSchema.optional().meta({
-      description: 'When clearance is expected (required with compensation_in_progress)',
-    }),
-    note,
-  })
-  .superRefine((body, ctx) => {
-    const { note: _note, ...clearance } = body;
-    const parsed = ClearanceSchema.safeParse(clearance);
-    for (const issue of parsed.error?.issues ?? []) {
-      ctx.addIssue({
-        code: 'custom',
-        path: issue.path as PropertyKey[],
-        message: `${issue.message} (for status ${body.status})`,
-      });
-    }
-  })
-  .meta({ id: 'ClearanceUpdate' });
+export const ClearanceBody = z.withMeta(
+  z
+    .strictObject({
+      status: z.enum(['cleared', 'compensation_in_progress', 'not_started', 'disputed']),
+      compensationPercent: z.withMeta(z.optional(z.number().check(z.gte(0), z.lte(100))), {
+        description: 'Required with compensation_in_progress',
+      }),
+      expectedDate: z.withMeta(z.optional(IsoDateSchema), {
+        description: 'When clearance is expected (required with compensation_in_progress)',
+      }),
+      note,
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        const { note: _note, ...clearance } = body;
+        const parsed = ClearanceSchema.safeParse(clearance);
+        for (const issue of parsed.error?.issues ?? []) {
+          ctx.addIssue({
+            code: 'custom',
+            path: issue.path as PropertyKey[],
+            message: `${issue.message} (for status ${body.status})`,
+          });
+        }
+      }),
+    ),
+  { id: 'ClearanceUpdate' },
+);
 
-export const PlotViewSchema = z
-  .looseObject({
+export const PlotViewSchema = z.withMeta(
+  z.looseObject({
     id: z.string(),
     zoneId: z.string(),
     areaHa: z.number(),
     status: PlotStatusSchema,
     clearance: ClearanceSchema,
-    clearanceUpdatedAt: z.string().optional(),
+    clearanceUpdatedAt: z.optional(z.string()),
     readinessDate: IsoDateSchema,
-    holderApplicationId: z.string().optional(),
-    heldAt: z.string().optional(),
-    holdExpiresAt: z.string().optional(),
-    allocatedTo: z.string().optional(),
+    holderApplicationId: z.optional(z.string()),
+    heldAt: z.optional(z.string()),
+    holdExpiresAt: z.optional(z.string()),
+    allocatedTo: z.optional(z.string()),
     sample: z.literal(true),
-  })
-  .meta({ id: 'ManagedPlot' });
+  }),
+  { id: 'ManagedPlot' },
+);
 
-export const PlotListQuery = z.strictObject({ status: PlotStatusSchema.optional() });
+export const PlotListQuery = z.strictObject({ status: z.optional(PlotStatusSchema) });
 
-export const HoldSchema = z
-  .strictObject({
+export const HoldSchema = z.withMeta(
+  z.strictObject({
     plotId: z.string(),
     areaHa: z.number(),
     applicationId: z.string(),
-    investorName: z.string().optional(),
-    applicationStatus: z.string().optional(),
-    heldAt: z.string().optional(),
-    expiresAt: z.string().optional(),
-    expired: z.boolean().meta({ description: 'Past its expiry: another application may take the plot' }),
-  })
-  .meta({ id: 'Hold' });
+    investorName: z.optional(z.string()),
+    applicationStatus: z.optional(z.string()),
+    heldAt: z.optional(z.string()),
+    expiresAt: z.optional(z.string()),
+    expired: z.withMeta(z.boolean(), {
+      description: 'Past its expiry: another application may take the plot',
+    }),
+  }),
+  { id: 'Hold' },
+);
 
 export const listZonePlots = defineRoute({
   method: 'GET',

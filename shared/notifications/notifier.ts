@@ -13,9 +13,10 @@
  *    marker exists. The one window left (a crash between the publish and the marker) may send that e-mail
  *    twice, never zero times; the publish carries the (event, zone) key so a subscriber can drop it.
  */
-import * as z from 'zod';
+
 import type { NewNotification, NotificationStore } from '#shared/repository/notifications.ts';
 import { EVENT_SOURCE, WORKFLOW_EVENTS } from '#shared/workflow/events.ts';
+import * as z from '../zod.ts';
 import { managedZones, type RecipientSource, resolveRecipients } from './recipients.ts';
 import { renderMessage, TEMPLATES, UnknownEventError } from './templates.ts';
 import type { DomainEvent, Message, Recipient } from './types.ts';
@@ -58,18 +59,18 @@ export interface NotifyResult {
 
 const EnvelopeSchema = z.looseObject({
   source: z.literal(EVENT_SOURCE),
-  'detail-type': z.string().min(1).max(128),
+  'detail-type': z.string().check(z.minLength(1), z.maxLength(128)),
   detail: z.looseObject({}),
 });
 
 const LegacyDetailSchema = z.looseObject({
-  eventId: z.string().min(1).max(300),
-  applicationId: z.string().min(1).max(200),
+  eventId: z.string().check(z.minLength(1), z.maxLength(300)),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(200)),
   at: z.iso.datetime({ offset: true }),
-  audience: z.array(z.looseObject({ kind: z.string(), id: z.string() })).max(50),
+  audience: z.array(z.looseObject({ kind: z.string(), id: z.string() })).check(z.maxLength(50)),
 });
 
-function issueText(error: z.ZodError, prefix: string): string {
+function issueText(error: z.core.$ZodError, prefix: string): string {
   const issue = error.issues[0];
   const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
   return `${path}: ${issue?.message ?? 'invalid'}`;
@@ -84,7 +85,7 @@ export function parseDomainEvent(envelope: unknown): DomainEvent {
   if (!outer.success) throw new InvalidDomainEventError(issueText(outer.error, ''));
   const name = outer.data['detail-type'];
   if (!TEMPLATES[name]) throw new UnknownEventError(`detail-type: no template for event ${name}`);
-  const schema = (WORKFLOW_EVENTS as Record<string, z.ZodType | undefined>)[name] ?? LegacyDetailSchema;
+  const schema = (WORKFLOW_EVENTS as Record<string, z.ZodMiniType | undefined>)[name] ?? LegacyDetailSchema;
   const detail = schema.safeParse(outer.data.detail);
   if (!detail.success) throw new InvalidDomainEventError(`${name}: ${issueText(detail.error, 'detail')}`);
   return { name, detail: detail.data as DomainEvent['detail'] };

@@ -2,7 +2,7 @@
  * What the notifier works with: the recipients of a domain event and the messages rendered for them.
  * Pure types and schemas; no SDK here.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** The languages a notification is written in; Vietnamese unless the recipient chose English. */
 export const LOCALES = ['vi', 'en'] as const;
@@ -50,22 +50,10 @@ export interface DomainEvent {
 
 /** A directory entry: a member of a role in a scope (a zone id, or `province`), with their preferences. */
 export const DirectoryEntrySchema = z.strictObject({
-  userId: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[^#]+$/, "must not contain '#'"),
-  username: z.string().min(1).max(128),
-  role: z
-    .string()
-    .min(1)
-    .max(80)
-    .regex(/^[^#]+$/, "must not contain '#'"),
-  scope: z
-    .string()
-    .min(1)
-    .max(80)
-    .regex(/^[^#]+$/, "must not contain '#'"),
-  locale: LocaleSchema.default(DEFAULT_LOCALE),
+  userId: z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[^#]+$/, "must not contain '#'")),
+  username: z.string().check(z.minLength(1), z.maxLength(128)),
+  role: z.string().check(z.minLength(1), z.maxLength(80), z.regex(/^[^#]+$/, "must not contain '#'")),
+  scope: z.string().check(z.minLength(1), z.maxLength(80), z.regex(/^[^#]+$/, "must not contain '#'")),
+  locale: z._default(LocaleSchema, DEFAULT_LOCALE),
 });
 export type DirectoryEntry = z.output<typeof DirectoryEntrySchema>;

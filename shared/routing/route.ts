@@ -13,10 +13,10 @@
  * 'unknown', and the workflow sets no statutory due date for it (it never guesses one).
  */
 
-import * as z from 'zod';
 import { formatPath } from '#shared/catalog/issues.ts';
 import { EnquirySchema } from '#shared/enquiry/schema.ts';
 import { InputValidationError } from '#shared/errors.ts';
+import * as z from '../zod.ts';
 import { type Authority, loadRules, type RuleSet, type StageTemplate } from './rules.ts';
 import type {
   CandidateRoute,
@@ -68,20 +68,22 @@ export class InvalidReviewDecisionError extends Error {
 
 const InputSchema = z.object({
   enquiry: EnquirySchema,
-  site: z
-    .strictObject({
-      zoneId: z.string().min(1).max(120),
-      zoneKind: z.string().min(1).max(60),
+  site: z.nullable(
+    z.strictObject({
+      zoneId: z.string().check(z.minLength(1), z.maxLength(120)),
+      zoneKind: z.string().check(z.minLength(1), z.maxLength(60)),
       landRoute: z.enum(['sublease', 'state-lease']),
-    })
-    .nullable(),
+    }),
+  ),
   filedOn: z.iso.date(),
-  foreignOwnershipPercent: z.number().min(0).max(100).optional(),
-  ircRequested: z.boolean().optional(),
-  sensitiveFactors: z.array(z.string().min(1).max(200)).max(20).optional(),
-  landRoute: z.enum(['sublease', 'state-lease']).optional(),
-  borderOrCoastalCommune: z.boolean().optional(),
-  specialProcedureRequested: z.boolean().optional(),
+  foreignOwnershipPercent: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  ircRequested: z.optional(z.boolean()),
+  sensitiveFactors: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(20)),
+  ),
+  landRoute: z.optional(z.enum(['sublease', 'state-lease'])),
+  borderOrCoastalCommune: z.optional(z.boolean()),
+  specialProcedureRequested: z.optional(z.boolean()),
 });
 
 /** A zod issue → the rule it broke, named as the enquiry parser names them (`max:100`, `format:date`). */

@@ -4,15 +4,16 @@
  * (`rules/authorities.json`), each validated by zod on load with the path of every bad entry. JSON is
  * imported (not read from disk) so Lambda bundles carry it.
  */
-import * as z from 'zod';
+
 import { formatPath, requiredErrorMap } from '#shared/catalog/issues.ts';
+import * as z from '../zod.ts';
 import authoritiesFile from './rules/authorities.json' with { type: 'json' };
 import environmentFile from './rules/environment-law-72-2020.json' with { type: 'json' };
 import law61File from './rules/law-61-2020.json' with { type: 'json' };
 import law143File from './rules/law-143-2025.json' with { type: 'json' };
 
 const IsoDate = z.iso.date();
-const text = z.string().min(1).max(2_000);
+const text = z.string().check(z.minLength(1), z.maxLength(2_000));
 const Confidence = z.enum(['confirmed', 'uncertain', 'unknown']);
 const Role = z.enum(['zone-board-officer', 'environment-officer', 'provincial-officer']);
 const InvestorType = z.enum(['foreign', 'foreign-majority', 'domestic']);
@@ -21,45 +22,49 @@ const Location = z.enum(['kcn', 'ccn', 'economic-zone', 'outside']);
 export const LegalBasisSchema = z
   .strictObject({
     instrument: text,
-    article: text.optional(),
+    article: z.optional(text),
     validFrom: IsoDate,
-    validTo: IsoDate.optional(),
-    sources: z.array(z.url()).max(10),
+    validTo: z.optional(IsoDate),
+    sources: z.array(z.url()).check(z.maxLength(10)),
     confidence: Confidence,
     checkedOn: IsoDate,
-    note: text.optional(),
+    note: z.optional(text),
   })
-  .superRefine((b, ctx) => {
-    if (b.validTo !== undefined && b.validTo < b.validFrom) {
-      ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must not be before validFrom' });
-    }
-    if (b.sources.length === 0 && b.note === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['note'],
-        message: 'a rule without sources must say why in a note',
-      });
-    }
-  });
+  .check(
+    z.superRefine((b, ctx) => {
+      if (b.validTo !== undefined && b.validTo < b.validFrom) {
+        ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must not be before validFrom' });
+      }
+      if (b.sources.length === 0 && b.note === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['note'],
+          message: 'a rule without sources must say why in a note',
+        });
+      }
+    }),
+  );
 
 const DeadlineSchema = z
   .strictObject({
-    amount: z.number().int().positive().max(365).nullable(),
+    amount: z.nullable(z.number().check(z.int(), z.positive(), z.lte(365))),
     unit: z.enum(['working-days', 'days']),
     startsWhen: text,
-    pausesWhile: z.array(text).max(5),
+    pausesWhile: z.array(text).check(z.maxLength(5)),
     confidence: Confidence,
     legalBasis: LegalBasisSchema,
   })
-  .superRefine((d, ctx) => {
-    if ((d.amount === null) !== (d.confidence === 'unknown')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['amount'],
-        message: 'must be null exactly when the confidence is unknown (a deadline is never guessed)',
-      });
-    }
-  });
+  .check(
+    z.superRefine((d, ctx) => {
+      if ((d.amount === null) !== (d.confidence === 'unknown')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['amount'],
+          message: 'must be null exactly when the confidence is unknown (a deadline is never guessed)',
+        });
+      }
+    }),
+  );
 
 const StageKind = z.enum([
   'routing-review',
@@ -73,17 +78,17 @@ const StageKind = z.enum([
 
 /** A stage as the rules describe it; '@registration-agency' and '@policy-approver' are resolved per route. */
 const StageTemplateSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'must be a short kebab-case id'),
+  id: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,40}$/, 'must be a short kebab-case id')),
   kind: StageKind,
   title: z.strictObject({ vi: text, en: text }),
-  authority: z.string().min(1),
+  authority: z.string().check(z.minLength(1)),
   deadline: DeadlineSchema,
   legalBasis: LegalBasisSchema,
 });
 export type StageTemplate = z.infer<typeof StageTemplateSchema>;
 
 const AuthoritySchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/),
+  id: z.string().check(z.regex(/^[a-z][a-z0-9-]{1,60}$/)),
   name: z.strictObject({ vi: text, en: text }),
   role: Role,
   supervisorRole: Role,
@@ -96,7 +101,7 @@ export type Authority = z.infer<typeof AuthoritySchema>;
 const AuthoritiesFileSchema = z.strictObject({
   version: text,
   checkedOn: IsoDate,
-  authorities: z.array(AuthoritySchema).min(1),
+  authorities: z.array(AuthoritySchema).check(z.minLength(1)),
 });
 
 const AppendixIIRuleSchema = z
@@ -104,13 +109,15 @@ const AppendixIIRuleSchema = z
     type: text,
     label: text,
     unit: text,
-    unitAliases: z.array(text).min(1),
-    largeFrom: z.number().positive(),
+    unitAliases: z.array(text).check(z.minLength(1)),
+    largeFrom: z.number().check(z.positive()),
     /** Lower bound of the medium band; 0 when the appendix has no small band. */
-    mediumFrom: z.number().nonnegative(),
+    mediumFrom: z.number().check(z.nonnegative()),
     legalBasis: LegalBasisSchema,
   })
-  .refine((r) => r.mediumFrom < r.largeFrom, { path: ['mediumFrom'], message: 'must be below largeFrom' });
+  .check(
+    z.refine((r) => r.mediumFrom < r.largeFrom, { path: ['mediumFrom'], message: 'must be below largeFrom' }),
+  );
 
 const EnvironmentRulesSchema = z.strictObject({
   id: text,
@@ -145,9 +152,9 @@ const PolicyCategorySchema = z.strictObject({
   description: text,
   /** Every listed trigger must match; `borderOrCoastalCommune` is an input the route may lack. */
   when: z.strictObject({
-    landRoute: z.array(z.enum(['sublease', 'state-lease'])).optional(),
-    investorType: z.array(InvestorType).optional(),
-    borderOrCoastalCommune: z.array(z.boolean()).optional(),
+    landRoute: z.optional(z.array(z.enum(['sublease', 'state-lease']))),
+    investorType: z.optional(z.array(InvestorType)),
+    borderOrCoastalCommune: z.optional(z.array(z.boolean())),
   }),
   authority: text,
   legalBasis: LegalBasisSchema,
@@ -155,16 +162,16 @@ const PolicyCategorySchema = z.strictObject({
 
 const RuleSetSchema = z
   .strictObject({
-    id: z.string().regex(/^law-\d+-\d{4}$/),
+    id: z.string().check(z.regex(/^law-\d+-\d{4}$/)),
     name: z.strictObject({ vi: text, en: text }),
     version: text,
     validFrom: IsoDate,
-    validTo: IsoDate.optional(),
+    validTo: z.optional(IsoDate),
     checkedOn: IsoDate,
     basis: LegalBasisSchema,
     environmentRules: text,
     investorType: z.strictObject({
-      foreignMajorityAbovePercent: z.number().min(0).max(100),
+      foreignMajorityAbovePercent: z.number().check(z.gte(0), z.lte(100)),
       legalBasis: LegalBasisSchema,
     }),
     locations: z.record(z.string(), Location),
@@ -177,11 +184,11 @@ const RuleSetSchema = z
         .array(
           z.strictObject({
             from: IsoDate,
-            to: IsoDate.optional(),
-            opinions: z.array(StageTemplateSchema).min(1),
+            to: z.optional(IsoDate),
+            opinions: z.array(StageTemplateSchema).check(z.minLength(1)),
           }),
         )
-        .min(1),
+        .check(z.minLength(1)),
       approval: StageTemplateSchema,
     }),
     irc: z.strictObject({
@@ -205,13 +212,19 @@ const RuleSetSchema = z
     }),
     conditionalBusinessLines: LegalBasisSchema,
   })
-  .superRefine((rs, ctx) => {
-    rs.policyApproval.stages.forEach((v, i) => {
-      if (v.to !== undefined && v.to < v.from) {
-        ctx.addIssue({ code: 'custom', path: ['policyApproval', 'stages', i, 'to'], message: 'before from' });
-      }
-    });
-  });
+  .check(
+    z.superRefine((rs, ctx) => {
+      rs.policyApproval.stages.forEach((v, i) => {
+        if (v.to !== undefined && v.to < v.from) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['policyApproval', 'stages', i, 'to'],
+            message: 'before from',
+          });
+        }
+      });
+    }),
+  );
 export type RuleSet = z.infer<typeof RuleSetSchema>;
 
 /** Thrown when a rules file does not match its schema; the message names each bad entry by path. */
@@ -219,7 +232,7 @@ export class RoutingRulesError extends Error {
   override readonly name = 'RoutingRulesError';
 }
 
-function parse<T>(schema: z.ZodType<T>, raw: unknown, file: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, raw: unknown, file: string): T {
   const result = schema.safeParse(raw, { error: requiredErrorMap });
   if (!result.success) {
     throw new RoutingRulesError(

@@ -6,8 +6,8 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
 import { sfn } from '#shared/clients.ts';
+import type * as z from '../zod.ts';
 import type { ApprovalDeps, ApprovalMetrics } from './approval-tasks.ts';
 import { workflowTask } from './handler.ts';
 
@@ -33,7 +33,7 @@ export function powertoolsMetrics(): ApprovalMetrics {
  * `options.metrics`: the counter for the functions that count (pass `powertoolsMetrics`); the others leave
  * it out, and Powertools Metrics (about 10 KiB) out of their bundles with it.
  */
-export function approvalTask<S extends z.ZodType, R>(
+export function approvalTask<S extends z.ZodMiniType, R>(
   schema: S,
   fn: (input: z.infer<S>, deps: ApprovalDeps, context: Context) => Promise<R>,
   options: { metrics?: () => ApprovalMetrics } = {},

@@ -13,7 +13,7 @@
  * already decided (a decision raced the rotation) it answers its own token with that decision at once.
  * "Now" is always the state machine's (`at`), so tests move time with the engine's clock.
  */
-import * as z from 'zod';
+
 import {
   type ClockDeadline,
   DeadlinePausedError,
@@ -22,6 +22,7 @@ import {
 } from '#shared/calendar/statutory-clock.ts';
 import type { ApprovalTaskRecord } from '#shared/repository/index.ts';
 import { TaskStatusConflictError } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { WAIT_ERRORS, WaitEndedError, withdrawnError } from './approval-errors.ts';
 import {
   type ApprovalDeps,
@@ -34,27 +35,29 @@ import { eventId } from './events.ts';
 import { appendOnce, basisLine, setStatus } from './record.ts';
 
 const LegalBasisSchema = z.looseObject({
-  instrument: z.string().min(1).max(200),
-  article: z.string().max(100).optional(),
+  instrument: z.string().check(z.minLength(1), z.maxLength(200)),
+  article: z.optional(z.string().check(z.maxLength(100))),
 });
 
 /** The fields of R's `RouteStage` a stage needs (the rest is kept as given). */
 export const StageSchema = z.looseObject({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
-  kind: z.string().min(1).max(80),
-  title: z.looseObject({ vi: z.string().max(300), en: z.string().max(300) }).optional(),
-  authority: z.string().max(120).optional(),
-  role: z.string().regex(/^[a-z][a-z0-9-]{0,79}$/),
+  id: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,80}$/)),
+  kind: z.string().check(z.minLength(1), z.maxLength(80)),
+  title: z.optional(
+    z.looseObject({ vi: z.string().check(z.maxLength(300)), en: z.string().check(z.maxLength(300)) }),
+  ),
+  authority: z.optional(z.string().check(z.maxLength(120))),
+  role: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,79}$/)),
   scope: z.enum(['zone', 'province']),
-  order: z.number().int(),
+  order: z.number().check(z.int()),
   deadline: z.looseObject({
-    amount: z.number().int().nonnegative().nullable(),
+    amount: z.nullable(z.number().check(z.int(), z.nonnegative())),
     unit: z.enum(['working-days', 'days']),
-    confidence: z.string().max(20).optional(),
-    legalBasis: LegalBasisSchema.optional(),
+    confidence: z.optional(z.string().check(z.maxLength(20))),
+    legalBasis: z.optional(LegalBasisSchema),
   }),
   legalBasis: LegalBasisSchema,
-  supervisorRole: z.string().regex(/^[a-z][a-z0-9-]{0,79}$/),
+  supervisorRole: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,79}$/)),
 });
 export type StageInput = z.infer<typeof StageSchema>;
 

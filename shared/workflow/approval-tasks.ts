@@ -3,10 +3,10 @@
  * decision the workflow receives, answering a parked token, and the dependencies they take.
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
 import { type FieldIssue, InputValidationError } from '#shared/errors.ts';
 import { toFieldIssues } from '#shared/middleware/task-handler.ts';
 import type { ApprovalTaskRecord, Repository } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { NotAllowedError, type WaitErrorName } from './approval-errors.ts';
 import type { WorkflowDeps } from './record.ts';
 
@@ -32,16 +32,16 @@ export function nowOf(deps: Pick<ApprovalDeps, 'now'>, at?: string): string {
 
 /** The official, investor or zone manager acting, as the API's authorizer establishes it. */
 export const ActorSchema = z.strictObject({
-  id: z.string().min(1).max(200),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
   /** e.g. 'zone-board-officer', 'provincial-officer', 'admin', 'investor', 'zone-manager'. */
-  roles: z.array(z.string().min(1).max(80)).min(1).max(20),
+  roles: z.array(z.string().check(z.minLength(1), z.maxLength(80))).check(z.minLength(1), z.maxLength(20)),
   /** Zone ids, 'province', or '*' for every scope. */
-  scopes: z.array(z.string().min(1).max(200)).max(200).default([]),
+  scopes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(200)), []),
 });
 export type Actor = z.infer<typeof ActorSchema>;
 
 /** Parses `input` with `schema`, or throws InputValidationError naming each field and rule. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new InputValidationError(toFieldIssues(parsed.error));
   return parsed.data;

@@ -8,9 +8,10 @@
  * is told once) until `updatePlotClearance` wakes it or the wait's timeout re-checks it (bounded rounds,
  * then `Clearance.WaitExpired`). Whoever removes the registry entry answers the token: never twice.
  */
-import * as z from 'zod';
+
 import { type Clearance, ClearanceSchema } from '#shared/catalog/ids.ts';
 import { PlotNotFoundError } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { NotAllowedError, WAIT_ERRORS, WaitEndedError, withdrawnError } from './approval-errors.ts';
 import {
   ActorSchema,
@@ -93,12 +94,12 @@ export async function registerClearanceWait(
 }
 
 export const UpdateClearanceInputSchema = z.strictObject({
-  plotId: z.string().min(1).max(200),
+  plotId: z.string().check(z.minLength(1), z.maxLength(200)),
   clearance: ClearanceSchema,
   /** A zone manager of the plot's zone, or an admin. */
   actor: ActorSchema,
   /** What the zone manager records with the update (on the woken applications' timelines). */
-  note: z.string().trim().min(1).max(1_000).optional(),
+  note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1_000))),
 });
 export type UpdateClearanceInput = z.input<typeof UpdateClearanceInputSchema>;
 

@@ -6,8 +6,9 @@
  * already ended (timed out at a checkpoint) is ignored: the stage's next wait finds the decision and
  * answers itself.
  */
-import * as z from 'zod';
+
 import { TaskNotFoundError, TaskStatusConflictError } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { TaskAlreadyDecidedError, WAIT_ERRORS } from './approval-errors.ts';
 import {
   ActorSchema,
@@ -25,34 +26,36 @@ import {
 import { eventId } from './events.ts';
 import { appendOnce, setStatus } from './record.ts';
 
-const text = z.string().trim().min(1).max(1_000);
+const text = z.string().check(z.trim(), z.minLength(1), z.maxLength(1_000));
 /** The legal basis the official cites (the timeline shows it instead of the stage's). */
-const legalBasis = z.string().trim().min(1).max(300).optional();
+const legalBasis = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(300)));
 
 export const DecideInputSchema = z.discriminatedUnion('decision', [
   z.strictObject({
-    taskId: z.string().min(3).max(420),
+    taskId: z.string().check(z.minLength(3), z.maxLength(420)),
     actor: ActorSchema,
     legalBasis,
     decision: z.literal('approve'),
-    comment: text.optional(),
+    comment: z.optional(text),
     /** Required on a routing-review stage: the candidate path picked, and why. */
-    chosenPath: z.strictObject({ candidateId: z.string().min(1).max(80), reason: text }).optional(),
+    chosenPath: z.optional(
+      z.strictObject({ candidateId: z.string().check(z.minLength(1), z.maxLength(80)), reason: text }),
+    ),
   }),
   z.strictObject({
-    taskId: z.string().min(3).max(420),
+    taskId: z.string().check(z.minLength(3), z.maxLength(420)),
     actor: ActorSchema,
     legalBasis,
     decision: z.literal('reject'),
-    reasons: z.array(text).min(1, 'a rejection needs at least one reason').max(20),
-    comment: text.optional(),
+    reasons: z.array(text).check(z.minLength(1, 'a rejection needs at least one reason'), z.maxLength(20)),
+    comment: z.optional(text),
   }),
   z.strictObject({
-    taskId: z.string().min(3).max(420),
+    taskId: z.string().check(z.minLength(3), z.maxLength(420)),
     actor: ActorSchema,
     legalBasis,
     decision: z.literal('request-information'),
-    questions: z.array(text).min(1, 'say what information is needed').max(20),
+    questions: z.array(text).check(z.minLength(1, 'say what information is needed'), z.maxLength(20)),
   }),
 ]);
 export type DecideInput = z.input<typeof DecideInputSchema>;

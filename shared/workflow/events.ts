@@ -10,13 +10,13 @@
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { APPROVAL_EVENT_FIELDS } from './approval-events.ts';
 
 /** The EventBridge `Source` of every workflow event. */
 export const EVENT_SOURCE = 'laocai.onboarding';
 
-const id = z.string().min(1).max(200);
+const id = z.string().check(z.minLength(1), z.maxLength(200));
 const instant = z.iso.datetime({ offset: true });
 
 /** Who an event is for: the notifications issue turns each into an e-mail, an inbox badge, ... */
@@ -29,48 +29,63 @@ export type Audience = z.infer<typeof AudienceSchema>;
 
 /** Fields every workflow event detail has. */
 export const BaseDetailSchema = z.strictObject({
-  eventId: z.string().min(1).max(300),
+  eventId: z.string().check(z.minLength(1), z.maxLength(300)),
   applicationId: id,
   at: instant,
-  audience: z.array(AudienceSchema).max(50),
+  audience: z.array(AudienceSchema).check(z.maxLength(50)),
 });
 
-const reason = z.strictObject({ code: z.string().max(80), message: z.string().max(1_000) });
+const reason = z.strictObject({
+  code: z.string().check(z.maxLength(80)),
+  message: z.string().check(z.maxLength(1_000)),
+});
 /**
  * A detail schema: the base fields, `detailVersion` (this event's schema version: raise it, and keep the
  * old one readable, when a field changes meaning or goes; publishers need not set it) and its own fields.
  */
-const data = <T extends z.ZodRawShape>(shape: T, version = 1) =>
-  BaseDetailSchema.extend({ detailVersion: z.literal(version).default(version), ...shape }).strict();
+const data = <T extends z.core.$ZodShape>(shape: T, version = 1) =>
+  z.strictObject({
+    ...BaseDetailSchema.shape,
+    detailVersion: z._default(z.literal(version), version),
+    ...shape,
+  });
 
 /** Event name → detail schema. */
 export const WORKFLOW_EVENTS = {
-  ApplicationSubmitted: data({ investorId: id, projectName: z.string().max(200) }),
+  ApplicationSubmitted: data({ investorId: id, projectName: z.string().check(z.maxLength(200)) }),
   RouteDecided: data({
-    ruleSetId: z.string().max(80),
-    stages: z.array(z.string().max(80)).max(30),
+    ruleSetId: z.string().check(z.maxLength(80)),
+    stages: z.array(z.string().check(z.maxLength(80))).check(z.maxLength(30)),
     review: z.boolean(),
   }),
-  SitesMatched: data({ candidates: z.array(id).max(20), totalEligible: z.number().int().nonnegative() }),
+  SitesMatched: data({
+    candidates: z.array(id).check(z.maxLength(20)),
+    totalEligible: z.number().check(z.int(), z.nonnegative()),
+  }),
   NoSiteFound: data({
-    summary: z.string().max(2_000),
-    zones: z.array(z.strictObject({ zoneId: id, reasons: z.array(reason).max(20) })).max(200),
-    attempt: z.number().int().positive(),
-    nextCheckAt: instant.optional(),
+    summary: z.string().check(z.maxLength(2_000)),
+    zones: z
+      .array(z.strictObject({ zoneId: id, reasons: z.array(reason).check(z.maxLength(20)) }))
+      .check(z.maxLength(200)),
+    attempt: z.number().check(z.int(), z.positive()),
+    nextCheckAt: z.optional(instant),
   }),
   PlotHeld: data({ plotId: id, zoneId: id }),
   SiteBlocked: data({
     plotId: id,
     zoneId: id,
-    blockers: z.array(reason).max(10),
+    blockers: z.array(reason).check(z.maxLength(10)),
     next: z.enum(['next-candidate', 'wait-for-clearance', 'give-up']),
   }),
-  PlotReleased: data({ plotId: id, zoneId: id.optional(), why: z.string().max(1_000) }),
-  PlotAllocated: data({ plotId: id, zoneId: id, certificateReference: z.string().max(120) }),
-  ApplicationApproved: data({ stages: z.number().int().nonnegative() }),
-  ApplicationRejected: data({ reasons: z.string().max(2_000) }),
-  ApplicationWithdrawn: data({ reason: z.string().max(2_000) }),
-  ApplicationFailed: data({ error: z.string().max(200), cause: z.string().max(2_000) }),
+  PlotReleased: data({ plotId: id, zoneId: z.optional(id), why: z.string().check(z.maxLength(1_000)) }),
+  PlotAllocated: data({ plotId: id, zoneId: id, certificateReference: z.string().check(z.maxLength(120)) }),
+  ApplicationApproved: data({ stages: z.number().check(z.int(), z.nonnegative()) }),
+  ApplicationRejected: data({ reasons: z.string().check(z.maxLength(2_000)) }),
+  ApplicationWithdrawn: data({ reason: z.string().check(z.maxLength(2_000)) }),
+  ApplicationFailed: data({
+    error: z.string().check(z.maxLength(200)),
+    cause: z.string().check(z.maxLength(2_000)),
+  }),
   // The human steps (AP): approvals, information requests, clearance waits.
   TaskCreated: data(APPROVAL_EVENT_FIELDS.TaskCreated),
   TaskDueSoon: data(APPROVAL_EVENT_FIELDS.TaskDueSoon),
@@ -110,7 +125,7 @@ export async function publishEvents(
   events: readonly WorkflowEvent[],
 ): Promise<void> {
   const entries = events.map((event) => {
-    const schema = WORKFLOW_EVENTS[event.name] as z.ZodType;
+    const schema = WORKFLOW_EVENTS[event.name] as z.ZodMiniType;
     const parsed = schema.safeParse(event.detail);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

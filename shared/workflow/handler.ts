@@ -5,11 +5,11 @@
  * the standard AWS_ENDPOINT_URL_* variables).
  */
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
 import { dynamodb, eventBridge } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { logger, taskHandler } from '#shared/middleware/task-handler.ts';
 import { Repository } from '#shared/repository/index.ts';
+import type * as z from '../zod.ts';
 import { publishEvents } from './events.ts';
 import type { WorkflowDeps } from './record.ts';
 
@@ -41,7 +41,7 @@ export function correlationKeys(event: unknown): { applicationId: string; execut
  * invocation, from its first to the failure that ends it (logged at warn with the error: many are the
  * workflow's own outcomes, such as Application.Rejected ending a stage, and the state machine decides).
  */
-export function workflowTask<S extends z.ZodType, R>(
+export function workflowTask<S extends z.ZodMiniType, R>(
   schema: S,
   fn: (input: z.infer<S>, deps: WorkflowDeps, context: Context) => Promise<R>,
 ) {

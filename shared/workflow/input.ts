@@ -2,27 +2,31 @@
  * The execution input of the onboarding state machine, and the errors the main line throws by name (the
  * state machine's Catch routes them to the compensation path, which records the reason).
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 const id = z
   .string()
-  .min(1)
-  .max(120)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (it is also the execution name)');
+  .check(
+    z.minLength(1),
+    z.maxLength(120),
+    z.regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, _ . : - (it is also the execution name)'),
+  );
 
 /**
  * What the routing reads beyond the enquiry. Optional: absent fields are "not declared" (sublease from
  * the zone's infrastructure developer; no IRC requested by a domestic investor; no sensitive factors).
  */
 export const RoutingOptionsSchema = z.strictObject({
-  landRoute: z.enum(['sublease', 'state-lease']).optional(),
-  foreignOwnershipPercent: z.number().min(0).max(100).optional(),
-  ircRequested: z.boolean().optional(),
-  sensitiveFactors: z.array(z.string().min(1).max(80)).max(20).optional(),
+  landRoute: z.optional(z.enum(['sublease', 'state-lease'])),
+  foreignOwnershipPercent: z.optional(z.number().check(z.gte(0), z.lte(100))),
+  ircRequested: z.optional(z.boolean()),
+  sensitiveFactors: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(80))).check(z.maxLength(20)),
+  ),
   /** The investor elects the special investment procedure (zones only). */
-  specialProcedureRequested: z.boolean().optional(),
+  specialProcedureRequested: z.optional(z.boolean()),
   /** Whether the site's commune is a border, island or coastal commune (Law 61/2020 Art. 32). */
-  borderOrCoastalCommune: z.boolean().optional(),
+  borderOrCoastalCommune: z.optional(z.boolean()),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptionsSchema>;
 
@@ -34,7 +38,7 @@ export const ExecutionInputSchema = z.strictObject({
   enquiry: z.unknown(),
   /** ISO instant the dossier was filed: its Vietnam date picks the rule set. */
   filedAt: z.iso.datetime({ offset: true }),
-  routing: RoutingOptionsSchema.optional(),
+  routing: z.optional(RoutingOptionsSchema),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
 

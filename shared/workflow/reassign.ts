@@ -2,8 +2,9 @@
  * `reassignTask`: an admin or the stage's supervisor moves an open task to another role's (and optionally
  * another scope's) inbox, with a reason. The parked wait is untouched: whoever holds the task now decides.
  */
-import * as z from 'zod';
+
 import { TaskNotFoundError, TaskStatusConflictError } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { NotAllowedError, TaskAlreadyDecidedError } from './approval-errors.ts';
 import {
   ActorSchema,
@@ -16,10 +17,12 @@ import {
 import { appendOnce } from './record.ts';
 
 export const ReassignInputSchema = z.strictObject({
-  taskId: z.string().min(3).max(420),
+  taskId: z.string().check(z.minLength(3), z.maxLength(420)),
   actor: ActorSchema,
-  toRole: z.string().regex(/^[a-z][a-z0-9-]{0,79}$/, 'a role id (lower-case letters, digits, dashes)'),
-  reason: z.string().trim().min(1, 'say why the task is reassigned').max(1_000),
+  toRole: z
+    .string()
+    .check(z.regex(/^[a-z][a-z0-9-]{0,79}$/, 'a role id (lower-case letters, digits, dashes)')),
+  reason: z.string().check(z.trim(), z.minLength(1, 'say why the task is reassigned'), z.maxLength(1_000)),
 });
 export type ReassignInput = z.input<typeof ReassignInputSchema>;
 

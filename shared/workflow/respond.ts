@@ -4,9 +4,10 @@
  * is not counted), the application returns to in-approval once no other stage waits on the investor, and
  * the stage's parked wait is woken (`Approval.Resumed`) so it re-reads its clock at once.
  */
-import * as z from 'zod';
+
 import { reminderAt } from '#shared/calendar/statutory-clock.ts';
 import { TaskNotFoundError, TaskStatusConflictError } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { NotAllowedError, TaskStateError, WAIT_ERRORS } from './approval-errors.ts';
 import { stageDueAt } from './approval-stage.ts';
 import { type ApprovalDeps, answerToken, nowOf, parseInput, parseTaskId } from './approval-tasks.ts';
@@ -14,12 +15,12 @@ import { eventId } from './events.ts';
 import { appendOnce, setStatus } from './record.ts';
 
 export const RespondInputSchema = z.strictObject({
-  taskId: z.string().min(3).max(420),
+  taskId: z.string().check(z.minLength(3), z.maxLength(420)),
   /** The investor answering: must own the application. */
-  investorId: z.string().min(1).max(200),
-  answer: z.string().trim().min(1, 'the answer must not be empty').max(10_000),
+  investorId: z.string().check(z.minLength(1), z.maxLength(200)),
+  answer: z.string().check(z.trim(), z.minLength(1, 'the answer must not be empty'), z.maxLength(10_000)),
   /** References to documents uploaded with the answer. */
-  attachments: z.array(z.string().min(1).max(500)).max(20).optional(),
+  attachments: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(500))).check(z.maxLength(20))),
 });
 export type RespondInput = z.input<typeof RespondInputSchema>;
 

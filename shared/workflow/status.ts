@@ -9,7 +9,7 @@
  *   in-approval ⇄ information-requested; any step → rejected | withdrawn | failed (the plot released)
  *   (a route without approval stages goes from checking-clearance to allocated)
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 export const APPLICATION_STATUSES = [
   /** The enquiry was accepted and the application created; the workflow has started. */

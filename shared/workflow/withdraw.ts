@@ -5,22 +5,25 @@
  * the status was written sees it (each wait checks the status after parking its token) and fails at once;
  * one registered before is in the list read after it. Withdrawing twice is harmless.
  */
-import * as z from 'zod';
+
 import {
   ApplicationNotFoundError,
   TaskStatusConflictError,
   WAITING_TASK_STATUSES,
 } from '#shared/repository/index.ts';
+import * as z from '../zod.ts';
 import { ApplicationClosedError, NotAllowedError, WAIT_ERRORS } from './approval-errors.ts';
 import { type ApprovalDeps, answerToken, failureCause, nowOf, parseInput } from './approval-tasks.ts';
 import { appendOnce, setStatus } from './record.ts';
 import { isTerminal } from './status.ts';
 
 export const WithdrawInputSchema = z.strictObject({
-  applicationId: z.string().min(1).max(200),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(200)),
   /** The investor withdrawing: must own the application. */
-  investorId: z.string().min(1).max(200),
-  reason: z.string().trim().min(1, 'say why the application is withdrawn').max(1_000),
+  investorId: z.string().check(z.minLength(1), z.maxLength(200)),
+  reason: z
+    .string()
+    .check(z.trim(), z.minLength(1, 'say why the application is withdrawn'), z.maxLength(1_000)),
 });
 export type WithdrawInput = z.input<typeof WithdrawInputSchema>;
 

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { listClaim } from '#shared/http/auth.ts';
 import { classifyError, ERROR_STATUS } from '#shared/http/errors.ts';
 import { httpHandler, MAX_BODY_BYTES, Reply } from '#shared/http/handler.ts';
 import { SECURITY_HEADERS } from '#shared/http/problem.ts';
 import { defineRoute } from '#shared/http/route.ts';
+import * as z from '#shared/zod.ts';
 
 const context = {
   awsRequestId: 'req-1',
@@ -53,9 +53,12 @@ const thingRoute = defineRoute({
   tags: ['test'],
   auth: ['zone-manager'],
   request: {
-    path: z.strictObject({ id: z.string().regex(/^[a-z]-\d$/) }),
-    query: z.strictObject({ verbose: z.enum(['yes', 'no']).optional() }),
-    body: z.strictObject({ name: z.string().min(1).max(10), count: z.number().int().min(0) }),
+    path: z.strictObject({ id: z.string().check(z.regex(/^[a-z]-\d$/)) }),
+    query: z.strictObject({ verbose: z.optional(z.enum(['yes', 'no'])) }),
+    body: z.strictObject({
+      name: z.string().check(z.minLength(1), z.maxLength(10)),
+      count: z.number().check(z.int(), z.gte(0)),
+    }),
   },
   ok: { status: 201, description: 'made', schema: z.strictObject({ id: z.string(), name: z.string() }) },
 });

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { InputValidationError } from '#shared/errors.ts';
 import { taskHandler } from '#shared/middleware/task-handler.ts';
+import * as z from '#shared/zod.ts';
 
 const context = {
   functionName: 'test',
@@ -12,7 +12,7 @@ const context = {
 } as unknown as Context;
 
 const handler = taskHandler(
-  z.object({ plotId: z.string().min(1), areaHa: z.number().positive() }).strict(),
+  z.strictObject({ plotId: z.string().check(z.minLength(1)), areaHa: z.number().check(z.positive()) }),
   async (i) => ({
     echoed: i.plotId,
     doubled: i.areaHa * 2,

@@ -2,7 +2,7 @@
  * How an application, its timeline and its stages are shown to the investor: the stored records shaped
  * into the route schemas of `shared/http/applications.ts` (no key attribute, no task token, no internals).
  */
-import type * as z from 'zod';
+
 import type { Enquiry } from '#shared/enquiry/schema.ts';
 import {
   type ApplicationDetailSchema,
@@ -22,6 +22,7 @@ import {
 } from '#shared/repository/index.ts';
 import type { LegalBasis, Route } from '#shared/routing/types.ts';
 import { type ApplicationStatus, isTerminal } from '#shared/workflow/status.ts';
+import type * as z from '#shared/zod.ts';
 
 type Detail = z.input<typeof ApplicationDetailSchema>;
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

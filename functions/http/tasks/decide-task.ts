@@ -1,4 +1,3 @@
-import type * as z from 'zod';
 import { dynamodb, eventBridge, sfn } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
 import { actorOf, type DecisionResultSchema, decideTask } from '#shared/http/decision.ts';
@@ -8,6 +7,7 @@ import { emfMetrics } from '#shared/http/metrics.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { type DecideInput, decideTask as decide } from '#shared/workflow/decide.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
+import type * as z from '#shared/zod.ts';
 
 const repository = new Repository(dynamodb, requireEnv('TABLE_NAME'));
 const busName = requireEnv('EVENT_BUS_NAME');
