@@ -9,13 +9,13 @@
 import type * as z from 'zod';
 import type { RouteSpec } from '../../shared/http/route.ts';
 
-type PathOf<R extends RouteSpec> = R['request'] extends { path: infer P extends z.ZodType }
+type PathOf<R extends RouteSpec> = R['request'] extends { path: infer P extends z.core.$ZodType }
   ? { path: z.input<P> }
   : { path?: undefined };
-type QueryOf<R extends RouteSpec> = R['request'] extends { query: infer Q extends z.ZodType }
+type QueryOf<R extends RouteSpec> = R['request'] extends { query: infer Q extends z.core.$ZodType }
   ? { query?: Partial<z.input<Q>> }
   : { query?: undefined };
-type BodyOf<R extends RouteSpec> = R['request'] extends { body: infer B extends z.ZodType }
+type BodyOf<R extends RouteSpec> = R['request'] extends { body: infer B extends z.core.$ZodType }
   ? { body: z.input<B> }
   : { body?: undefined };
 

@@ -4,7 +4,8 @@
  * API receives; validation is the API's own `parseEnquiry`, and each error is placed by its field and
  * worded in the investor's language from its rule. Nothing is sent while a field is wrong.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
+import * as core from 'zod/v4/core';
 import { type EnquiryFieldError, EnquirySchema, parseEnquiry } from '#shared/enquiry/schema.ts';
 import type { Lang } from './due.ts';
 
@@ -57,31 +58,67 @@ const STEP_OF: Record<string, StepId> = {
 
 export const STEPS: readonly StepId[] = ['investor', 'project', 'site', 'utilities', 'environment'];
 
-type AnySchema = z.ZodType;
+type AnySchema = core.$ZodType;
+
+/**
+ * The checks of a string or number schema, aggregated (what classic zod's `minLength`, `minValue`, `isInt`
+ * ... getters read). `EnquirySchema` is a `zod/mini` schema, so this reads the definitions zod's core keeps
+ * for every schema rather than classic zod's methods.
+ */
+interface Bounds {
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+  format?: string;
+  isInt?: boolean;
+}
+function bounds(schema: AnySchema): Bounds {
+  const out: Bounds = {};
+  const def = schema._zod.def as { format?: string; checks?: core.$ZodCheck[] };
+  if (def.format) out.format = def.format;
+  for (const c of def.checks ?? []) {
+    const d = c._zod.def as {
+      check: string;
+      minimum?: number;
+      maximum?: number;
+      value?: number;
+      inclusive?: boolean;
+      format?: string;
+    };
+    if (d.check === 'min_length' && d.minimum !== undefined)
+      out.min = Math.max(out.min ?? d.minimum, d.minimum);
+    else if (d.check === 'max_length' && d.maximum !== undefined)
+      out.max = Math.min(out.max ?? d.maximum, d.maximum);
+    else if (d.check === 'greater_than' && d.value !== undefined) {
+      out.min = Math.max(out.min ?? d.value, d.value);
+      if (d.inclusive === false) out.exclusiveMin = true;
+    } else if (d.check === 'less_than' && d.value !== undefined)
+      out.max = Math.min(out.max ?? d.value, d.value);
+    else if (d.check === 'number_format') out.isInt = d.format?.includes('int') ?? false;
+    else if (d.check === 'string_format' && d.format) out.format = d.format;
+  }
+  return out;
+}
 
 function unwrap(schema: AnySchema): { inner: AnySchema; optional: boolean; nullable: boolean } {
   let inner = schema;
   let optional = false;
   let nullable = false;
   for (;;) {
-    if (inner instanceof z.ZodOptional) {
+    if (inner instanceof core.$ZodOptional || inner instanceof core.$ZodDefault) {
       optional = true;
-      inner = inner.unwrap() as AnySchema;
-    } else if (inner instanceof z.ZodDefault) {
-      optional = true;
-      inner = inner.unwrap() as AnySchema;
-    } else if (inner instanceof z.ZodNullable) {
+      inner = inner._zod.def.innerType;
+    } else if (inner instanceof core.$ZodNullable) {
       nullable = true;
-      inner = inner.unwrap() as AnySchema;
+      inner = inner._zod.def.innerType;
     } else return { inner, optional, nullable };
   }
 }
 
 function leaf(path: string, schema: AnySchema, required: boolean, nullable: boolean): FieldSpec | undefined {
   const step = STEP_OF[path.split('.')[0] ?? ''] ?? 'project';
-  if (schema instanceof z.ZodString || schema instanceof z.ZodStringFormat) {
-    const format = (schema as z.ZodString).format;
-    const maxLength = schema.maxLength ?? undefined;
+  if (schema instanceof core.$ZodString) {
+    const { format, min, max: maxLength } = bounds(schema);
     const control: Control =
       format === 'email'
         ? 'email'
@@ -97,62 +134,65 @@ function leaf(path: string, schema: AnySchema, required: boolean, nullable: bool
       step,
       control,
       required,
-      ...(schema.minLength !== null ? { minLength: schema.minLength } : {}),
+      ...(min !== undefined ? { minLength: min } : {}),
       ...(maxLength !== undefined ? { maxLength } : {}),
     };
   }
-  if (schema instanceof z.ZodNumber) {
-    const def = schema._zod.def.checks ?? [];
-    const exclusiveMin = def.some(
-      (c) =>
-        c._zod.def.check === 'greater_than' && (c._zod.def as { inclusive?: boolean }).inclusive === false,
-    );
+  if (schema instanceof core.$ZodNumber) {
+    const { min, max, exclusiveMin, isInt } = bounds(schema);
     return {
       path,
       step,
       control: 'number',
       required,
-      integer: schema.isInt,
-      ...(schema.minValue !== null && Number.isFinite(schema.minValue) ? { min: schema.minValue } : {}),
-      ...(schema.maxValue !== null && Number.isFinite(schema.maxValue) ? { max: schema.maxValue } : {}),
+      integer: isInt ?? false,
+      ...(min !== undefined && Number.isFinite(min) ? { min } : {}),
+      ...(max !== undefined && Number.isFinite(max) ? { max } : {}),
       ...(exclusiveMin ? { exclusiveMin } : {}),
     };
   }
-  if (schema instanceof z.ZodEnum) {
-    return { path, step, control: 'select', required, nullable, options: schema.options as string[] };
+  if (schema instanceof core.$ZodEnum) {
+    return {
+      path,
+      step,
+      control: 'select',
+      required,
+      nullable,
+      options: schema._zod.values ? ([...schema._zod.values] as string[]) : [],
+    };
   }
-  if (schema instanceof z.ZodBoolean) return { path, step, control: 'checkbox', required: false };
+  if (schema instanceof core.$ZodBoolean) return { path, step, control: 'checkbox', required: false };
   return undefined;
 }
 
-/** An array schema's `.max(n)`, as its check bag records it. */
-function maxItems(schema: z.ZodArray): { max?: number } {
-  const max = (schema._zod.bag as { maximum?: unknown }).maximum;
-  return typeof max === 'number' ? { max } : {};
+/** An array schema's `max(n)`. */
+function maxItems(schema: AnySchema): { max?: number } {
+  const { max } = bounds(schema);
+  return max !== undefined ? { max } : {};
 }
 
 function walk(schema: AnySchema, path: string, required: boolean, out: FieldSpec[]): void {
   const { inner, optional, nullable } = unwrap(schema);
   const req = required && !optional;
-  if (inner instanceof z.ZodObject) {
-    for (const [key, child] of Object.entries(inner.shape as Record<string, AnySchema>)) {
+  if (inner instanceof core.$ZodObject) {
+    for (const [key, child] of Object.entries(inner._zod.def.shape)) {
       walk(child, path ? `${path}.${key}` : key, req, out);
     }
     return;
   }
-  if (inner instanceof z.ZodArray) {
-    const element = unwrap(inner.element as AnySchema).inner;
+  if (inner instanceof core.$ZodArray) {
+    const element = unwrap(inner._zod.def.element).inner;
     const step = STEP_OF[path.split('.')[0] ?? ''] ?? 'site';
-    if (element instanceof z.ZodEnum) {
+    if (element instanceof core.$ZodEnum) {
       out.push({
         path,
         step,
         control: 'checkboxes',
         required: false,
-        options: element.options as string[],
+        options: [...(element._zod.values ?? [])] as string[],
         ...maxItems(inner),
       });
-    } else if (element instanceof z.ZodObject) {
+    } else if (element instanceof core.$ZodObject) {
       // preferredLocations: names typed one per line (communes/wards after the 2025 reform).
       out.push({ path, step, control: 'locations', required: false, ...maxItems(inner) });
     }
