@@ -39,7 +39,7 @@ export function isComplete(dir: string): boolean {
 }
 
 /** The stack's template in a complete assembly (the one `*.template.json`), or undefined. */
-function templateIn(dir: string): string | undefined {
+export function templateIn(dir: string): string | undefined {
   if (!isComplete(dir)) return undefined;
   const templates = readdirSync(dir).filter((name) => name.endsWith('.template.json'));
   return templates.length === 1 && templates[0] ? join(dir, templates[0]) : undefined;

@@ -2,26 +2,19 @@
  * The real CDK app, synthesized with its Lambda bundles once per content of the sources, not once per
  * test file: bundling every function takes tens of seconds, and a dozen files need the same assembly.
  *
- * The assembly is cached under `.cache/test-synth/<hash>` (git-ignored; not under node_modules, so the source maps' paths still name node_modules), the hash covering every file
- * the synthesis reads (infra, functions, shared, workflows, the lockfile). A test file that finds the
- * directory uses it; the first to miss it synthesizes into a private directory and renames it into place
- * (atomic), so two workers racing at the start both end up reading one complete assembly. Tests must
- * treat it as read-only.
+ * The assembly is cached under `.cache/test-synth/<hash>` (git-ignored; not under node_modules, so the
+ * source maps' paths still name node_modules), the hash covering every file the synthesis reads (infra,
+ * functions, shared, workflows, the lockfile). A test file that finds the directory uses it; the first to
+ * miss it synthesizes into a private directory and renames it into place (atomic), so two workers racing
+ * at the start both end up reading one complete assembly. Tests must treat it as read-only.
+ *
+ * The synthesis runs in a child process (test/helpers/synth-build.ts): this module does not import the CDK
+ * app, whose imports cost a file tens of seconds of a loaded core even when the cache is filled.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
-import { buildApp, STACK_NAME } from '#infra/app.ts';
-import { assemblyDir, cacheRoot } from './synth-cache.ts';
+import { assemblyDir, isComplete, templateIn } from './synth-cache.ts';
 
 export interface SynthesizedApp {
   /** The cloud assembly directory: template and `asset.<hash>` folders. */
@@ -34,42 +27,27 @@ export interface SynthesizedApp {
 
 let cached: SynthesizedApp | undefined;
 
-/** How long an assembly of older sources is kept after a newer one lands. */
-const KEEP_OLD_MS = 60 * 60 * 1000;
+const builder = new URL('./synth-build.ts', import.meta.url).pathname;
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+/** Synthesizes into `dir` in a child process (its bundling output shown); throws if it fails. */
+export function synthesizeInChild(dir: string): void {
+  execFileSync(process.execPath, ['--import', 'tsx', builder, dir], { cwd: repoRoot, stdio: 'inherit' });
+}
 
 export function synthesizedApp(): SynthesizedApp {
   if (cached) return cached;
   const dir = assemblyDir();
-  const manifest = join(dir, 'synthesized.json');
-  if (!existsSync(manifest)) {
-    mkdirSync(cacheRoot, { recursive: true });
-    const scratch = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    const { app, stack } = buildApp(scratch);
-    app.synth();
-    const ids = {
-      tableLogicalId: stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement),
-      stateMachineLogicalId: stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement),
-    };
-    writeFileSync(join(scratch, 'synthesized.json'), JSON.stringify(ids));
-    try {
-      renameSync(scratch, dir);
-      // Assemblies of other source versions are pruned once nobody can still be running on them: a test
-      // run or a bench started on an older version (in another process) keeps its Lambda code for an hour.
-      for (const name of readdirSync(cacheRoot)) {
-        const path = join(cacheRoot, name);
-        if (path !== dir && !name.includes('.tmp-') && Date.now() - statSync(path).mtimeMs > KEEP_OLD_MS) {
-          rmSync(path, { recursive: true, force: true });
-        }
-      }
-    } catch {
-      // Another worker put the same assembly in place first: use theirs.
-      rmSync(scratch, { recursive: true, force: true });
-    }
+  if (!isComplete(dir)) {
+    synthesizeInChild(dir);
+    if (!isComplete(dir)) throw new Error(`the synthesis left no complete assembly at ${dir}`);
   }
-  const ids = JSON.parse(readFileSync(manifest, 'utf8')) as Pick<
+  const templatePath = templateIn(dir);
+  if (!templatePath) throw new Error(`the assembly at ${dir} has not exactly one stack template`);
+  const ids = JSON.parse(readFileSync(join(dir, 'synthesized.json'), 'utf8')) as Pick<
     SynthesizedApp,
     'tableLogicalId' | 'stateMachineLogicalId'
   >;
-  cached = { outdir: dir, templatePath: join(dir, `${STACK_NAME}.template.json`), ...ids };
+  cached = { outdir: dir, templatePath, ...ids };
   return cached;
 }
