@@ -1,7 +1,7 @@
 /**
  * The HTTP load the API benches apply, one way: autocannon (a real HTTP load generator) at 50
- * connections, run in its own worker thread so that generating the load does not share the event loop
- * of the gateway it measures. Two figures per route:
+ * connections, run in a child process so that generating the load shares neither the event loop nor the
+ * CPU figures of the gateway it measures. Two figures per route:
  *
  * - closed loop: each connection sends its next request when the previous one is answered, so the
  *   figure is the most the API serves (req/s) and the latency at that saturation;
@@ -11,9 +11,11 @@
  *
  * Every row carries the load average at its end: the 2 cores are shared, and the figures inflate with it.
  * It also carries the CPU each served request cost: this process's (gateway, engine, the Lambdas' worker
- * threads and autocannon's, all threads together) and DynamoDB Local's JVM (read from /proc), which says
- * where a route's time goes when both share the 2 cores.
+ * threads, all threads together), DynamoDB Local's JVM (read from /proc), which says where a route's time
+ * goes when both share the 2 cores, and the load generator's own (autocannon's child process, no longer
+ * counted in this process's figure).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -56,6 +58,8 @@ export interface LoadResult {
   nodeCpuMsPerOk: number;
   /** CPU milliseconds of DynamoDB Local's JVM per 2xx answer; NaN when it cannot be read. */
   jvmCpuMsPerOk: number;
+  /** CPU milliseconds of the load generator (autocannon's process) per 2xx answer. */
+  loadGenCpuMsPerOk: number;
 }
 
 /** A process's user + system CPU milliseconds from /proc (Linux; clock ticks of 10 ms), or NaN. */
@@ -80,21 +84,45 @@ interface AutocannonResult {
   statusCodeStats?: Record<string, { count: number }>;
 }
 
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; its documented API is one function, run here in a plain Node child process
+// (no loader) that prints its result and its own CPU time as one JSON document.
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
+const RUNNER = `
+const autocannon = require(process.argv[1]);
+autocannon(JSON.parse(process.argv[2])).then(
+  (result) => {
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ result, cpuMs: (cpu.user + cpu.system) / 1000 }));
+  },
+  (error) => { console.error(error); process.exit(1); },
+);`;
 
-// autocannon ships no types; its documented API is this one function.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+function autocannon(options: Record<string, unknown>): Promise<{ result: AutocannonResult; cpuMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', RUNNER, AUTOCANNON, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`autocannon exited with ${code}`));
+      else resolve(JSON.parse(out) as { result: AutocannonResult; cpuMs: number });
+    });
+  });
+}
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const { request } = options;
   const nodeBefore = process.cpuUsage();
   const jvmBefore = processCpuMs(options.jvmPid);
-  const r = await autocannon({
+  const { result: r, cpuMs: loadGenMs } = await autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.seconds,
-    // One worker thread: the load generator's CPU stays off the gateway's event loop.
-    workers: 1,
     method: request.method,
     ...(options.rate ? { overallRate: options.rate } : {}),
     ...(options.newIdEachRequest ? { idReplacement: true } : {}),
@@ -126,12 +154,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     load: loadavg()[0] ?? Number.NaN,
     nodeCpuMsPerOk: (node.user + node.system) / 1000 / ok,
     jvmCpuMsPerOk: jvmMs / ok,
+    loadGenCpuMsPerOk: loadGenMs / ok,
   };
 }
 
 export const TABLE_HEADER = [
-  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | CPU ms per 2xx: node / DynamoDB Local | load avg |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | CPU ms per 2xx: node / DynamoDB Local | load generator | load avg |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
 ];
 
 export function tableRow(route: string, options: LoadOptions, r: LoadResult): string {
@@ -139,5 +168,5 @@ export function tableRow(route: string, options: LoadOptions, r: LoadResult): st
     .map(([code, n]) => `${code}×${n}`)
     .join(' ');
   const cpu = `${r.nodeCpuMsPerOk.toFixed(1)} / ${r.jvmCpuMsPerOk.toFixed(1)}`;
-  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${cpu} | ${r.load.toFixed(1)} |`;
+  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${cpu} | ${r.loadGenCpuMsPerOk.toFixed(1)} | ${r.load.toFixed(1)} |`;
 }
