@@ -29,7 +29,6 @@ import {
   GroupCommitter,
   putIfAbsent as putIfAbsentGrouped,
   queryJournal,
-  updateIf,
 } from './journal.ts';
 import type {
   EngineStore,
@@ -467,24 +466,8 @@ export class DynamoStore implements EngineStore {
     );
   }
 
-  /**
-   * Through the group commit: the renewals of every execution driven here (one round each third of the
-   * lease) share transactions instead of costing one request each.
-   */
   renewLease(arn: string, owner: string, expiry: number) {
-    this.journalCommitter ??= new GroupCommitter(this.doc);
-    return updateIf(
-      this.journalCommitter,
-      {
-        TableName: this.tables.executions,
-        Key: { executionArn: arn },
-        UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
-        ConditionExpression: '#status = :running AND #owner = :me',
-        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#expiry': 'leaseExpiry', '#status': 'status' },
-        ExpressionAttributeValues: { ':me': owner, ':expiry': expiry, ':running': 'RUNNING' },
-      },
-      arn,
-    );
+    return this.leaseUpdate(arn, expiry, owner, '#owner = :me', owner);
   }
 
   private async leaseUpdate(

@@ -283,24 +283,6 @@ export async function putIfAbsent(
   }
 }
 
-/**
- * A conditional update through the group commit (lease renewals: those of every execution driven here
- * share transactions). False when its condition failed; `key` is the updated item's key value.
- */
-export async function updateIf(
-  committer: GroupCommitter,
-  update: NonNullable<TransactItem['Update']>,
-  key: string,
-): Promise<boolean> {
-  try {
-    await committer.submit([{ Update: update }], JSON.stringify(update).length, key);
-    return true;
-  } catch (error) {
-    if (conditionFailed(error)) return false;
-    throw error;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // One execution's journal
 
