@@ -6,6 +6,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /**
+     * The synthesis vitest's globalSetup started in a child process while the first files run: the
+     * assembly folder it fills and the child's pid (test/helpers/global-setup.ts).
+     */
+    pendingSynthesis: { dir: string; pid: number } | undefined;
+  }
+}
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 /** Every file the synthesis reads. */
@@ -45,9 +56,46 @@ export function templateIn(dir: string): string | undefined {
   return templates.length === 1 && templates[0] ? join(dir, templates[0]) : undefined;
 }
 
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** How long a file waits for the run's synthesis (a clean clone's bundling at load 30 took ~9 minutes). */
+const SYNTHESIS_WAIT_MS = 30 * 60 * 1000;
+
+/**
+ * Waits, blocking, until the synthesis globalSetup started into `dir` has completed it; returns at once
+ * when none is pending for `dir` (outside vitest, another version of the sources). Throws if the
+ * synthesis died without completing it (its output is in the run's log) or took longer than 30 minutes.
+ */
+export function awaitRunSynthesis(dir: string): void {
+  if (!process.env.VITEST || isComplete(dir)) return;
+  const pending = inject('pendingSynthesis');
+  if (!pending || pending.dir !== dir) return;
+  const deadline = Date.now() + SYNTHESIS_WAIT_MS;
+  while (!isComplete(dir)) {
+    if (!isAlive(pending.pid)) {
+      if (isComplete(dir)) return;
+      throw new Error(
+        `the run's synthesis (pid ${pending.pid}) ended without an assembly at ${dir}: see its output`,
+      );
+    }
+    if (Date.now() > deadline)
+      throw new Error(`the run's synthesis into ${dir}: not complete after 30 minutes`);
+    sleepSync(250);
+  }
+}
+
 /** The template of the assembly cached for the current sources, without synthesizing on a miss. */
 export function cachedTemplatePath(): string | undefined {
-  return templateIn(assemblyDir());
+  const dir = assemblyDir();
+  awaitRunSynthesis(dir);
+  return templateIn(dir);
 }
 
 export interface CachedApp {
@@ -66,6 +114,7 @@ export interface CachedApp {
  */
 export async function cachedApp(): Promise<CachedApp> {
   const dir = assemblyDir();
+  awaitRunSynthesis(dir);
   const templatePath = templateIn(dir);
   if (templatePath) {
     const ids = JSON.parse(readFileSync(join(dir, 'synthesized.json'), 'utf8')) as Pick<

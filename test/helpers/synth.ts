@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assemblyDir, isComplete, templateIn } from './synth-cache.ts';
+import { assemblyDir, awaitRunSynthesis, isComplete, templateIn } from './synth-cache.ts';
 
 export interface SynthesizedApp {
   /** The cloud assembly directory: template and `asset.<hash>` folders. */
@@ -27,8 +27,8 @@ export interface SynthesizedApp {
 
 let cached: SynthesizedApp | undefined;
 
-const builder = new URL('./synth-build.ts', import.meta.url).pathname;
-const repoRoot = new URL('../..', import.meta.url).pathname;
+export const builder = new URL('./synth-build.ts', import.meta.url).pathname;
+export const repoRoot = new URL('../..', import.meta.url).pathname;
 
 /** Synthesizes into `dir` in a child process (its bundling output shown); throws if it fails. */
 export function synthesizeInChild(dir: string): void {
@@ -38,6 +38,7 @@ export function synthesizeInChild(dir: string): void {
 export function synthesizedApp(): SynthesizedApp {
   if (cached) return cached;
   const dir = assemblyDir();
+  awaitRunSynthesis(dir);
   if (!isComplete(dir)) {
     synthesizeInChild(dir);
     if (!isComplete(dir)) throw new Error(`the synthesis left no complete assembly at ${dir}`);
