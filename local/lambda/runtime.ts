@@ -43,7 +43,11 @@ export interface LambdaRuntimeOptions {
   accountId?: string;
   /** Added to every function's environment after the template's (endpoint overrides, credentials). */
   extraEnv?: Record<string, string>;
-  /** Warm workers kept per function; more run concurrently up to this many. */
+  /**
+   * Warm workers kept per function; more run concurrently up to this many (8 by default). Each worker is
+   * its own V8 isolate that compiles and optimizes the same SDK code again, so a small machine may do
+   * better with fewer. The environment variable LOCAL_LAMBDA_MAX_WORKERS sets it when this is unset.
+   */
   maxWorkersPerFunction?: number;
   /**
    * What happens to the functions' stdout and stderr. `inherit` (the default) prints them as Lambda
@@ -397,6 +401,18 @@ class FunctionPool {
   }
 }
 
+const DEFAULT_MAX_WORKERS = 8;
+
+/** LOCAL_LAMBDA_MAX_WORKERS read loudly: unset gives the default, anything but an integer 1–64 throws. */
+export function maxWorkersFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_MAX_WORKERS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new Error(`LOCAL_LAMBDA_MAX_WORKERS must be an integer from 1 to 64, not ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 /** The local Lambda service: register functions, invoke them by name or ARN. */
 export class LambdaRuntime {
   private readonly pools = new Map<string, FunctionPool>();
@@ -404,8 +420,9 @@ export class LambdaRuntime {
   private readonly accountId: string;
   private extraEnv: Record<string, string>;
   private readonly logCounter: LogCounter | undefined;
+  private readonly maxWorkers: number;
 
-  constructor(private readonly options: LambdaRuntimeOptions = {}) {
+  constructor(options: LambdaRuntimeOptions = {}) {
     this.region = options.region ?? 'ap-southeast-1';
     this.accountId = options.accountId ?? '000000000000';
     this.extraEnv = { ...options.extraEnv };
@@ -414,6 +431,8 @@ export class LambdaRuntime {
       throw new Error(`LOCAL_LAMBDA_LOGS must be inherit or count, not ${logs}`);
     }
     this.logCounter = logs === 'count' ? new LogCounter() : undefined;
+    this.maxWorkers =
+      options.maxWorkersPerFunction ?? maxWorkersFromEnv(process.env.LOCAL_LAMBDA_MAX_WORKERS);
   }
 
   /** The counted log lines (`count` mode); undefined when the functions' output is printed. */
@@ -450,10 +469,7 @@ export class LambdaRuntime {
       LOCAL_FUNCTION_ARN: arn,
     };
     void this.pools.get(config.functionName)?.close();
-    this.pools.set(
-      config.functionName,
-      new FunctionPool(config, env, Math.max(1, this.options.maxWorkersPerFunction ?? 8), this.logCounter),
-    );
+    this.pools.set(config.functionName, new FunctionPool(config, env, this.maxWorkers, this.logCounter));
   }
 
   has(functionNameOrArn: string): boolean {

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LambdaFunctionNotFoundError, LambdaRuntime, workerExecArgv } from '#local/lambda/runtime.ts';
+import {
+  LambdaFunctionNotFoundError,
+  LambdaRuntime,
+  maxWorkersFromEnv,
+  workerExecArgv,
+} from '#local/lambda/runtime.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lambda-runner-'));
 const runtime = new LambdaRuntime({ extraEnv: { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' } });
@@ -154,8 +159,49 @@ describe('the local Lambda runtime', () => {
     expect(threads.size).toBe(2);
   });
 
+  it('queues concurrent invocations on one worker when the function may have only one', async () => {
+    const single = new LambdaRuntime({ maxWorkersPerFunction: 1 });
+    try {
+      single.register({
+        functionName: 'thread-id',
+        codeDir: join(dir, 'thread-id'),
+        handler: 'index.handler',
+        timeoutSeconds: 3,
+      });
+      const started = Date.now();
+      const results = await Promise.all([
+        single.invoke('thread-id', { ms: 200 }),
+        single.invoke('thread-id', { ms: 200 }),
+      ]);
+      const threads = new Set(results.map((r) => JSON.parse(r.Payload).threadId));
+      expect(threads.size).toBe(1);
+      // One after the other on that worker: together at least the two 200 ms waits.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('refuses an unknown function', async () => {
     await expect(runtime.invoke('nope', {})).rejects.toBeInstanceOf(LambdaFunctionNotFoundError);
+  });
+});
+
+describe('maxWorkersFromEnv (LOCAL_LAMBDA_MAX_WORKERS)', () => {
+  it('gives the default when unset and the number when it is an integer from 1 to 64', () => {
+    expect(maxWorkersFromEnv(undefined)).toBe(8);
+    expect(maxWorkersFromEnv('')).toBe(8);
+    expect(maxWorkersFromEnv('1')).toBe(1);
+    expect(maxWorkersFromEnv('3')).toBe(3);
+    expect(maxWorkersFromEnv('64')).toBe(64);
+  });
+
+  it('refuses anything else, naming the variable and the rule', () => {
+    for (const bad of ['0', '65', '2.5', 'four', '-1']) {
+      expect(() => maxWorkersFromEnv(bad)).toThrow(
+        /LOCAL_LAMBDA_MAX_WORKERS must be an integer from 1 to 64/,
+      );
+    }
   });
 });
 
