@@ -65,7 +65,8 @@ export interface ExecutionJournal {
   putStep(key: string, record: StepRecord, options?: PutStepOptions): Promise<void>;
   /** Values that must not change on replay: task tokens, due times, UUIDs, entered times. */
   getMemo(key: string): unknown;
-  putMemo(key: string, value: unknown): Promise<void>;
+  /** Resolves once durable, unless `deferred`: then it rides in the next durable write. */
+  putMemo(key: string, value: unknown, options?: PutStepOptions): Promise<void>;
   /** Idempotent on `eventKey`: an event already recorded under that key is not appended again. */
   appendEvent(eventKey: string, event: HistoryEventInput): Promise<void>;
   /** Events recorded so far, durable or not (ids are 1-based: the next event gets `eventCount() + 1`). */

@@ -184,7 +184,24 @@ export class StepContext {
   async flushMemos(): Promise<void> {
     const pending = this.pendingMemos;
     this.pendingMemos = [];
-    for (const [key, value] of pending) await persisted(this.journal.putMemo(key, value));
+    // One durable write for all of them: the last one's carries those recorded before it.
+    for (const [index, [key, value]] of pending.entries()) {
+      const last = index === pending.length - 1;
+      await persisted(this.journal.putMemo(key, value, last ? undefined : { deferred: true }));
+    }
+  }
+
+  /**
+   * A value computed once per attempt (a task token, a timeout's due time), made durable by the next
+   * `flushMemos()` with the step's other such values in one write, before any side effect can see it.
+   */
+  memoBeforeEffect<T>(name: string, compute: () => T): T {
+    const memoKey = `${this.attemptKey}:${name}`;
+    const remembered = this.journal.getMemo(memoKey);
+    if (remembered !== undefined) return remembered as T;
+    const value = compute();
+    this.pendingMemos.push([memoKey, value]);
+    return value;
   }
 
   private syncMemo<T>(name: string, compute: () => T): T {

@@ -423,10 +423,14 @@ export class DynamoJournal implements StoredJournal {
     await this.commit();
   }
 
-  async putMemo(key: string, value: unknown): Promise<void> {
+  async putMemo(key: string, value: unknown, options?: PutStepOptions): Promise<void> {
     const copy = structuredClone(value);
     this.state.memos.set(key, copy);
     this.pending.memos.set(key, copy);
+    if (options?.deferred) {
+      this.schedule();
+      return;
+    }
     await this.commit();
   }
 

@@ -55,8 +55,9 @@ async function taskAttempt(step: StepContext, rawInput: unknown): Promise<StateO
   const { run, region } = step.exec;
   const resourceArn = state.Resource as string;
   const jsonata = step.queryLanguage === 'JSONata';
+  // Durable with the step's other memos in one write (flushMemos below), before the task is invoked.
   step.taskToken = resourceArn.endsWith('.waitForTaskToken')
-    ? await step.memo('token', newTaskToken)
+    ? step.memoBeforeEffect('token', newTaskToken)
     : undefined;
 
   const effective = jsonata ? rawInput : jsonPathInput(step, rawInput);
@@ -83,7 +84,7 @@ async function taskAttempt(step: StepContext, rawInput: unknown): Promise<StateO
   const timeoutAt =
     timeoutSeconds === undefined
       ? undefined
-      : await step.memo('timeoutAt', () => run.clock.now() + timeoutSeconds * 1000);
+      : step.memoBeforeEffect('timeoutAt', () => run.clock.now() + timeoutSeconds * 1000);
   await step.flushMemos();
 
   const described = describeResource(resourceArn, region);
