@@ -204,6 +204,19 @@ export class StepContext {
     return value;
   }
 
+  /**
+   * A value computed once per attempt that no side effect sees (a synchronous task's timeout): it rides
+   * in the step's next durable write. If the process dies first, the task runs again and computes it anew.
+   */
+  async memoDeferred<T>(name: string, compute: () => T): Promise<T> {
+    const memoKey = `${this.attemptKey}:${name}`;
+    const remembered = this.journal.getMemo(memoKey);
+    if (remembered !== undefined) return remembered as T;
+    const value = compute();
+    await persisted(this.journal.putMemo(memoKey, value, { deferred: true }));
+    return value;
+  }
+
   private syncMemo<T>(name: string, compute: () => T): T {
     this.nondeterministic = true;
     const memoKey = `${this.attemptKey}:${name}`;

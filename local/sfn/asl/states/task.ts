@@ -81,10 +81,15 @@ async function taskAttempt(step: StepContext, rawInput: unknown): Promise<StateO
       ? await jsonataField(step, state.Credentials, 'Credentials', { input: rawInput })
       : payloadTemplate(step, state.Credentials, effective, 'Credentials');
   }
+  // A token task's deadline must outlive a restart (its wait may be long): durable before the token goes
+  // out. A synchronous task that did not finish before a crash runs again, with a new deadline.
+  const dueAt = () => run.clock.now() + (timeoutSeconds ?? 0) * 1000;
   const timeoutAt =
     timeoutSeconds === undefined
       ? undefined
-      : step.memoBeforeEffect('timeoutAt', () => run.clock.now() + timeoutSeconds * 1000);
+      : step.taskToken !== undefined
+        ? step.memoBeforeEffect('timeoutAt', dueAt)
+        : await step.memoDeferred('timeoutAt', dueAt);
   await step.flushMemos();
 
   const described = describeResource(resourceArn, region);
