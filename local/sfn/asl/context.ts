@@ -219,12 +219,7 @@ export class StepContext {
 
   private syncMemo<T>(name: string, compute: () => T): T {
     this.nondeterministic = true;
-    const memoKey = `${this.attemptKey}:${name}`;
-    const remembered = this.journal.getMemo(memoKey);
-    if (remembered !== undefined) return remembered as T;
-    const value = compute();
-    this.pendingMemos.push([memoKey, value]);
-    return value;
+    return this.memoBeforeEffect(name, compute);
   }
 
   /** States.UUID / States.MathRandom / $uuid / $random, replayed identically after a crash. */
