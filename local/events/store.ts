@@ -5,14 +5,13 @@
  */
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { putInBatches } from '../dynamodb/batch-write.ts';
 import { GroupCommit } from '../queues/group-commit.ts';
 
 /** A rule's target as PutTargets gives it (Id, Arn, Input, InputPath, ... kept verbatim). */
@@ -247,22 +246,7 @@ export class DynamoEventsStore implements EventsStore {
       event: JSON.stringify(d.event),
       targets: JSON.stringify(d.targets),
     }));
-    const chunks: StoredDelivery[][] = [];
-    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let pending: Record<string, unknown[]> | undefined = {
-          [this.tables.deliveries]: chunk.map((Item) => ({ PutRequest: { Item } })),
-        };
-        // Unprocessed items are retried with backoff, a bounded number of times.
-        await retryBounded(`events deliveries: batch write`, async () => {
-          const r = await this.doc.send(new BatchWriteCommand({ RequestItems: pending as never }));
-          const left = r.UnprocessedItems?.[this.tables.deliveries];
-          pending = left && left.length > 0 ? { [this.tables.deliveries]: left } : undefined;
-          if (pending) throw new RetryLater('unprocessed items');
-        });
-      }),
-    );
+    await putInBatches(this.doc, this.tables.deliveries, items, 'events deliveries: batch write');
     return deliveries.map(() => undefined);
   }, 100);
 

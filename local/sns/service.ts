@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { putInBatches } from '../dynamodb/batch-write.ts';
 import { ensureLocalTable } from '../dynamodb/tables.ts';
 import { GroupCommit } from '../queues/group-commit.ts';
 import type { CfnTemplate } from '../template/template.ts';
@@ -166,19 +166,11 @@ export class SnsService {
    * DynamoDB Local pays per request. Every record has its own key, so a plain put is enough.
    */
   private readonly writes = new GroupCommit<SnsOutboxRecord, undefined>(async (records) => {
-    const chunks: SnsOutboxRecord[][] = [];
-    for (let i = 0; i < records.length; i += 25) chunks.push(records.slice(i, i + 25));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let pending: Record<string, unknown>[] = chunk.map((Item) => ({ PutRequest: { Item } }));
-        await retryBounded('local SNS: outbox write', async () => {
-          const r = await this.doc.send(
-            new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
-          );
-          pending = (r.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined) ?? [];
-          if (pending.length > 0) throw new RetryLater('unprocessed items');
-        });
-      }),
+    await putInBatches(
+      this.doc,
+      this.table,
+      records as unknown as Array<Record<string, unknown>>,
+      'local SNS: outbox write',
     );
     return records.map(() => undefined);
   }, 100);

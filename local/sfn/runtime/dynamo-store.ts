@@ -11,7 +11,6 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -21,6 +20,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
+import { BATCH_WRITE_ITEMS, putInBatches } from '../../dynamodb/batch-write.ts';
+import { GroupCommit } from '../../queues/group-commit.ts';
 import type { HistoryEvent } from '../contracts.ts';
 import {
   DynamoJournal,
@@ -514,16 +515,24 @@ export class DynamoStore implements EngineStore {
     return this.conditionalUpdate(this.tables.tokens, 'token', token, patch, 'WAITING');
   }
 
-  /** Entries of concurrent callers share BatchWriteItem requests (see `OutboxWriter`). */
-  private outboxWriter: OutboxWriter | undefined;
+  /**
+   * Entries of concurrent callers share BatchWriteItem requests: while two are in flight, further entries
+   * queue and go together in the next (group commit, 25 a request). Items DynamoDB leaves unprocessed are
+   * sent again with backoff; a store error rejects the callers of that group at once (they pause and retry).
+   */
+  private readonly outboxWrites = new GroupCommit<Record<string, unknown>, undefined>(async (items) => {
+    await putInBatches(this.doc, this.tables.outbox, items, 'engine outbox: unprocessed items', {
+      retriable: (error) => error instanceof RetryLater,
+    });
+    return items.map(() => undefined);
+  }, BATCH_WRITE_ITEMS);
 
   recordOutbox(entry: OutboxEntry) {
     return this.recordOutboxMany([entry]);
   }
   /** Resolves once every entry is stored; a store error rejects (a retry writes the same items again). */
-  recordOutboxMany(entries: OutboxEntry[]): Promise<void> {
-    this.outboxWriter ??= new OutboxWriter(this.doc, this.tables.outbox);
-    return this.outboxWriter.write(
+  async recordOutboxMany(entries: OutboxEntry[]): Promise<void> {
+    await this.outboxWrites.submit(
       entries.map((entry) => ({
         ...stripUndefined(entry),
         id: `${new Date(entry.recordedAt).toISOString()}#${entry.id}`,
@@ -536,83 +545,5 @@ export class DynamoStore implements EngineStore {
     return items
       .map((i) => ({ ...i, id: String(i.id).split('#')[1] ?? i.id, message: decode(i.message) }))
       .sort((a, b) => a.recordedAt - b.recordedAt);
-  }
-}
-
-/** DynamoDB's limit on the items of one BatchWriteItem. */
-const BATCH_ITEMS = 25;
-/** Attempts at the items DynamoDB left unprocessed before the batch's callers get an error. */
-const UNPROCESSED_ATTEMPTS = 8;
-
-interface OutboxItem {
-  item: Record<string, unknown>;
-  done(error?: unknown): void;
-}
-
-/**
- * Writes outbox items in BatchWriteItem requests of up to 25, shared by every caller: while a request is
- * in flight, the items of further calls queue and go out together in the next one. A caller's promise
- * resolves once all its items are stored; items DynamoDB leaves unprocessed are sent again with backoff.
- */
-class OutboxWriter {
-  private readonly queue: OutboxItem[] = [];
-  private inFlight = 0;
-
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly maxInFlight = 2,
-  ) {}
-
-  async write(items: Array<Record<string, unknown>>): Promise<void> {
-    if (items.length === 0) return;
-    const stored = items.map(
-      (item) =>
-        new Promise<void>((resolve, reject) => {
-          this.queue.push({ item, done: (error) => (error === undefined ? resolve() : reject(error)) });
-        }),
-    );
-    this.pump();
-    await Promise.all(stored);
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH_ITEMS);
-      this.inFlight++;
-      void this.send(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async send(batch: OutboxItem[]): Promise<void> {
-    let left = batch;
-    try {
-      for (let attempt = 0; left.length > 0; attempt++) {
-        if (attempt >= UNPROCESSED_ATTEMPTS) {
-          throw new Error(`outbox: ${left.length} item(s) left unprocessed after ${attempt} attempts`);
-        }
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** attempt)));
-        const out = await this.doc.send(
-          new BatchWriteCommand({
-            RequestItems: { [this.table]: left.map(({ item }) => ({ PutRequest: { Item: item } })) },
-          }),
-        );
-        const unprocessed = new Set(
-          (out.UnprocessedItems?.[this.table] ?? []).map(
-            (r) => `${String(r.PutRequest?.Item?.channel)} ${String(r.PutRequest?.Item?.id)}`,
-          ),
-        );
-        const stored = left.filter(
-          ({ item }) => !unprocessed.has(`${String(item.channel)} ${String(item.id)}`),
-        );
-        for (const entry of stored) entry.done();
-        left = left.filter((entry) => !stored.includes(entry));
-      }
-    } catch (error) {
-      for (const entry of left) entry.done(error);
-    }
   }
 }
