@@ -431,8 +431,10 @@ export class LambdaRuntime {
       throw new Error(`LOCAL_LAMBDA_LOGS must be inherit or count, not ${logs}`);
     }
     this.logCounter = logs === 'count' ? new LogCounter() : undefined;
-    this.maxWorkers =
-      options.maxWorkersPerFunction ?? maxWorkersFromEnv(process.env.LOCAL_LAMBDA_MAX_WORKERS);
+    this.maxWorkers = Math.max(
+      1,
+      options.maxWorkersPerFunction ?? maxWorkersFromEnv(process.env.LOCAL_LAMBDA_MAX_WORKERS),
+    );
   }
 
   /** The counted log lines (`count` mode); undefined when the functions' output is printed. */

@@ -182,6 +182,22 @@ describe('the local Lambda runtime', () => {
     }
   });
 
+  it('keeps at least one worker when asked for none', async () => {
+    const none = new LambdaRuntime({ maxWorkersPerFunction: 0 });
+    try {
+      none.register({
+        functionName: 'echo',
+        codeDir: join(dir, 'echo'),
+        handler: 'index.handler',
+        timeoutSeconds: 3,
+      });
+      const result = await none.invoke('echo', { hello: 'world' });
+      expect(JSON.parse(result.Payload).event).toEqual({ hello: 'world' });
+    } finally {
+      await none.close();
+    }
+  });
+
   it('refuses an unknown function', async () => {
     await expect(runtime.invoke('nope', {})).rejects.toBeInstanceOf(LambdaFunctionNotFoundError);
   });
