@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { JVM_PROFILES, javaOptionsFor } from '#local/dynamodb/launcher.ts';
+
+describe('javaOptionsFor (the JVM flags DynamoDB Local starts with)', () => {
+  it('uses the start-up profile unless told otherwise', () => {
+    expect(javaOptionsFor({}, {})).toEqual([...JVM_PROFILES.startup]);
+    expect(javaOptionsFor({}, {})).toContain('-XX:TieredStopAtLevel=1');
+  });
+
+  it('uses the throughput profile when asked', () => {
+    expect(javaOptionsFor({ jvm: 'throughput' }, {})).toEqual([...JVM_PROFILES.throughput]);
+  });
+
+  it('takes explicit flags instead of the profile', () => {
+    expect(javaOptionsFor({ jvm: 'throughput', javaOptions: ['-Xmx64m'] }, {})).toEqual(['-Xmx64m']);
+  });
+
+  it('appends DYNAMODB_LOCAL_JAVA_OPTS, split on whitespace, after the profile', () => {
+    const env = { DYNAMODB_LOCAL_JAVA_OPTS: '  -Xss512k \t -XX:+UseParallelGC ' };
+    expect(javaOptionsFor({}, env)).toEqual([...JVM_PROFILES.startup, '-Xss512k', '-XX:+UseParallelGC']);
+    expect(javaOptionsFor({ javaOptions: ['-Xmx64m'] }, env)).toEqual([
+      '-Xmx64m',
+      '-Xss512k',
+      '-XX:+UseParallelGC',
+    ]);
+  });
+
+  it('ignores an empty DYNAMODB_LOCAL_JAVA_OPTS', () => {
+    expect(javaOptionsFor({}, { DYNAMODB_LOCAL_JAVA_OPTS: '   ' })).toEqual([...JVM_PROFILES.startup]);
+  });
+});
