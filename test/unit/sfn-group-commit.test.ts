@@ -2,7 +2,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter } from '#local/sfn/runtime/journal.ts';
+import { GroupCommitter, StoreTimeout, WriteConfirmer } from '#local/sfn/runtime/journal.ts';
 
 const put = (id: string) => ({ Put: { TableName: 't', Item: { id } } });
 
@@ -78,4 +78,91 @@ describe('the group commit of the engine journal', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(mock.commandCalls(TransactWriteCommand).length).toBeLessThan(40);
   });
+
+  it('with a confirmer, resolves a write only once a read sent after its answer is answered', async () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
+    const mock = mockClient(doc);
+    const log: string[] = [];
+    mock
+      .on(TransactWriteCommand)
+      .callsFake(async (input: { TransactItems: Array<ReturnType<typeof put>> }) => {
+        log.push(`answered ${input.TransactItems.map((i) => i.Put.Item.id).join(',')}`);
+        return {};
+      });
+    // Reads the test answers by hand, one at a time.
+    const reads: Array<{ answer(): void; fail(error: Error): void }> = [];
+    const confirmer = new WriteConfirmer(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          log.push('read sent');
+          reads.push({ answer: resolve, fail: reject });
+        }),
+    );
+    const committer = new GroupCommitter(doc, 4, confirmer);
+    let aDone = false;
+    const a = committer.submit([put('a')], 10).then(() => {
+      aDone = true;
+    });
+    await until(() => reads.length === 1);
+    // The transaction was answered and its read is out: not resolved yet.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['answered a', 'read sent']);
+    expect(aDone).toBe(false);
+
+    // b is answered while that read is in flight: that read, sent before b's answer, does not confirm b.
+    let bDone = false;
+    const b = committer.submit([put('b')], 10).then(() => {
+      bDone = true;
+    });
+    await until(() => log.includes('answered b'));
+    reads[0]?.answer();
+    await a;
+    expect(aDone).toBe(true);
+    await until(() => reads.length === 2);
+    expect(bDone).toBe(false);
+    reads[1]?.answer();
+    await b;
+    expect(log).toEqual(['answered a', 'read sent', 'answered b', 'read sent']);
+
+    // A read that fails (the store died after the answer) rejects the write: for its writer, an answer lost.
+    const c = committer.submit([put('c')], 10);
+    await until(() => reads.length === 3);
+    reads[2]?.fail(new Error('connect ECONNREFUSED 127.0.0.1:8000'));
+    await expect(c).rejects.toThrow(/ECONNREFUSED/);
+    expect(confirmer.reads).toBe(3);
+  });
+
+  it('shares one confirming read among the writes answered before it was sent', async () => {
+    const confirmer = new WriteConfirmer(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    await Promise.all(Array.from({ length: 20 }, () => confirmer.confirm()));
+    // One read for the first caller, one shared by the 19 that asked while it was out.
+    expect(confirmer.reads).toBe(2);
+  });
+
+  it('rejects with StoreTimeout a transaction or a confirming read the store never answers', async () => {
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
+    const mock = mockClient(doc);
+    let hang = true;
+    mock
+      .on(TransactWriteCommand)
+      .callsFake(async () => (hang ? new Promise(() => {}) : ({} as Record<string, never>)));
+    const never = new WriteConfirmer(() => new Promise(() => {}), 30);
+    const committer = new GroupCommitter(doc, 1, never, 30);
+    await expect(committer.submit([put('a')], 10)).rejects.toBeInstanceOf(StoreTimeout);
+    // The slot was given back: the next transaction goes out, is answered, and its read times out.
+    hang = false;
+    await expect(committer.submit([put('b')], 10)).rejects.toBeInstanceOf(StoreTimeout);
+    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(never.reads).toBe(1);
+  });
 });
+
+async function until(probe: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error('never happened');
+}

@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import type { OutboxEntry } from '#local/sfn/runtime/store.ts';
 
 const mock = mockClient(DynamoDBDocumentClient);
 afterEach(() => mock.reset());
+// The confirming read sent after each answered write (see WriteConfirmer).
+beforeEach(() => mock.on(GetCommand).resolves({}));
 
 const entry = (n: number): OutboxEntry => ({
   channel: 'events.putEvents',
@@ -51,6 +53,9 @@ describe("the engine store's outbox writes", () => {
     await store.recordOutboxMany([entry(1), entry(2), entry(3), entry(4)]);
     const calls = mock.commandCalls(BatchWriteCommand);
     expect(calls).toHaveLength(2);
+    // Answered only once a read sent after the last batch's answer was answered: the items are on disk.
+    const sent = mock.calls().map((c) => (c.args[0] as object).constructor.name);
+    expect(sent).toEqual(['BatchWriteCommand', 'BatchWriteCommand', 'GetCommand']);
     expect(itemsOf(calls[1] as never).map((r) => r.PutRequest.Item.id.split('#')[1])).toEqual([
       'id-3',
       'id-4',

@@ -30,6 +30,8 @@ import {
   GroupCommitter,
   putIfAbsent as putIfAbsentGrouped,
   queryJournal,
+  WriteConfirmer,
+  withTimeout,
 } from './journal.ts';
 import type {
   EngineStore,
@@ -50,6 +52,9 @@ export interface DynamoStoreOptions {
   /** Attempts of one journal write before the execution pauses (default 6, with backoff). */
   journalAttempts?: number;
 }
+
+/** The key of the confirming read (see WriteConfirmer): no execution ARN looks like it. */
+const CONFIRM_KEY = '~confirm';
 
 /** Table names the engine creates (the outbox is read by the local notifications capability). */
 export function engineTableNames(prefix = 'local-sfn-') {
@@ -140,8 +145,38 @@ export class DynamoStore implements EngineStore {
     this.doc = DynamoDBDocumentClient.from(client);
     this.tables = engineTableNames(options.prefix);
     this.journalAttempts = options.journalAttempts;
+    // Any small read does: a key no execution has, in a table the engine reads anyway.
+    this.confirmer = new WriteConfirmer((abortSignal) =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables.executions,
+          Key: { executionArn: CONFIRM_KEY },
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
+    );
+    this.journalCommitter = new GroupCommitter(this.doc, 4, this.confirmer);
   }
   private readonly journalAttempts: number | undefined;
+  /**
+   * Confirms the writes a side effect or an answer depends on (see WriteConfirmer): journal writes and
+   * StartExecution's record (through the group commit), task tokens, their answers, the outbox, a
+   * lease taken over, state machines. Lease renewals are not confirmed: a renewal lost with the store
+   * only shortens the lease, and every journal write checks it.
+   */
+  readonly confirmer: WriteConfirmer;
+
+  /**
+   * A write the caller acts on: bounded in time (REQUEST_TIMEOUT_MS, real time) and, once answered,
+   * confirmed durable by a read sent after the answer. A condition failure is not confirmed (nothing
+   * was written).
+   */
+  private async durable<T>(what: string, write: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const out = await withTimeout(what, write);
+    await this.confirmer.confirm();
+    return out;
+  }
 
   async init(): Promise<void> {
     const t = this.tables;
@@ -234,13 +269,16 @@ export class DynamoStore implements EngineStore {
 
   private async putIfAbsent(table: string, key: string, item: object): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: table,
-          Item: stripUndefined(item),
-          ConditionExpression: 'attribute_not_exists(#k)',
-          ExpressionAttributeNames: { '#k': key },
-        }),
+      await this.durable(`PutItem ${table}`, (abortSignal) =>
+        this.doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: stripUndefined(item),
+            ConditionExpression: 'attribute_not_exists(#k)',
+            ExpressionAttributeNames: { '#k': key },
+          }),
+          { abortSignal },
+        ),
       );
       return true;
     } catch (err) {
@@ -292,15 +330,18 @@ export class DynamoStore implements EngineStore {
       return `#f${i} = :v${i}`;
     });
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { [keyName]: key },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :expect',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
+      await this.durable(`UpdateItem ${table}`, (abortSignal) =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { [keyName]: key },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#status = :expect',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+          { abortSignal },
+        ),
       );
       return true;
     } catch (err) {
@@ -326,14 +367,17 @@ export class DynamoStore implements EngineStore {
     return this.scanAll<StateMachineRecord>(this.tables.stateMachines);
   }
   async deleteStateMachine(arn: string) {
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tables.stateMachines, Key: { stateMachineArn: arn } }),
+    await this.durable('DeleteItem state machine', (abortSignal) =>
+      this.doc.send(
+        new DeleteCommand({ TableName: this.tables.stateMachines, Key: { stateMachineArn: arn } }),
+        { abortSignal },
+      ),
     );
   }
 
   createExecution(record: ExecutionRecord) {
-    // Through the journals' group commit: concurrent StartExecutions share one transaction.
-    this.journalCommitter ??= new GroupCommitter(this.doc);
+    // Through the journals' group commit: concurrent StartExecutions share one transaction, and the
+    // record is confirmed durable before StartExecution answers.
     return putIfAbsentGrouped(this.journalCommitter, this.tables.executions, 'executionArn', {
       ...record,
       ...executionIndexKeys(record),
@@ -430,10 +474,9 @@ export class DynamoStore implements EngineStore {
   }
 
   /** One group commit for every journal of this store: concurrent executions' writes share transactions. */
-  private journalCommitter: GroupCommitter | undefined;
+  private readonly journalCommitter: GroupCommitter;
 
   async openJournal(executionArn: string, options: OpenJournalOptions = {}): Promise<StoredJournal> {
-    this.journalCommitter ??= new GroupCommitter(this.doc);
     const decoded = options.fresh
       ? emptyJournal()
       : decodeJournal(await queryJournal(this.doc, this.tables.journal, executionArn));
@@ -453,8 +496,13 @@ export class DynamoStore implements EngineStore {
     return decodeJournal(await queryJournal(this.doc, this.tables.journal, executionArn)).state.events;
   }
 
+  /**
+   * Confirmed when taken: a resumed run may invoke a task again before its first journal write (its
+   * memos are stored already), and a lease lost with the store after its answer would leave that task's
+   * result unwritable (the run stops on the conflict; the next taker runs the task again).
+   */
   async takeLease(arn: string, owner: string, expiry: number, expectedHolder: string | undefined) {
-    return this.leaseUpdate(
+    const taken = await this.leaseUpdate(
       arn,
       expiry,
       owner,
@@ -465,6 +513,8 @@ export class DynamoStore implements EngineStore {
           : '#owner = :holder',
       expectedHolder,
     );
+    if (taken) await this.confirmer.confirm();
+    return taken;
   }
 
   renewLease(arn: string, owner: string, expiry: number) {
@@ -479,20 +529,27 @@ export class DynamoStore implements EngineStore {
     holder: string | undefined,
   ): Promise<boolean> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tables.executions,
-          Key: { executionArn: arn },
-          UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
-          ConditionExpression: `#status = :running AND ${holderCondition}`,
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#expiry': 'leaseExpiry', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':me': owner,
-            ':expiry': expiry,
-            ':running': 'RUNNING',
-            ...(holder !== undefined && holder !== owner ? { ':holder': holder } : {}),
-          },
-        }),
+      await withTimeout('lease update', (abortSignal) =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tables.executions,
+            Key: { executionArn: arn },
+            UpdateExpression: 'SET #owner = :me, #expiry = :expiry',
+            ConditionExpression: `#status = :running AND ${holderCondition}`,
+            ExpressionAttributeNames: {
+              '#owner': 'leaseOwner',
+              '#expiry': 'leaseExpiry',
+              '#status': 'status',
+            },
+            ExpressionAttributeValues: {
+              ':me': owner,
+              ':expiry': expiry,
+              ':running': 'RUNNING',
+              ...(holder !== undefined && holder !== owner ? { ':holder': holder } : {}),
+            },
+          }),
+          { abortSignal },
+        ),
       );
       return true;
     } catch (err) {
@@ -530,7 +587,10 @@ export class DynamoStore implements EngineStore {
   recordOutbox(entry: OutboxEntry) {
     return this.recordOutboxMany([entry]);
   }
-  /** Resolves once every entry is stored; a store error rejects (a retry writes the same items again). */
+  /**
+   * Resolves once every entry is stored, confirmed durable (PutEvents answers its caller after this); a
+   * store error rejects (a retry writes the same items again).
+   */
   async recordOutboxMany(entries: OutboxEntry[]): Promise<void> {
     await this.outboxWrites.submit(
       entries.map((entry) => ({
@@ -539,6 +599,7 @@ export class DynamoStore implements EngineStore {
         message: encode(entry.message),
       })),
     );
+    await this.confirmer.confirm();
   }
   async listOutbox(): Promise<OutboxEntry[]> {
     const items = await this.scanAll<OutboxEntry & { message: string }>(this.tables.outbox);

@@ -407,6 +407,13 @@ export class ExecutionEngine {
       const existing = await this.store.getExecution(executionArn);
       // Same name and same input while it runs: the same execution (StartExecution is idempotent).
       if (existing && existing.status === 'RUNNING' && existing.input === input) {
+        // A retry of a StartExecution of this engine that failed after its record went in (the store
+        // died before the write was confirmed): nobody drives it yet, so it is driven from here now.
+        if (existing.leaseOwner === this.owner && !this.running.has(executionArn)) {
+          const journal = await this.openWithStartedEvent(existing);
+          if (!this.running.has(executionArn)) this.launch(existing, JSON.parse(existing.input), journal);
+          else journal.close();
+        }
         return { executionArn, startDate: existing.startDate };
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
