@@ -9,6 +9,7 @@
  * The Lambdas' DynamoDB calls go through a counting proxy (request and item sizes give the request units);
  * Lambda durations come from the execution histories (the engine runs on real time here).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -54,6 +55,34 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
+
+/** CPU time (user + system) of a process or thread from its /proc stat line, in ms (Linux clock ticks of 10 ms). */
+function cpuMsOf(statPath: string): number | undefined {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    // Fields after the command name "(...)": state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every thread of this process: tid → CPU ms so far. */
+function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const ms = cpuMsOf(`/proc/self/task/${tid}/stat`);
+    if (ms !== undefined) out.set(Number(tid), ms);
+  }
+  return out;
+}
 
 /** An HTTP proxy in front of DynamoDB Local that estimates request units from request and response sizes. */
 async function countingProxy() {
@@ -210,11 +239,17 @@ export default async function bench(): Promise<void> {
   // keeps busy, so cold Lambdas are not part of the throughput figure.
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, k) => runOne(APPS + 1 + k)));
   const before = { ...proxy.units, byOp: { ...proxy.units.byOp } };
+  const cpuBefore = {
+    node: process.cpuUsage(),
+    jvm: cpuMsOf(`/proc/${wf.ddb.pid}/stat`),
+    threads: threadCpuMs(),
+  };
   console.log(
     `steady state from here (warm-up of ${CONCURRENCY} applications excluded); load average ${load()}`,
   );
   const results: Awaited<ReturnType<typeof runOne>>[] = [];
   const t0 = performance.now();
+  const windowFrom = process.hrtime.bigint() / 1000n;
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -222,6 +257,12 @@ export default async function bench(): Promise<void> {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const nodeCpu = process.cpuUsage(cpuBefore.node);
+  const cpuAfter = { jvm: cpuMsOf(`/proc/${wf.ddb.pid}/stat`), threads: threadCpuMs() };
+  const workersAtEnd = wf.service.lambda.workers();
+  // For --cpu-prof runs: the timed run's span on the profiles' clock (CLOCK_MONOTONIC, µs).
+  if (process.env.BENCH_PRINT_WINDOW)
+    console.log(`timed run, monotonic µs: ${windowFrom} ${process.hrtime.bigint() / 1000n}`);
   const units: Units = {
     requests: proxy.units.requests - before.requests,
     wru: proxy.units.wru - before.wru,
@@ -301,6 +342,37 @@ export default async function bench(): Promise<void> {
     `| DynamoDB | ${perApp.wru.toFixed(1)} WRU, ${perApp.rru.toFixed(1)} RRU (estimated from sizes; ${(units.requests / APPS).toFixed(1)} requests) | $${cost.ddb.toFixed(6)} |`,
   );
   console.log(`| total | | $${total.toFixed(6)} (goal ≤ $0.001) |`);
+
+  // CPU per application: this process (engine, Lambda workers, V8's compiler and GC threads, the bench's
+  // proxy and scripted official) from process.cpuUsage(), DynamoDB Local's JVM from /proc/<pid>/stat.
+  const nodeMs = (nodeCpu.user + nodeCpu.system) / 1000;
+  const jvmMs =
+    cpuAfter.jvm !== undefined && cpuBefore.jvm !== undefined ? cpuAfter.jvm - cpuBefore.jvm : Number.NaN;
+  console.log(
+    `\nCPU per application (timed run): ${((nodeMs + jvmMs) / APPS).toFixed(0)} ms = node ${(nodeMs / APPS).toFixed(0)} ms + DynamoDB Local's JVM ${(jvmMs / APPS).toFixed(0)} ms; ${((nodeMs + jvmMs) / 1000 / seconds).toFixed(2)} cores busy on average`,
+  );
+  const threadDelta = (tid: number) => (cpuAfter.threads.get(tid) ?? 0) - (cpuBefore.threads.get(tid) ?? 0);
+  const workerTids = new Map(workersAtEnd.flatMap((w) => (w.tid ? [[w.tid, w] as const] : [])));
+  const byPart = new Map<string, { ms: number; threads: number; served: number }>();
+  for (const tid of cpuAfter.threads.keys()) {
+    const w = workerTids.get(tid);
+    const part =
+      tid === process.pid
+        ? 'main thread (engine, dispatch, bench proxy and official)'
+        : w
+          ? `Lambda ${w.functionName.replace(/^.*-(Workflow|Notif)/, '$1')}`
+          : 'other threads (V8 compiler and GC, libuv)';
+    const row = byPart.get(part) ?? { ms: 0, threads: 0, served: 0 };
+    row.ms += threadDelta(tid);
+    row.threads += 1;
+    row.served += w?.served ?? 0;
+    byPart.set(part, row);
+  }
+  console.log(`| node thread(s) | threads | invocations served (whole run) | CPU ms per application |`);
+  console.log(`|---|---:|---:|---:|`);
+  for (const [part, row] of [...byPart].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`| ${part} | ${row.threads} | ${row.served || ''} | ${(row.ms / APPS).toFixed(1)} |`);
+  }
 
   console.log(`\nDynamoDB requests per application by operation (Lambdas and the official's decisions):`);
   console.log(`| operation | per application |`);

@@ -120,6 +120,15 @@ class LogCounter {
   }
 }
 
+/** One live worker of a function (`LambdaRuntime.workers()`). */
+export interface LambdaWorkerInfo {
+  functionName: string;
+  /** Its Linux thread id (read from /proc/thread-self in the worker), for per-thread CPU in benches. */
+  tid?: number;
+  /** Invocations it has served. */
+  served: number;
+}
+
 interface PendingInvocation {
   resolve(result: InvokeResult): void;
 }
@@ -131,6 +140,10 @@ interface WorkerSlot {
   initialized: boolean;
   /** Called once when init ends. */
   onInit?: () => void;
+  /** The worker thread's Linux thread id (from /proc/thread-self), once init has ended; for CPU accounting. */
+  tid?: number;
+  /** Invocations this worker has served (its warmth: V8 has optimized what it ran often). */
+  served: number;
   current?: { id: string; pending: PendingInvocation; timer: NodeJS.Timeout; requestId: string };
 }
 
@@ -263,12 +276,19 @@ class FunctionPool {
       this.logCounter.follow(this.config.functionName, worker.stdout, false);
       this.logCounter.follow(this.config.functionName, worker.stderr, true);
     }
-    const slot: WorkerSlot = { worker, busy: false, initialized: false };
+    const slot: WorkerSlot = { worker, busy: false, initialized: false, served: 0 };
     worker.on(
       'message',
-      (message: { id: string; init?: string; payload?: string; error?: Record<string, unknown> }) => {
+      (message: {
+        id: string;
+        init?: string;
+        tid?: number;
+        payload?: string;
+        error?: Record<string, unknown>;
+      }) => {
         if (message.init) {
           slot.initialized = true;
+          slot.tid = message.tid;
           slot.onInit?.();
           slot.onInit = undefined;
           return;
@@ -322,6 +342,15 @@ class FunctionPool {
     return slot;
   }
 
+  /** The live workers: their thread ids (once known) and how many invocations each has served. */
+  workers(): LambdaWorkerInfo[] {
+    return this.slots.map((s) => ({
+      functionName: this.config.functionName,
+      ...(s.tid !== undefined ? { tid: s.tid } : {}),
+      served: s.served,
+    }));
+  }
+
   private remove(slot: WorkerSlot): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
@@ -331,6 +360,7 @@ class FunctionPool {
     const requestId = randomUUID();
     const id = requestId;
     slot.busy = true;
+    slot.served += 1;
     // Until it starts, the invocation can only be ended by its caller (abort) or the worker's death.
     slot.current = { id, pending, timer: setTimeout(() => {}, 0), requestId };
     let started = false;
@@ -442,6 +472,11 @@ export class LambdaRuntime {
     if (!this.logCounter) return undefined;
     const { lines, errors, samples } = this.logCounter.stats;
     return { lines, errors, samples: [...samples] };
+  }
+
+  /** Every function's live workers (thread ids, invocations served), for benches' CPU accounting. */
+  workers(): LambdaWorkerInfo[] {
+    return [...this.pools.values()].flatMap((p) => p.workers());
   }
 
   /** Adds variables to the environment of functions registered from now on. */

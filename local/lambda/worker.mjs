@@ -1,5 +1,6 @@
 // Runs inside a worker thread: loads one function's bundled handler once and serves invocations
 // serially, like a warm Lambda execution environment. Plain JavaScript so it needs no loader.
+import { readlinkSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,9 +65,16 @@ async function importHandler() {
 
 // Init runs before the first invocation arrives; the runtime starts an invocation's timeout when init is
 // over (or its own limit has passed), as Lambda keeps the init phase out of the function's timeout.
+// The thread's Linux id rides with it, so a bench can read this worker's CPU time in /proc (undefined elsewhere).
+let tid;
+try {
+  tid = Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+} catch {
+  tid = undefined;
+}
 loadHandler().then(
-  () => parentPort.postMessage({ init: 'ok' }),
-  () => parentPort.postMessage({ init: 'failed' }),
+  () => parentPort.postMessage({ init: 'ok', tid }),
+  () => parentPort.postMessage({ init: 'failed', tid }),
 );
 
 function run(fn, event, context) {

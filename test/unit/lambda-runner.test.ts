@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,19 @@ describe('the local Lambda runtime', () => {
     await runtime.invoke('counter', {});
     const second = await runtime.invoke('counter', {});
     expect(JSON.parse(second.Payload)).toEqual({ calls: 2 });
+  });
+
+  it("lists each function's workers with the invocations they served and, on Linux, their thread id", async () => {
+    const before = runtime.workers().filter((w) => w.functionName === 'counter');
+    await runtime.invoke('counter', {});
+    const workers = runtime.workers().filter((w) => w.functionName === 'counter');
+    expect(workers).toHaveLength(1);
+    expect(workers[0]?.served).toBe((before[0]?.served ?? 0) + 1);
+    if (process.platform === 'linux') {
+      // A thread of this very process, so its CPU time can be read from /proc/self/task/<tid>/stat.
+      expect(existsSync(`/proc/self/task/${workers[0]?.tid}/stat`)).toBe(true);
+      expect(workers[0]?.tid).not.toBe(process.pid);
+    }
   });
 
   it('reports a process exit as Runtime.ExitError', async () => {
