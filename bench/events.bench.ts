@@ -26,6 +26,7 @@ import { EVENT_SOURCE } from '#shared/workflow/events.ts';
 import { synthesizedApp } from '../test/helpers/synth.ts';
 import {
   countingDynamoDb,
+  cpuMeter,
   loadAverage,
   openNotificationStream,
   printRequestCounts,
@@ -177,7 +178,7 @@ async function putEventsFigures(label: string, service: StepFunctionsService) {
  * thread (the queue tests' fixture, which appends what it handled to a file), end to end: events per
  * second from the first PutEvents until the consumer has handled the last one.
  */
-async function queueFigures(endpoint: string) {
+async function queueFigures(endpoint: string, jvmPid: number | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'events-bench-'));
   const log = join(dir, 'consumer.log');
   writeFileSync(log, '');
@@ -249,6 +250,7 @@ async function queueFigures(endpoint: string) {
     const inFlight = 8;
     let next = 0;
     let failed = 0;
+    const cpu = cpuMeter(jvmPid);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
@@ -275,7 +277,7 @@ async function queueFigures(endpoint: string) {
     while (handled() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `PutEvents → rule → SQS queue (DynamoDB Local) → ${concurrency} pollers → consumer Lambda: ${handled()} of ${total} events handled in ${seconds.toFixed(2)} s: ${Math.round(handled() / seconds).toLocaleString('en')} events/s end to end (PutEvents accepted all in ${accepted.toFixed(2)} s: ${Math.round(total / accepted).toLocaleString('en')} events/s; ${failed} failed)`,
+      `PutEvents → rule → SQS queue (DynamoDB Local) → ${concurrency} pollers → consumer Lambda: ${handled()} of ${total} events handled in ${seconds.toFixed(2)} s: ${Math.round(handled() / seconds).toLocaleString('en')} events/s end to end (PutEvents accepted all in ${accepted.toFixed(2)} s: ${Math.round(total / accepted).toLocaleString('en')} events/s; ${failed} failed); ${cpu.per(Math.max(1, handled()), 'event')}`,
     );
   } finally {
     eb.destroy();
@@ -340,7 +342,7 @@ async function putEventsRetrying(
  *   2. latency: one event at a time, from the PutEvents call to the investor's notification on the SSE
  *      stream (`GET /notifications/stream` as the local gateway serves it): median and p99.
  */
-async function notifierFigures(endpoint: string) {
+async function notifierFigures(endpoint: string, jvmPid: number | undefined) {
   const app = synthesizedApp();
   const counting = process.env.BENCH_COUNT === '0' ? undefined : await countingDynamoDb(endpoint);
   const viaProxy = counting?.endpoint ?? endpoint;
@@ -410,6 +412,7 @@ async function notifierFigures(endpoint: string) {
     const causes = new Map<string, number>();
     const loadBefore = loadAverage();
     counting?.reset();
+    const cpu = cpuMeter(jvmPid);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
@@ -445,6 +448,7 @@ async function notifierFigures(endpoint: string) {
       count = await stored();
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuFigures = cpu.per(events, 'event');
     const loadAfter = loadAverage();
     // The queue is empty once every batch was deleted: counted until then (bounded, 30 s).
     const queues = (await service.messaging?.queues.list()) ?? [];
@@ -462,6 +466,7 @@ async function notifierFigures(endpoint: string) {
     console.log(
       `PutEvents → rule → queue → notifier Lambda (synthesized bundle, worker runtime) → DynamoDB Local: ${events} events, ${count} of ${expected} notifications stored in ${seconds.toFixed(2)} s: ${Math.round(events / seconds).toLocaleString('en')} events/s, ${Math.round(count / seconds).toLocaleString('en')} notifications/s end to end (PutEvents accepted them at ${Math.round(events / accepted)} events/s); ${published} zone-topic messages, ${deadCount} in the DLQ, ${resent} entries sent again after PutEvents answered them failed, ${failed} still failed after 5 sends; load average ${loadBefore} before, ${loadAfter} after${counting ? ' (DynamoDB requests counted through a proxy)' : ''}`,
     );
+    console.log(`${cpuFigures} (until the last notification was stored)`);
     if (causes.size > 0) {
       console.log(`PutEvents failures: ${[...causes].map(([cause, n]) => `${n} × ${cause}`).join('; ')}`);
     }
@@ -478,6 +483,7 @@ async function notifierFigures(endpoint: string) {
     const loadBeforeSse = loadAverage();
     // One event at a time is how the workflow sends them: its requests per event are counted apart.
     counting?.reset();
+    const trickleCpu = cpuMeter(jvmPid);
     const tricklePhaseStart = performance.now();
     try {
       for (let i = 0; i < samples; i++) {
@@ -498,6 +504,7 @@ async function notifierFigures(endpoint: string) {
     }
     const trickleSeconds = (performance.now() - tricklePhaseStart) / 1000;
     const trickleCounts = counting?.counts() ?? [];
+    const trickleCpuFigures = trickleCpu.per(Math.max(1, latencies.length), 'event');
     latencies.sort((a, b) => a - b);
     console.log(
       `PutEvents over HTTP → rule → queue → notifier Lambda → DynamoDB Local → SSE stream (polling 25 ms), one event at a time: ${latencies.length} of ${samples} arrived, median ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; load average ${loadBeforeSse} before, ${loadAverage()} after`,
@@ -508,6 +515,7 @@ async function notifierFigures(endpoint: string) {
       );
       printRequestCounts(trickleCounts, latencies.length, hopOf);
     }
+    console.log(`one event at a time: ${trickleCpuFigures} (the stream's polling included)`);
   } finally {
     eb.destroy();
     await service.close();
@@ -538,9 +546,9 @@ export default async function bench(): Promise<void> {
       } finally {
         await durable.close();
       }
-      await queueFigures(ddb.endpoint);
+      await queueFigures(ddb.endpoint, ddb.pid);
     }
-    await notifierFigures(ddb.endpoint);
+    await notifierFigures(ddb.endpoint, ddb.pid);
   } finally {
     await ddb.stop();
   }

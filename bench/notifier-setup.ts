@@ -7,7 +7,7 @@
  *     on a server of its own, with the time each notification number arrived.
  * Figures are printed by the benches, never asserted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,13 @@ export interface RequestCount {
   requests: number;
   items: number;
   errors: Record<string, number>;
+  /**
+   * Transactions only: their items by kind (the first part of the sort key, e.g. `EVENT`, `N`,
+   * `COUNTER`, for the data table; the queue's items by operation) and why refused ones were refused
+   * (`CancellationReasons` codes, one per item).
+   */
+  kinds?: Record<string, number>;
+  reasons?: Record<string, number>;
 }
 
 type Body = Record<string, unknown>;
@@ -57,6 +64,14 @@ function tablesOf(body: Body): Map<string, number> {
   return out;
 }
 
+/** A transaction item's kind: its verb and the first part of its sort key (`Put EVENT`, `Update COUNTER`). */
+function transactItemKind(verb: string, part: Body): string {
+  const key = (part.Item ?? part.Key) as Record<string, Record<string, unknown>> | undefined;
+  const sk = key?.sk?.S;
+  if (typeof sk === 'string') return `${verb} ${sk.split('#')[0]}`;
+  return verb;
+}
+
 /**
  * A counting proxy in front of DynamoDB Local: point every client of the run at `endpoint` (the local
  * cloud, the tables, the Lambda workers through AWS_ENDPOINT_URL_DYNAMODB) and read `counts()`.
@@ -66,12 +81,37 @@ export async function countingDynamoDb(target: string) {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts = new Map<string, RequestCount>();
-  const count = (table: string, op: string, items: number, error: string | undefined) => {
+  const count = (
+    table: string,
+    op: string,
+    items: number,
+    error: string | undefined,
+    body: Body,
+    answer: Body | undefined,
+  ) => {
     const key = `${table}\u0000${op}`;
     const c = counts.get(key) ?? { table, op, requests: 0, items: 0, errors: {} };
     c.requests += 1;
     c.items += items;
     if (error) c.errors[error] = (c.errors[error] ?? 0) + 1;
+    if (op === 'TransactWriteItems' && Array.isArray(body.TransactItems)) {
+      c.kinds ??= {};
+      for (const t of body.TransactItems as Body[]) {
+        for (const [verb, part] of Object.entries(t)) {
+          const p = part as Body;
+          if (p?.TableName !== table) continue;
+          const k = transactItemKind(verb, p);
+          c.kinds[k] = (c.kinds[k] ?? 0) + 1;
+        }
+      }
+      if (Array.isArray(answer?.CancellationReasons)) {
+        c.reasons ??= {};
+        for (const r of answer.CancellationReasons as Body[]) {
+          const code = String(r?.Code ?? 'None');
+          c.reasons[code] = (c.reasons[code] ?? 0) + 1;
+        }
+      }
+    }
     counts.set(key, c);
   };
   const server = createServer((req, res) => {
@@ -95,9 +135,11 @@ export async function countingDynamoDb(target: string) {
           up.on('end', () => {
             const answer = Buffer.concat(back);
             let error: string | undefined;
+            let failure: Body | undefined;
             if ((up.statusCode ?? 200) >= 400) {
               try {
-                error = String((JSON.parse(answer.toString('utf8')) as Body).__type ?? up.statusCode)
+                failure = JSON.parse(answer.toString('utf8')) as Body;
+                error = String(failure.__type ?? up.statusCode)
                   .split('#')
                   .pop();
               } catch {
@@ -111,8 +153,8 @@ export async function countingDynamoDb(target: string) {
               // not JSON: counted under no table
             }
             const tables = tablesOf(body);
-            if (tables.size === 0) count('-', op, 0, error);
-            for (const [table, items] of tables) count(table, op, items, error);
+            if (tables.size === 0) count('-', op, 0, error, body, failure);
+            for (const [table, items] of tables) count(table, op, items, error, body, failure);
             res.writeHead(up.statusCode ?? 500, up.headers);
             res.end(answer);
           });
@@ -130,7 +172,13 @@ export async function countingDynamoDb(target: string) {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     /** Every (table, operation) counted since the start or the last `reset`. */
-    counts: (): RequestCount[] => [...counts.values()].map((c) => ({ ...c, errors: { ...c.errors } })),
+    counts: (): RequestCount[] =>
+      [...counts.values()].map((c) => ({
+        ...c,
+        errors: { ...c.errors },
+        ...(c.kinds ? { kinds: { ...c.kinds } } : {}),
+        ...(c.reasons ? { reasons: { ...c.reasons } } : {}),
+      })),
     reset: () => counts.clear(),
     close: async () => {
       server.closeAllConnections();
@@ -165,6 +213,60 @@ export function printRequestCounts(
     );
   }
   console.log(`| all | | ${total} | ${(total / events).toFixed(2)} | | |`);
+  const writes = rows.filter((r) => WRITE_OPS.has(r.op));
+  const written = writes.reduce((a, r) => a + r.items, 0);
+  const read = rows.filter((r) => READ_OPS.has(r.op)).reduce((a, r) => a + r.items, 0);
+  const queries = rows.filter((r) => r.op === 'Query').reduce((a, r) => a + r.requests, 0);
+  console.log(
+    `item writes per event ${(written / events).toFixed(2)} (refused transactions' items included), item reads per event ${(read / events).toFixed(2)} (GetItem, BatchGetItem keys), queries per event ${(queries / events).toFixed(2)}`,
+  );
+  for (const r of rows) {
+    if (!r.kinds) continue;
+    const kinds = Object.entries(r.kinds)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / events).toFixed(2)}`)
+      .join(', ');
+    const reasons = Object.entries(r.reasons ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    console.log(
+      `- ${r.hop}, transaction items per event: ${kinds}${reasons ? `; refusals' reasons (one per item): ${reasons}` : ''}`,
+    );
+  }
+}
+
+const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+const READ_OPS = new Set(['GetItem', 'BatchGetItem']);
+
+/** A process's user + system CPU milliseconds from /proc/<pid>/stat (Linux, 10 ms ticks), or NaN. */
+export function processCpuMs(pid: number | undefined = process.pid): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU of this process (every thread: the local cloud, the Lambda workers, the proxy, the bench) and of
+ * DynamoDB Local's JVM since `start()`, per unit of work.
+ */
+export function cpuMeter(jvmPid: number | undefined) {
+  const node0 = processCpuMs();
+  const jvm0 = processCpuMs(jvmPid);
+  return {
+    /** `node X ms, JVM Y ms per <unit>` over `n` units. */
+    per(n: number, unit: string): string {
+      const node = (processCpuMs() - node0) / n;
+      const jvm = (processCpuMs(jvmPid) - jvm0) / n;
+      return `CPU per ${unit}: this process ${node.toFixed(2)} ms, DynamoDB Local's JVM ${Number.isNaN(jvm) ? 'n/a' : `${jvm.toFixed(2)} ms`}`;
+    },
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
+import { batchReads } from '#shared/notifications/batch-reads.ts';
 import {
   notifyEvents,
   parseDomainEvent,
@@ -32,7 +33,8 @@ const repository = {
   getTask: (applicationId: string, taskId: string) => getTask(ctx, applicationId, taskId),
 };
 const store = new NotificationStore(dynamodb, tableName);
-const source = repositorySource(repository, store);
+// A batch's applications and languages are read in one BatchGetItem each (batchSource gathers them).
+const source = repositorySource(repository, store, batchReads(ctx.doc, tableName));
 
 /** zone id → topic ARN, from ZONE_TOPIC_ARNS; a malformed value stops the function at load, loudly. */
 export function zoneTopicArns(raw: string | undefined): Map<string, string> {

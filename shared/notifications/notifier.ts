@@ -170,9 +170,59 @@ export async function notifyEvent(event: DomainEvent, deps: NotifierDeps): Promi
 }
 
 /**
+ * Gathers the single-key reads asked for in one turn of the event loop into one call of `many` (made on
+ * the next turn, `setImmediate`): a batch's events resolve their recipients concurrently, so their
+ * application reads go in one request, then their investors' languages in another. A failed `many`
+ * fails every read it carried (each of those events then fails alone, as a failed single read did); a
+ * key `many` leaves out of its answer is read with `one`.
+ */
+function gathered<V>(
+  many: (keys: string[]) => Promise<Map<string, V | undefined>>,
+  one: (key: string) => Promise<V | undefined>,
+): (key: string) => Promise<V | undefined> {
+  let waiting: Map<string, Array<{ resolve(v: V | undefined): void; reject(e: unknown): void }>> | undefined;
+  const flush = async (batch: NonNullable<typeof waiting>) => {
+    try {
+      const found = await many([...batch.keys()]);
+      for (const [key, callers] of batch) {
+        // A key `many` did not answer (one it cannot read, e.g. not a valid id) is read on its own, so
+        // it fails (or succeeds) exactly as it did before, alone.
+        const answer = found.has(key) ? Promise.resolve(found.get(key)) : one(key);
+        answer.then(
+          (v) => {
+            for (const c of callers) c.resolve(v);
+          },
+          (e: unknown) => {
+            for (const c of callers) c.reject(e);
+          },
+        );
+      }
+    } catch (error) {
+      for (const callers of batch.values()) for (const c of callers) c.reject(error);
+    }
+  };
+  return (key) =>
+    new Promise<V | undefined>((resolve, reject) => {
+      if (!waiting) {
+        const batch = new Map<string, Array<{ resolve(v: V | undefined): void; reject(e: unknown): void }>>();
+        waiting = batch;
+        setImmediate(() => {
+          waiting = undefined;
+          void flush(batch);
+        });
+      }
+      const callers = waiting.get(key) ?? [];
+      callers.push({ resolve, reject });
+      waiting.set(key, callers);
+    });
+}
+
+/**
  * The reads of `source` remembered for one batch: events of a batch often share an application, a zone's
  * managers or a person's language, which are then read once. Only for the life of one batch (a handler
- * invocation), so a directory change reaches the next batch.
+ * invocation), so a directory change reaches the next batch. When the source can read many applications
+ * or languages at once (`applicationInvestors`, `locales`), the batch's reads of each kind go together
+ * (one BatchGetItem instead of one GetItem per event).
  */
 export function batchSource(source: RecipientSource): RecipientSource {
   const memo = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => {
@@ -189,11 +239,21 @@ export function batchSource(source: RecipientSource): RecipientSource {
       return hit;
     };
   };
+  const investors = source.applicationInvestors?.bind(source);
+  const locales = source.locales?.bind(source);
   return {
-    applicationInvestor: memo((id: string) => source.applicationInvestor(id)),
+    applicationInvestor: memo(
+      investors
+        ? gathered(investors, (id) => source.applicationInvestor(id))
+        : (id: string) => source.applicationInvestor(id),
+    ),
     taskScope: memo((applicationId: string, taskId: string) => source.taskScope(applicationId, taskId)),
     members: memo((role: string, scope: string) => source.members(role, scope)),
-    locale: memo((userId: string) => source.locale(userId)),
+    locale: memo(
+      locales
+        ? gathered(locales, (userId) => source.locale(userId))
+        : (userId: string) => source.locale(userId),
+    ),
   };
 }
 
@@ -337,18 +397,24 @@ export async function notifyEvents(events: DomainEvent[], deps: NotifierDeps): P
   });
 }
 
-/** The recipient reads over the repository and the notifications store. */
+/**
+ * The recipient reads over the repository and the notifications store; `many`, when given, reads a
+ * batch's applications and languages in one request each (see `batchSource`).
+ */
 export function repositorySource(
   repository: {
     getApplication(id: string): Promise<{ investorId: string } | undefined>;
     getTask(applicationId: string, taskId: string): Promise<{ scope: string } | undefined>;
   },
   store: Pick<NotificationStore, 'listRecipients' | 'getLocale'>,
+  many?: Pick<RecipientSource, 'applicationInvestors' | 'locales'>,
 ): RecipientSource {
   return {
     applicationInvestor: async (id) => (await repository.getApplication(id))?.investorId,
     taskScope: async (applicationId, taskId) => (await repository.getTask(applicationId, taskId))?.scope,
     members: (role, scope) => store.listRecipients(role, scope),
     locale: (userId) => store.getLocale(userId),
+    ...(many?.applicationInvestors ? { applicationInvestors: many.applicationInvestors } : {}),
+    ...(many?.locales ? { locales: many.locales } : {}),
   };
 }

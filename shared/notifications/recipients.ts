@@ -25,6 +25,13 @@ export interface RecipientSource {
   members(role: string, scope: string): Promise<Array<{ userId: string; locale?: string }>>;
   /** A person's language, undefined when never set. */
   locale(userId: string): Promise<string | undefined>;
+  /**
+   * Optional, for a batch: many applications' investors in one read (`batchSource` gathers the batch's
+   * `applicationInvestor` calls into it). Every id asked for is answered (undefined: no record).
+   */
+  applicationInvestors?(applicationIds: string[]): Promise<Map<string, string | undefined>>;
+  /** Optional, for a batch: many people's languages in one read (gathers `locale` calls likewise). */
+  locales?(userIds: string[]): Promise<Map<string, string | undefined>>;
 }
 
 /** The events the application's investor is told of (every change to their application). */

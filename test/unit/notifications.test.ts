@@ -19,6 +19,7 @@ import { NOTIFIED_PATTERN } from '#infra/constructs/notifications.ts';
 import { compilePattern, matchesEvent } from '#local/events/pattern.ts';
 import { workingDaysLeft } from '#shared/calendar/statutory-clock.ts';
 import {
+  batchSource,
   InvalidDomainEventError,
   parseDomainEvent,
   UnknownEventError,
@@ -398,9 +399,15 @@ describe('notify handler (mocked AWS)', () => {
       }),
     );
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'not-json' }]);
+    // The application and the investor's language: one BatchGetItem each (the batch's reads gathered).
+    const reads = ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.table?.Keys);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(reads[0]).toEqual([{ pk: 'APP#app-1', sk: 'APP' }]);
+    expect(reads[1]).toEqual([{ pk: expect.stringMatching(/^USER#/), sk: 'PROFILE' }]);
     // Investor (no application record: the audience's id) and one zone manager: both counters read in
     // one request, both people stored in one transaction (two notifications, their markers, two counters).
-    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.table?.Keys).toHaveLength(2);
+    const counters = reads.find((keys) => keys?.some((k) => k.sk === 'COUNTER'));
+    expect(counters).toHaveLength(2);
     const writes = ddb.commandCalls(TransactWriteCommand);
     expect(writes).toHaveLength(1);
     expect(writes[0]?.args[0].input.TransactItems).toHaveLength(6);
@@ -447,5 +454,88 @@ describe('notify handler (mocked AWS)', () => {
     expect(out.batchItemFailures).toEqual([]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('batchSource: a batch reads its applications and languages together', () => {
+  const event = (i: number, applicationId = `app-${i}`): DomainEvent => ({
+    name: 'PlotHeld',
+    detail: {
+      eventId: `e-${i}`,
+      applicationId,
+      at: '2026-12-02T06:00:00.000Z',
+      audience: [{ kind: 'investor', id: `fallback-${i}` }],
+    },
+  });
+  const single = () => {
+    const calls = { investor: [] as string[], locale: [] as string[] };
+    const base: RecipientSource = {
+      applicationInvestor: async (id) => {
+        calls.investor.push(id);
+        if (id === 'bad#id') throw new Error('applicationId: invalid');
+        return `inv-of-${id}`;
+      },
+      taskScope: async () => undefined,
+      members: async () => [],
+      locale: async (userId) => {
+        calls.locale.push(userId);
+        return 'en';
+      },
+    };
+    return { base, calls };
+  };
+
+  it('gathers the events of a batch into one read of each kind; an id the batch read leaves out is read alone', async () => {
+    const { base, calls } = single();
+    const many = { investors: [] as string[][], locales: [] as string[][] };
+    const source = batchSource({
+      ...base,
+      applicationInvestors: async (ids) => {
+        many.investors.push(ids);
+        // Like the BatchGetItem reader: an id it cannot make a key of is left out of the answer.
+        return new Map(
+          ids
+            .filter((id) => !id.includes('#'))
+            .map((id) => [id, id === 'app-2' ? undefined : `inv-of-${id}`]),
+        );
+      },
+      locales: async (ids) => {
+        many.locales.push(ids);
+        return new Map(ids.map((id) => [id, id === 'inv-of-app-1' ? 'en' : undefined]));
+      },
+    });
+    const events = [event(1), event(2), event(3), event(4, 'app-1'), event(5, 'bad#id')];
+    const out = await Promise.allSettled(events.map((e) => resolveRecipients(e, source)));
+    // One read of the applications (app-1 once), one of the languages, nothing one at a time but the bad id.
+    expect(many.investors).toEqual([['app-1', 'app-2', 'app-3', 'bad#id']]);
+    expect(many.locales).toHaveLength(1);
+    expect([...(many.locales[0] ?? [])].sort()).toEqual(['fallback-2', 'inv-of-app-1', 'inv-of-app-3']);
+    expect(calls.investor).toEqual(['bad#id']);
+    expect(calls.locale).toEqual([]);
+    const ok = (i: number) => (out[i]?.status === 'fulfilled' ? out[i].value : undefined);
+    expect(ok(0)).toEqual([{ userId: 'inv-of-app-1', kind: 'investor', locale: 'en' }]);
+    // No application record: the audience's id, in the default language.
+    expect(ok(1)).toEqual([{ userId: 'fallback-2', kind: 'investor', locale: 'vi' }]);
+    expect(ok(3)).toEqual(ok(0));
+    expect(out[4]?.status).toBe('rejected');
+  });
+
+  it('a failed batch read fails the events it carried, and the next read goes again', async () => {
+    const { base } = single();
+    let fail = true;
+    const source = batchSource({
+      ...base,
+      applicationInvestors: async (ids) => {
+        if (fail) throw new Error('table unavailable');
+        return new Map(ids.map((id) => [id, `inv-of-${id}`]));
+      },
+      locales: async (ids) => new Map(ids.map((id) => [id, undefined])),
+    });
+    const first = await Promise.allSettled([event(1), event(2)].map((e) => resolveRecipients(e, source)));
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await resolveRecipients(event(1), source)).toEqual([
+      { userId: 'inv-of-app-1', kind: 'investor', locale: 'vi' },
+    ]);
   });
 });
