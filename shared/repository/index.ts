@@ -8,6 +8,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Catalog, Clearance, PlotStatus } from '#shared/catalog/schema.ts';
+import { readApplicationPartition } from './application-partition.ts';
 import * as applications from './applications.ts';
 import * as catalog from './catalog.ts';
 import * as holds from './holds.ts';
@@ -124,6 +125,13 @@ export class Repository {
   /** The newest event of one kind (e.g. the last `plot.held`), reading the timeline newest first. */
   latestTimelineEvent(applicationId: string, what: string) {
     return timeline.latestTimelineEvent(this.ctx, applicationId, what);
+  }
+  /**
+   * The application, its approval tasks and its newest event of kind `what` in one Query on its
+   * partition (what `getApplication`, `waits.listApprovalTasks` and `latestTimelineEvent` read).
+   */
+  readApplicationPartition(applicationId: string, what: string) {
+    return readApplicationPartition(this.ctx, applicationId, what);
   }
 
   // Plot holds

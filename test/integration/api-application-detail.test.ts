@@ -2,8 +2,10 @@
  * What `GET /applications/{id}` reads, on DynamoDB Local: the matched plots in one BatchGetItem
  * (`Repository.getPlots`), the latest `plot.held` event read newest first a page at a time
  * (`Repository.latestTimelineEvent`), and `detailView` built from them with zones from a cache, giving
- * every matched site the score and components `matchSites` gives that plot alone. Requests are counted
- * on the client, so a change that goes back to one read per plot or per zone fails here.
+ * every matched site the score and components `matchSites` gives that plot alone; the application, its
+ * tasks and that event in one Query on its partition (`Repository.readApplicationPartition`, what the
+ * handler reads first). Requests are counted on the client, so a change that goes back to one read per
+ * plot, per zone or per kind of item fails here.
  */
 import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -94,6 +96,72 @@ describe('latestTimelineEvent', () => {
     expect(counts.get('QueryCommand')).toBe(3);
     expect(await repo.latestTimelineEvent('app-1', 'plot.allocated')).toBeUndefined();
     expect(await repo.latestTimelineEvent('app-2', 'plot.held')).toBeUndefined();
+    client.destroy();
+  });
+});
+
+describe('readApplicationPartition', () => {
+  it('returns what getApplication, listApprovalTasks and latestTimelineEvent return, from one Query', async () => {
+    const { client, counts } = countingClient();
+    const table = await db.freshTable();
+    const seeded = new Repository(db.client, table);
+    const repo = new Repository(client, table);
+    await seeded.createApplication({ id: 'app-p', investorId: 'inv-1', status: 'in-approval' });
+    // Another application's items sit in another partition and are never read.
+    await seeded.createApplication({ id: 'app-q', investorId: 'inv-2', status: 'holding' });
+    const at = (i: number) => new Date(Date.UTC(2026, 2, 2, 2, 0, i)).toISOString();
+    for (const [app, plotId, i] of [
+      ['app-p', 'old', 0],
+      ['app-p', 'newer', 1],
+      ['app-q', 'other', 2],
+    ] as const) {
+      await seeded.appendTimelineEvent(app, {
+        what: 'plot.held',
+        who: 'system',
+        at: at(i),
+        details: { plotId },
+      });
+    }
+    for (let i = 0; i < 30; i++) {
+      await seeded.appendTimelineEvent('app-p', { what: 'reminder.sent', who: 'system', at: at(3 + i) });
+    }
+    for (const [taskId, role] of [
+      ['irc@app-p', 'zone-board-officer'],
+      ['env@app-p', 'environment-officer'],
+    ] as const) {
+      await seeded.createTask({
+        applicationId: 'app-p',
+        taskId,
+        role,
+        scope: 'kcn-dong-pho-moi',
+        dueAt: at(40),
+        taskToken: `token-${taskId}`,
+        supervisorRole: 'provincial-officer',
+        legalBasis: 'Law 143/2025/QH15',
+      });
+    }
+    await seeded.waits.registerClearanceWait('app-p', 'dpm-a-001', 'clearance-token');
+
+    counts.clear();
+    const read = await repo.readApplicationPartition('app-p', 'plot.held');
+    expect(Object.fromEntries(counts)).toEqual({ QueryCommand: 1 });
+    expect(read.application).toEqual(await seeded.getApplication('app-p'));
+    expect(read.tasks).toEqual(await seeded.waits.listApprovalTasks('app-p'));
+    expect(read.tasks.map((t) => t.taskId).sort()).toEqual(['env@app-p', 'irc@app-p']);
+    expect(read.latest).toEqual(await seeded.latestTimelineEvent('app-p', 'plot.held'));
+    expect(read.latest).toMatchObject({ what: 'plot.held', details: { plotId: 'newer' } });
+    expect(read.application).not.toHaveProperty('pk');
+
+    // No event of that kind; no application at all.
+    expect(await repo.readApplicationPartition('app-p', 'plot.allocated')).toMatchObject({
+      application: { id: 'app-p' },
+      latest: undefined,
+    });
+    expect(await repo.readApplicationPartition('app-none', 'plot.held')).toEqual({
+      application: undefined,
+      tasks: [],
+      latest: undefined,
+    });
     client.destroy();
   });
 });

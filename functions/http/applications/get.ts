@@ -10,16 +10,16 @@ const zoneOf = ttlCache((id: string) => applicationRepository().getZone(id), { t
 /**
  * `GET /applications/{id}`: the application as its investor (or an official with a task on it) sees it.
  * The three reads that hang on the id alone (the application, its tasks, its latest `plot.held` event)
- * go out together, and who may read it is decided on their results: one round trip instead of three,
- * then one BatchGetItem for the matched plots (`detailView`). Nothing read is shown to a caller the check
- * refuses (404).
+ * share the application's partition and come back from one Query, and who may read it is decided on
+ * their results; then one BatchGetItem for the matched plots (`detailView`): two requests per answer.
+ * Nothing read is shown to a caller the check refuses (404).
  */
 export const handler = httpHandler(getApplication, async ({ path, caller }) => {
   const repository = applicationRepository();
-  const [app, tasks, held] = await Promise.all([
-    repository.getApplication(path.id),
-    repository.waits.listApprovalTasks(path.id),
-    repository.latestTimelineEvent(path.id, 'plot.held'),
-  ]);
-  return detailView(repository, readable(caller, path.id, app, tasks), { tasks, held, zoneOf });
+  const { application, tasks, latest } = await repository.readApplicationPartition(path.id, 'plot.held');
+  return detailView(repository, readable(caller, path.id, application, tasks), {
+    tasks,
+    held: latest,
+    zoneOf,
+  });
 });
