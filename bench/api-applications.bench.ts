@@ -17,6 +17,8 @@
  *     BENCH_API_SECONDS=N     seconds per run (default 10)
  *     BENCH_API_RATE=N        offered GET req/s in the fixed-rate run (default 50)
  *     BENCH_API_POST_RATE=N   offered POST req/s in the fixed-rate run (default 10)
+ *     BENCH_API_ROUTES=GET    only the runs whose route contains one of these comma-separated words
+ *                             (e.g. `GET` for a quick before/after of the read path; default: all)
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const GET_RATE = Number(process.env.BENCH_API_RATE ?? 50);
 const POST_RATE = Number(process.env.BENCH_API_POST_RATE ?? 10);
 const CONNECTIONS = 50;
+const ROUTES = (process.env.BENCH_API_ROUTES ?? '').split(',').filter(Boolean);
+const wanted = (route: string) => ROUTES.length === 0 || ROUTES.some((r) => route.includes(r));
 
 /**
  * Stops every execution still running, then lets the harness close: the gateway has answered every
@@ -140,11 +144,17 @@ export default async function bench(): Promise<void> {
       await h.gateway.idle();
     };
     const get = { method: 'GET' as const, path: `/applications/${id}`, headers };
-    // Warm the workers first, so the figures are not the cold starts.
-    await load({ url: h.gateway.url, connections: CONNECTIONS, seconds: 2, request: get });
-    await h.gateway.idle();
-    await run('GET /applications/{id}', { request: get });
-    await run('GET /applications/{id}', { request: get, rate: GET_RATE });
+    if (wanted('GET /applications/{id}')) {
+      // Warm the workers first, so the figures are not the cold starts.
+      await load({ url: h.gateway.url, connections: CONNECTIONS, seconds: 2, request: get });
+      await h.gateway.idle();
+      await run('GET /applications/{id}', { request: get });
+      await run('GET /applications/{id}', { request: get, rate: GET_RATE });
+    }
+    if (!wanted('POST /applications')) {
+      loadErrors = h.lambda.logStats()?.errors ?? 0;
+      return;
+    }
 
     const post = {
       method: 'POST' as const,

@@ -10,6 +10,7 @@
  *   npm run bench -- api.bench
  *     BENCH_API_SECONDS=N   seconds per run (default 10)
  *     BENCH_API_RATE=N      offered req/s in the fixed-rate run (default 50)
+ *     BENCH_API_ROUTES=a,b  only the routes whose name contains one of these (e.g. `GET /tasks,GET /zones/{id}`)
  */
 import { type ApiHarness, startApiHarness } from '../test/integration/api-harness.ts';
 import { load, TABLE_HEADER, tableRow } from './http-load.ts';
@@ -17,6 +18,7 @@ import { load, TABLE_HEADER, tableRow } from './http-load.ts';
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_API_RATE ?? 50);
 const CONNECTIONS = 50;
+const ROUTES = (process.env.BENCH_API_ROUTES ?? '').split(',').filter(Boolean);
 
 export default async function bench(): Promise<void> {
   const before = process.env.LOCAL_LAMBDA_LOGS;
@@ -52,6 +54,7 @@ export default async function bench(): Promise<void> {
       ['GET /tasks/{id}', '/tasks/irc@app-bench-7', official],
       ['GET /zones/{id}/plots', '/zones/kcn-dong-pho-moi/plots', manager],
     ] as const) {
+      if (ROUTES.length > 0 && !ROUTES.some((r) => name.includes(r))) continue;
       const base = {
         url: h.gateway.url,
         connections: CONNECTIONS,
