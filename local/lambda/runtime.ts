@@ -248,13 +248,25 @@ class FunctionPool {
 
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      let slot = this.slots.find((s) => !s.busy);
+      let slot = this.warmestIdle();
       if (!slot && this.slots.length < this.maxWorkers) slot = this.spawn();
       if (!slot) return;
       const next = this.queue.shift();
       if (!next) return;
       this.dispatch(slot, next.event, next.pending);
     }
+  }
+
+  /**
+   * The idle worker that has served the most invocations (the oldest of equals): V8 has optimized the
+   * handler's hot code in that isolate, while a worker spawned for a burst and rarely used since still
+   * runs much of it unoptimized, and compiles it again if it gets more work. A new worker is spawned only
+   * when every worker is busy.
+   */
+  private warmestIdle(): WorkerSlot | undefined {
+    let best: WorkerSlot | undefined;
+    for (const slot of this.slots) if (!slot.busy && (!best || slot.served > best.served)) best = slot;
+    return best;
   }
 
   private spawn(): WorkerSlot {

@@ -172,6 +172,33 @@ describe('the local Lambda runtime', () => {
     expect(threads.size).toBe(2);
   });
 
+  it('gives an invocation the idle worker that has served the most, not the oldest', async () => {
+    const pool = new LambdaRuntime({ maxWorkersPerFunction: 2 });
+    try {
+      pool.register({
+        functionName: 'thread-id',
+        codeDir: join(dir, 'thread-id'),
+        handler: 'index.handler',
+        timeoutSeconds: 3,
+      });
+      const threadOf = async (ms: number) =>
+        JSON.parse((await pool.invoke('thread-id', { ms })).Payload).threadId as number;
+      // The first worker is held by a long invocation while the second, spawned for the next one, serves
+      // three in a row: the second is then the warmer of the two although it is the younger.
+      const long = threadOf(1_500);
+      const warm = await threadOf(0);
+      expect(await threadOf(0)).toBe(warm);
+      expect(await threadOf(0)).toBe(warm);
+      const first = await long;
+      expect(first).not.toBe(warm);
+      expect(await threadOf(0)).toBe(warm);
+      const served = pool.workers().map((w) => w.served);
+      expect(served.sort()).toEqual([1, 4]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('queues concurrent invocations on one worker when the function may have only one', async () => {
     const single = new LambdaRuntime({ maxWorkersPerFunction: 1 });
     try {
