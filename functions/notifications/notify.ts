@@ -8,7 +8,12 @@
  * Environment: TABLE_NAME; ZONE_TOPIC_ARNS (optional), a JSON object zone id → SNS topic ARN of the
  * zone managers' e-mail/SMS topic; a zone without one gets in-app notifications only.
  */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  PublishBatchCommand,
+  type PublishBatchRequestEntry,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamodb } from '#shared/clients.ts';
 import { requireEnv } from '#shared/config.ts';
@@ -17,6 +22,7 @@ import {
   notifyEvents,
   parseDomainEvent,
   repositorySource,
+  type ZoneTopicMessage,
   type ZoneTopicPublisher,
 } from '#shared/notifications/notifier.ts';
 import type { DomainEvent } from '#shared/notifications/types.ts';
@@ -58,21 +64,71 @@ function log(level: 'INFO' | 'ERROR', message: string, fields: Record<string, un
 
 const arns = zoneTopicArns(process.env.ZONE_TOPIC_ARNS);
 const sns = new SNSClient({});
+/** SNS's fields of a zone-topic message (Publish and PublishBatch entries alike). */
+function snsFields({ subject, text, dedupeKey, event }: ZoneTopicMessage) {
+  return {
+    // SNS e-mail subjects: ASCII-safe is not required, but at most 100 characters.
+    Subject: subject.slice(0, 100),
+    Message: text,
+    MessageAttributes: {
+      dedupeKey: { DataType: 'String', StringValue: dedupeKey },
+      event: { DataType: 'String', StringValue: event },
+    },
+  };
+}
+
+/** PublishBatch's limits: 10 entries and 256 KiB of messages a request (kept under, with room). */
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 200_000;
+
 const topics: ZoneTopicPublisher = {
   has: (zoneId) => arns.has(zoneId),
-  async publish({ zoneId, subject, text, dedupeKey, event }) {
-    await sns.send(
-      new PublishCommand({
-        TopicArn: arns.get(zoneId),
-        // SNS e-mail subjects: ASCII-safe is not required, but at most 100 characters.
-        Subject: subject.slice(0, 100),
-        Message: text,
-        MessageAttributes: {
-          dedupeKey: { DataType: 'String', StringValue: dedupeKey },
-          event: { DataType: 'String', StringValue: event },
-        },
+  async publish(message) {
+    await sns.send(new PublishCommand({ TopicArn: arns.get(message.zoneId), ...snsFields(message) }));
+  },
+  /** One PublishBatch per topic (10 entries, 200 KB a request); each entry's outcome in order. */
+  async publishMany(messages) {
+    const out: Array<{ ok: true } | { ok: false; error: unknown }> = messages.map(() => ({
+      ok: false,
+      error: new Error('not published'),
+    }));
+    const requests: Array<{ topicArn: string; at: number[] }> = [];
+    const open = new Map<string, { at: number[]; bytes: number }>();
+    messages.forEach((m, k) => {
+      const topicArn = arns.get(m.zoneId) as string;
+      const bytes = Buffer.byteLength(m.text) + Buffer.byteLength(m.subject) + 512;
+      let current = open.get(topicArn);
+      if (!current || current.at.length === BATCH_ENTRIES || current.bytes + bytes > BATCH_BYTES) {
+        current = { at: [], bytes: 0 };
+        open.set(topicArn, current);
+        requests.push({ topicArn, at: current.at });
+      }
+      current.at.push(k);
+      current.bytes += bytes;
+    });
+    await Promise.all(
+      requests.map(async ({ topicArn, at }) => {
+        const entries: PublishBatchRequestEntry[] = at.map((k) => ({
+          Id: `m${k}`,
+          ...snsFields(messages[k] as ZoneTopicMessage),
+        }));
+        try {
+          const r = await sns.send(
+            new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }),
+          );
+          for (const s of r.Successful ?? []) out[Number(s.Id?.slice(1))] = { ok: true };
+          for (const f of r.Failed ?? []) {
+            out[Number(f.Id?.slice(1))] = {
+              ok: false,
+              error: Object.assign(new Error(`${f.Code}: ${f.Message ?? ''}`), { name: f.Code ?? 'Failed' }),
+            };
+          }
+        } catch (error) {
+          for (const k of at) out[k] = { ok: false, error };
+        }
       }),
     );
+    return out;
   },
 };
 

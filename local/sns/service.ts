@@ -97,6 +97,14 @@ export async function readOutbox(
   return topicArn ? out : out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** One message to publish, as the API gives it (checked by the service). */
+export interface PublishInput {
+  topicArn: unknown;
+  message: unknown;
+  subject?: unknown;
+  attributes?: Record<string, unknown>;
+}
+
 export class SnsService {
   private readonly doc: DynamoDBDocumentClient;
   readonly table: string;
@@ -125,12 +133,34 @@ export class SnsService {
   }
 
   /** Publishes to a topic: durable in the outbox when it resolves. NotFound for an unknown topic. */
-  async publish(input: {
-    topicArn: unknown;
-    message: unknown;
-    subject?: unknown;
-    attributes?: Record<string, unknown>;
-  }): Promise<{ messageId: string }> {
+  async publish(input: PublishInput): Promise<{ messageId: string }> {
+    const record = this.record(input);
+    await this.writes.submit([record]);
+    return { messageId: record.messageId };
+  }
+
+  /**
+   * PublishBatch's entries to one topic: each is checked as `publish` checks it (an entry refused is
+   * answered alone, with its SnsApiError), the others are written together (one outbox write for the
+   * batch, not one after another) and durable when this resolves. NotFound for an unknown topic.
+   */
+  async publishMany(
+    inputs: PublishInput[],
+  ): Promise<Array<{ ok: true; messageId: string } | { ok: false; error: SnsApiError }>> {
+    const out = inputs.map((input) => {
+      try {
+        return { ok: true as const, record: this.record(input) };
+      } catch (error) {
+        if (!(error instanceof SnsApiError) || error.code === 'NotFound') throw error;
+        return { ok: false as const, error };
+      }
+    });
+    await this.writes.submit(out.flatMap((o) => (o.ok ? [o.record] : [])));
+    return out.map((o) => (o.ok ? { ok: true, messageId: o.record.messageId } : o));
+  }
+
+  /** The outbox record of a publish, or the SnsApiError that refuses it. */
+  private record(input: PublishInput): SnsOutboxRecord {
     const topicArn = typeof input.topicArn === 'string' ? input.topicArn : '';
     if (!topicArn) throw new SnsApiError('InvalidParameter', 'Invalid parameter: TopicArn');
     if (!this.topics.has(topicArn)) throw new SnsApiError('NotFound', 'Topic does not exist', 404);
@@ -145,7 +175,7 @@ export class SnsService {
     }
     const messageId = randomUUID();
     const publishedAt = this.now();
-    const record: SnsOutboxRecord = {
+    return {
       topicArn,
       key: `${String(publishedAt).padStart(15, '0')}#${messageId}`,
       messageId,
@@ -156,8 +186,6 @@ export class SnsService {
         ? { attributes: input.attributes }
         : {}),
     };
-    await this.writes.submit([record]);
-    return { messageId };
   }
 
   /**
@@ -214,26 +242,31 @@ export class SnsService {
         }
         case 'PublishBatch': {
           const topicArn = form.get('TopicArn') ?? undefined;
-          const ok: string[] = [];
-          const failed: string[] = [];
+          const ids: string[] = [];
+          const entries: PublishInput[] = [];
           for (let i = 1; form.has(`PublishBatchRequestEntries.member.${i}.Id`); i++) {
             const at = `PublishBatchRequestEntries.member.${i}`;
-            const id = xmlEscape(String(form.get(`${at}.Id`)));
-            try {
-              const { messageId } = await this.publish({
-                topicArn,
-                message: form.get(`${at}.Message`) ?? undefined,
-                subject: form.get(`${at}.Subject`) ?? undefined,
-                attributes: attributes(`${at}.MessageAttributes`),
-              });
-              ok.push(`<member><Id>${id}</Id><MessageId>${messageId}</MessageId></member>`);
-            } catch (err) {
-              if (!(err instanceof SnsApiError) || err.code === 'NotFound') throw err;
+            ids.push(xmlEscape(String(form.get(`${at}.Id`))));
+            entries.push({
+              topicArn,
+              message: form.get(`${at}.Message`) ?? undefined,
+              subject: form.get(`${at}.Subject`) ?? undefined,
+              attributes: attributes(`${at}.MessageAttributes`),
+            });
+          }
+          // The batch's entries written together (one outbox write), each refused one answered alone.
+          const results = await this.publishMany(entries);
+          const ok: string[] = [];
+          const failed: string[] = [];
+          results.forEach((r, k) => {
+            const id = ids[k] as string;
+            if (r.ok) ok.push(`<member><Id>${id}</Id><MessageId>${r.messageId}</MessageId></member>`);
+            else {
               failed.push(
-                `<member><Id>${id}</Id><Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message><SenderFault>true</SenderFault></member>`,
+                `<member><Id>${id}</Id><Code>${r.error.code}</Code><Message>${xmlEscape(r.error.message)}</Message><SenderFault>true</SenderFault></member>`,
               );
             }
-          }
+          });
           return {
             status: 200,
             xml: wrap(

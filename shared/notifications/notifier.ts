@@ -39,6 +39,21 @@ export interface ZoneTopicPublisher {
     dedupeKey: string;
     event: string;
   }): Promise<void>;
+  /**
+   * Optional: several messages at once (a queue batch's, e.g. one SNS PublishBatch per topic), one
+   * outcome per message in order; a message that failed is retried by the event's redelivery as with
+   * `publish`.
+   */
+  publishMany?(messages: ZoneTopicMessage[]): Promise<Array<{ ok: true } | { ok: false; error: unknown }>>;
+}
+
+/** What a zone's topic is sent for an event. */
+export interface ZoneTopicMessage {
+  zoneId: string;
+  subject: string;
+  text: string;
+  dedupeKey: string;
+  event: string;
 }
 
 export interface NotifierDeps {
@@ -120,7 +135,7 @@ function notificationFor(event: DomainEvent, r: Recipient): NewNotification {
  * The message a zone's topic gets for an event: Vietnamese subject, both languages in the text (the
  * topic's e-mail and SMS subscribers have no language preference on record), deduplicated per zone.
  */
-function zoneTopicMessage(event: DomainEvent, zoneId: string) {
+function zoneTopicMessage(event: DomainEvent, zoneId: string): ZoneTopicMessage {
   const who: Recipient = {
     userId: `zone-topic:${zoneId}`,
     kind: 'zone-manager',
@@ -296,26 +311,44 @@ async function publishBatchToZones(
   const failed = new Map<number, unknown>();
   const sent: Array<{ eventId: string; channel: string; target: string; details: { dedupeKey: string } }> =
     [];
-  await Promise.all(
-    wanted.map(async ({ index, zoneId }, k) => {
-      if (done[k]) return;
-      const event = events[index] as DomainEvent;
-      const message = zoneTopicMessage(event, zoneId);
-      const { dedupeKey } = message;
-      try {
-        await topics.publish(message);
-        sent.push({
-          eventId: event.detail.eventId,
-          channel: 'zone-topic',
-          target: zoneId,
-          details: { dedupeKey },
-        });
-        out[index]?.published.push(zoneId);
-      } catch (error) {
-        if (!failed.has(index)) failed.set(index, error);
-      }
-    }),
-  );
+  const toSend = wanted.filter((_, k) => !done[k]);
+  const messages = toSend.map(({ index, zoneId }) => zoneTopicMessage(events[index] as DomainEvent, zoneId));
+  const sentOne = ({ index, zoneId }: { index: number; zoneId: string }, message: ZoneTopicMessage) => {
+    sent.push({
+      eventId: (events[index] as DomainEvent).detail.eventId,
+      channel: 'zone-topic',
+      target: zoneId,
+      details: { dedupeKey: message.dedupeKey },
+    });
+    out[index]?.published.push(zoneId);
+  };
+  const publishMany = topics.publishMany?.bind(topics);
+  if (publishMany && messages.length > 0) {
+    // The batch's messages together (the handler sends one PublishBatch per topic).
+    let results: Array<{ ok: true } | { ok: false; error: unknown }>;
+    try {
+      results = await publishMany(messages);
+    } catch (error) {
+      results = messages.map(() => ({ ok: false, error }));
+    }
+    toSend.forEach((w, k) => {
+      const r = results[k];
+      if (r?.ok) sentOne(w, messages[k] as ZoneTopicMessage);
+      else if (!failed.has(w.index)) failed.set(w.index, r ? r.error : new Error('no publish outcome'));
+    });
+  } else {
+    await Promise.all(
+      toSend.map(async (w, k) => {
+        const message = messages[k] as ZoneTopicMessage;
+        try {
+          await topics.publish(message);
+          sentOne(w, message);
+        } catch (error) {
+          if (!failed.has(w.index)) failed.set(w.index, error);
+        }
+      }),
+    );
+  }
   // The markers of what went out; if this write fails, the events fail and their redelivery publishes
   // again (twice, never zero times).
   try {

@@ -34,6 +34,7 @@ import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#lo
 import { DynamoQueueStore, type QueuePoller, QueueService } from '#local/queues/index.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import { SnsService } from '#local/sns/service.ts';
 
 const BUS = 'OnboardingBus';
 const VISIBILITY = 60;
@@ -445,5 +446,52 @@ describe('the SQS API (@aws-sdk/client-sqs)', () => {
     await expect(
       sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'garbage' })),
     ).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+  });
+});
+
+describe('the local SNS PublishBatch', () => {
+  it('writes the valid entries together, answers each refused entry alone, and stores nothing twice', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    try {
+      const sns = new SnsService(client, { prefix: 'publish-batch-' });
+      await sns.init();
+      const topicArn = 'arn:aws:sns:ap-southeast-1:000000000000:laocai-zone-a';
+      sns.define({ name: 'laocai-zone-a', arn: topicArn });
+      const form = new URLSearchParams({ Action: 'PublishBatch', TopicArn: topicArn });
+      const entry = (i: number, id: string, message: string, subject?: string) => {
+        const at = `PublishBatchRequestEntries.member.${i}`;
+        form.set(`${at}.Id`, id);
+        form.set(`${at}.Message`, message);
+        if (subject !== undefined) form.set(`${at}.Subject`, subject);
+        form.set(`${at}.MessageAttributes.entry.1.Name`, 'dedupeKey');
+        form.set(`${at}.MessageAttributes.entry.1.Value.DataType`, 'String');
+        form.set(`${at}.MessageAttributes.entry.1.Value.StringValue`, `key-${id}`);
+      };
+      entry(1, 'a', 'first', 'Lô a-1');
+      entry(2, 'b', 'second', 'x'.repeat(101));
+      entry(3, 'c', 'third');
+      const answer = await sns.queryApi(form.toString());
+      expect(answer.status).toBe(200);
+      const ids = (tag: string) =>
+        [
+          ...(answer.xml.split(`<${tag}>`)[1]?.split(`</${tag}>`)[0] ?? '').matchAll(/<Id>([^<]+)<\/Id>/g),
+        ].map((m) => m[1]);
+      expect(ids('Successful')).toEqual(['a', 'c']);
+      expect(ids('Failed')).toEqual(['b']);
+      expect(answer.xml).toContain('<Code>InvalidParameter</Code>');
+      const stored = await sns.outbox(topicArn);
+      expect(stored.map((r) => r.message).sort()).toEqual(['first', 'third']);
+      expect(stored.find((r) => r.message === 'first')).toMatchObject({
+        subject: 'Lô a-1',
+        attributes: { dedupeKey: { DataType: 'String', StringValue: 'key-a' } },
+      });
+      // An unknown topic refuses the whole request, as AWS does.
+      form.set('TopicArn', `${topicArn}-missing`);
+      const missing = await sns.queryApi(form.toString());
+      expect(missing.status).toBe(404);
+      expect(await sns.outbox(topicArn)).toHaveLength(2);
+    } finally {
+      client.destroy();
+    }
   });
 });

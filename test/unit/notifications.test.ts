@@ -2,7 +2,7 @@
  * The notifier's pure parts (recipients, templates, event parsing) and its Lambda handler against mocked
  * AWS clients (partial batch failures, the zone topic).
  */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -390,7 +390,10 @@ describe('notify handler (mocked AWS)', () => {
       Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
     });
     ddb.on(TransactWriteCommand).resolves({});
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
+      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `id-${e.Id}` })),
+      Failed: [],
+    }));
     const [name, detail] = JOURNEY[4] ?? ['', {}];
     const out = await handler(
       sqs(record('ok', envelope(name, detail)), record('bad', { source: 'laocai.onboarding' }), {
@@ -414,11 +417,15 @@ describe('notify handler (mocked AWS)', () => {
     // The zone topic's delivery marker, written after the publish.
     const markers = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.table ?? [];
     expect(markers.map((m) => m.PutRequest?.Item?.pk)).toEqual([expect.stringMatching(/^DELIVERY#/)]);
-    const published = sns.commandCalls(PublishCommand);
+    // One PublishBatch for the zone's topic (one entry: one event of the zone in this batch).
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    const published = sns.commandCalls(PublishBatchCommand);
     expect(published).toHaveLength(1);
     expect(published[0]?.args[0].input.TopicArn).toBe('arn:aws:sns:ap-southeast-1:1:laocai-zone-kcn-a');
-    expect(published[0]?.args[0].input.Message).toContain('Lô a-1 được giữ cho hồ sơ app-1');
-    expect(published[0]?.args[0].input.Message).toContain('Plot a-1 held by application app-1');
+    const [entry] = published[0]?.args[0].input.PublishBatchRequestEntries ?? [];
+    expect(entry?.Message).toContain('Lô a-1 được giữ cho hồ sơ app-1');
+    expect(entry?.Message).toContain('Plot a-1 held by application app-1');
+    expect(entry?.MessageAttributes?.dedupeKey?.StringValue).toBe('app-1:held/kcn-a');
   });
 
   it('fails the record whose store write fails, so the queue redelivers it', async () => {
@@ -435,6 +442,37 @@ describe('notify handler (mocked AWS)', () => {
     );
     expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+  });
+
+  it('publishes a batch per topic and fails only the record whose entry SNS refused (no marker for it)', async () => {
+    ddb.on(BatchGetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(TransactWriteCommand).resolves({});
+    // The second entry is refused.
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
+      Successful: input.PublishBatchRequestEntries.slice(0, 1).map((e) => ({ Id: e.Id, MessageId: 'x' })),
+      Failed: input.PublishBatchRequestEntries.slice(1).map((e) => ({
+        Id: e.Id,
+        Code: 'InternalError',
+        SenderFault: false,
+      })),
+    }));
+    const [name, detail] = JOURNEY[4] ?? ['', {}];
+    const second = { ...(detail as Record<string, unknown>), eventId: 'app-1:held-again' };
+    const out = await handler(
+      sqs(record('one', envelope(name, detail)), record('two', envelope(name, second))),
+    );
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'two' }]);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries).toHaveLength(
+      2,
+    );
+    const markers = ddb
+      .commandCalls(BatchWriteCommand)
+      .flatMap((c) => c.args[0].input.RequestItems?.table?.map((m) => m.PutRequest?.Item?.eventId) ?? []);
+    expect(markers).toEqual([(detail as { eventId: string }).eventId]);
   });
 
   it('skips a topic already published for this event (its delivery marker exists)', async () => {
@@ -453,6 +491,7 @@ describe('notify handler (mocked AWS)', () => {
     const out = await handler(sqs(record('ok', envelope(name, detail))));
     expect(out.batchItemFailures).toEqual([]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 });
