@@ -60,8 +60,16 @@ interface Config {
 
 const C1 = '-XX:TieredStopAtLevel=1';
 const CONFIGS: Config[] = [
-  { id: 'current', label: 'current: -Xmx512m SerialGC C1 only', javaOptions: JVM_PROFILES.startup },
-  { id: 'tiered', label: 'full tiered (C1 + C2)', javaOptions: ['-Xmx512m', '-XX:+UseSerialGC'] },
+  {
+    id: 'current',
+    label: "'startup' profile: -Xmx512m SerialGC, C1 only (TieredStopAtLevel=1)",
+    javaOptions: JVM_PROFILES.startup,
+  },
+  {
+    id: 'tiered',
+    label: "'throughput' profile: -Xmx512m SerialGC, full tiered (C1 + C2)",
+    javaOptions: JVM_PROFILES.throughput,
+  },
   { id: 'parallel', label: 'ParallelGC', javaOptions: ['-Xmx512m', '-XX:+UseParallelGC', C1] },
   {
     id: 'tiered-parallel',
@@ -316,12 +324,25 @@ export default async function dynamodbBench(): Promise<void> {
     const mixed: Operation = (c, w, n) =>
       (opList[n % opList.length] as Operation)(c, w, Math.floor(n / opList.length));
     const chunks = Math.max(1, Math.ceil(WARMUP_MS / 5_000));
-    const warmupJvmMs = new Map<string, number>();
+    const warmup = new Map<string, Sample[]>();
     for (let i = 0; i < chunks; i++) {
       for (const run of rotated(running, i)) {
         const s = await drive(run, mixed, 4, WARMUP_MS / chunks);
-        warmupJvmMs.set(run.config.id, (warmupJvmMs.get(run.config.id) ?? 0) + s.jvmMs);
+        warmup.set(run.config.id, [...(warmup.get(run.config.id) ?? []), s]);
       }
+    }
+    console.log(
+      `\nwarm-up (the 7 operations in turn, 4 in flight), JVM CPU ms per request in each ${(WARMUP_MS / chunks / 1000).toFixed(1)} s stretch, then in all:\n`,
+    );
+    console.log(
+      `| configuration | ${Array.from({ length: chunks }, (_, i) => `#${i + 1}`).join(' | ')} | all | JVM CPU ms |`,
+    );
+    console.log(`|---|${Array.from({ length: chunks + 2 }, () => '---:').join('|')}|`);
+    for (const run of running) {
+      const s = warmup.get(run.config.id) ?? [];
+      const cells = s.map((x) => (x.jvmMs / x.requests).toFixed(2));
+      const all = (sum(s, 'jvmMs') / sum(s, 'requests')).toFixed(2);
+      console.log(`| ${run.config.label} | ${cells.join(' | ')} | ${all} | ${sum(s, 'jvmMs').toFixed(0)} |`);
     }
 
     const samples = new Map<string, Sample[]>();
@@ -397,9 +418,6 @@ export default async function dynamodbBench(): Promise<void> {
     });
     console.log(
       `\nsum over the ${columns.length} cells of JVM CPU ms per request, round by round (a drop means the warm-up was short): ${spread.join('; ')}`,
-    );
-    console.log(
-      `JVM CPU during the warm-up, ms: ${running.map((r) => `${r.config.id} ${(warmupJvmMs.get(r.config.id) ?? 0).toFixed(0)}`).join('; ')}`,
     );
     const errors = [...samples.values()].flat().reduce((t, s) => t + s.errors, 0);
     console.log(`failed requests: ${errors}; load average at the end ${load()}`);

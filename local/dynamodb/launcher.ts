@@ -38,8 +38,8 @@ export interface DynamoDbLocalOptions {
   /** Milliseconds to wait for the first successful ListTables. */
   startTimeoutMs?: number;
   /**
-   * Which JVM flags (see JVM_PROFILES): 'startup' (the default) starts fastest, for tests that start
-   * several JVMs; 'throughput' costs less CPU per request once warm, for `npm start` and benchmarks.
+   * Which JVM flags (see JVM_PROFILES): 'startup' starts fastest, for tests that start several JVMs;
+   * 'throughput' costs less CPU per request once warm, for `npm start`. Default: DYNAMODB_LOCAL_JVM, else 'startup'.
    */
   jvm?: JvmProfile;
   /** JVM flags instead of the profile's (bench/dynamodb.bench.ts compares configurations with it). */
@@ -51,17 +51,28 @@ export interface DynamoDbLocalOptions {
 /** The JVM flags of each profile; DYNAMODB_LOCAL_JAVA_OPTS (split on spaces) is appended to either. */
 export const JVM_PROFILES = {
   startup: ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
-  throughput: ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
+  // Full tiered compilation: C2's code costs ~20-30 % less JVM CPU per request than C1's once warm
+  // (bench/dynamodb.bench.ts), but C2 compiling costs CPU for the first seconds and start-up costs ~80 % more.
+  throughput: ['-Xmx512m', '-XX:+UseSerialGC'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type JvmProfile = keyof typeof JVM_PROFILES;
 
-/** The JVM flags a start uses: the profile's (or `javaOptions`), then DYNAMODB_LOCAL_JAVA_OPTS. */
+/**
+ * The JVM flags a start uses: `javaOptions`, else the profile's (`jvm`, else DYNAMODB_LOCAL_JVM, else
+ * 'startup'), then DYNAMODB_LOCAL_JAVA_OPTS.
+ */
 export function javaOptionsFor(
   options: Pick<DynamoDbLocalOptions, 'jvm' | 'javaOptions'>,
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {
-  const base = options.javaOptions ?? JVM_PROFILES[options.jvm ?? 'startup'];
+  const profile = options.jvm ?? env.DYNAMODB_LOCAL_JVM ?? 'startup';
+  if (!Object.hasOwn(JVM_PROFILES, profile)) {
+    throw new Error(
+      `DYNAMODB_LOCAL_JVM=${profile}: not a JVM profile (${Object.keys(JVM_PROFILES).join(', ')})`,
+    );
+  }
+  const base = options.javaOptions ?? JVM_PROFILES[profile as JvmProfile];
   const extra = (env.DYNAMODB_LOCAL_JAVA_OPTS ?? '').split(/\s+/).filter((flag) => flag !== '');
   return [...base, ...extra];
 }

@@ -28,4 +28,18 @@ describe('javaOptionsFor (the JVM flags DynamoDB Local starts with)', () => {
   it('ignores an empty DYNAMODB_LOCAL_JAVA_OPTS', () => {
     expect(javaOptionsFor({}, { DYNAMODB_LOCAL_JAVA_OPTS: '   ' })).toEqual([...JVM_PROFILES.startup]);
   });
+
+  it('takes the default profile from DYNAMODB_LOCAL_JVM; the option wins over it', () => {
+    const env = { DYNAMODB_LOCAL_JVM: 'throughput' };
+    expect(javaOptionsFor({}, env)).toEqual([...JVM_PROFILES.throughput]);
+    expect(javaOptionsFor({ jvm: 'startup' }, env)).toEqual([...JVM_PROFILES.startup]);
+  });
+
+  it('refuses a DYNAMODB_LOCAL_JVM that names no profile', () => {
+    expect(() => javaOptionsFor({}, { DYNAMODB_LOCAL_JVM: 'fast' })).toThrow(/not a JVM profile/);
+  });
+
+  it('keeps C1-only compilation for start-up and full tiered compilation for throughput', () => {
+    expect(JVM_PROFILES.throughput.some((flag) => flag.startsWith('-XX:TieredStopAtLevel'))).toBe(false);
+  });
 });
