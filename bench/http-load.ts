@@ -13,10 +13,14 @@
  * It also carries the CPU each served request cost: this process's (gateway, engine, the Lambdas' worker
  * threads, all threads together), DynamoDB Local's JVM (read from /proc), which says where a route's time
  * goes when both share the 2 cores, and the load generator's own (autocannon's child process, no longer
- * counted in this process's figure).
+ * counted in this process's figure). This process's CPU is also split by thread: the main thread (the
+ * gateway's HTTP, JWT check, event building and dispatch, the engine), the threads started with the
+ * process (V8's platform pool: background TurboFan compilation and concurrent GC for every isolate,
+ * each Lambda worker included), and the threads started later (the Lambda workers running the
+ * handlers, the AWS SDK and its HTTP; libuv's pool if first used then).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 
@@ -60,6 +64,11 @@ export interface LoadResult {
   jvmCpuMsPerOk: number;
   /** CPU milliseconds of the load generator (autocannon's process) per 2xx answer. */
   loadGenCpuMsPerOk: number;
+  /**
+   * `nodeCpuMsPerOk` by thread (Linux; NaN elsewhere): the main thread, the threads that existed when this
+   * module was loaded (V8's platform pool), and those started since (the Lambda workers, ...).
+   */
+  nodeThreadsMsPerOk: { main: number; pool: number; later: number };
 }
 
 /** A process's user + system CPU milliseconds from /proc (Linux; clock ticks of 10 ms), or NaN. */
@@ -73,6 +82,50 @@ function processCpuMs(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** This process's threads and their user + system CPU milliseconds (Linux); empty when unreadable. */
+function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * The threads started with the process, before any bench started its harness: V8's platform workers
+ * (which compile and collect for every isolate, the Lambda workers' included). Threads started later
+ * are the Lambda workers (and libuv's pool, if first used then).
+ */
+const EARLY_THREADS = new Set(threadCpuMs().keys());
+
+function threadSplit(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  ok: number,
+): LoadResult['nodeThreadsMsPerOk'] {
+  if (after.size === 0) return { main: Number.NaN, pool: Number.NaN, later: Number.NaN };
+  const split = { main: 0, pool: 0, later: 0 };
+  for (const [tid, ms] of after) {
+    const spent = ms - (before.get(tid) ?? 0);
+    if (tid === process.pid) split.main += spent;
+    else if (EARLY_THREADS.has(tid)) split.pool += spent;
+    else split.later += spent;
+  }
+  return { main: split.main / ok, pool: split.pool / ok, later: split.later / ok };
 }
 
 interface AutocannonResult {
@@ -118,6 +171,7 @@ function autocannon(options: Record<string, unknown>): Promise<{ result: Autocan
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const { request } = options;
   const nodeBefore = process.cpuUsage();
+  const threadsBefore = threadCpuMs();
   const jvmBefore = processCpuMs(options.jvmPid);
   const { result: r, cpuMs: loadGenMs } = await autocannon({
     url: options.url,
@@ -136,6 +190,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     ],
   });
   const node = process.cpuUsage(nodeBefore);
+  const threadsAfter = threadCpuMs();
   const jvmMs = processCpuMs(options.jvmPid) - jvmBefore;
   const statuses: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count;
@@ -155,12 +210,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     nodeCpuMsPerOk: (node.user + node.system) / 1000 / ok,
     jvmCpuMsPerOk: jvmMs / ok,
     loadGenCpuMsPerOk: loadGenMs / ok,
+    nodeThreadsMsPerOk: threadSplit(threadsBefore, threadsAfter, ok),
   };
 }
 
 export const TABLE_HEADER = [
-  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | CPU ms per 2xx: node / DynamoDB Local | load generator | load avg |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+  '| route | mode | connections | offered req/s | served req/s | p50 ms | p99 ms | max ms | failed (timeouts) | statuses | CPU ms per 2xx: node / DynamoDB Local | node by thread: main / V8 pool / workers | load generator | load avg |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
 ];
 
 export function tableRow(route: string, options: LoadOptions, r: LoadResult): string {
@@ -168,5 +224,7 @@ export function tableRow(route: string, options: LoadOptions, r: LoadResult): st
     .map(([code, n]) => `${code}×${n}`)
     .join(' ');
   const cpu = `${r.nodeCpuMsPerOk.toFixed(1)} / ${r.jvmCpuMsPerOk.toFixed(1)}`;
-  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${cpu} | ${r.loadGenCpuMsPerOk.toFixed(1)} | ${r.load.toFixed(1)} |`;
+  const t = r.nodeThreadsMsPerOk;
+  const threads = `${t.main.toFixed(1)} / ${t.pool.toFixed(1)} / ${t.later.toFixed(1)}`;
+  return `| ${route} | ${options.rate ? 'fixed rate' : 'closed loop'} | ${options.connections} | ${options.rate ?? 'max'} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.max} | ${r.failed} (${r.timeouts}) | ${statuses || '-'} | ${cpu} | ${threads} | ${r.loadGenCpuMsPerOk.toFixed(1)} | ${r.load.toFixed(1)} |`;
 }
