@@ -13,8 +13,11 @@
  *     BENCH_DDB_STARTS=3                start-ups per configuration (interleaved, the median is printed)
  *
  * Every configuration's JVM runs at the same time and they take turns (one at a time, in a rotating order),
- * so that the other helpers' load falls on all of them alike. CPU per request is the figure to compare:
- * requests per second follow the machine's load.
+ * so that the load of whatever else runs falls on all of them alike. CPU per request is the figure to
+ * compare: requests per second and start-up milliseconds follow the machine's load.
+ *
+ * Other benchmarks start DynamoDB Local with the 'startup' profile; DYNAMODB_LOCAL_JVM=throughput (or
+ * DYNAMODB_LOCAL_JAVA_OPTS, appended) changes that for a run long enough for C2 to pay off.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

@@ -38,8 +38,9 @@ export interface DynamoDbLocalOptions {
   /** Milliseconds to wait for the first successful ListTables. */
   startTimeoutMs?: number;
   /**
-   * Which JVM flags (see JVM_PROFILES): 'startup' starts fastest, for tests that start several JVMs;
-   * 'throughput' costs less CPU per request once warm, for `npm start`. Default: DYNAMODB_LOCAL_JVM, else 'startup'.
+   * Which JVM flags (see JVM_PROFILES): 'startup' starts fastest and is cheapest for short runs (tests,
+   * benchmarks); 'throughput' costs less CPU per request once warm (`npm start`).
+   * Default: DYNAMODB_LOCAL_JVM, else 'startup'.
    */
   jvm?: JvmProfile;
   /** JVM flags instead of the profile's (bench/dynamodb.bench.ts compares configurations with it). */
@@ -50,9 +51,11 @@ export interface DynamoDbLocalOptions {
 
 /** The JVM flags of each profile; DYNAMODB_LOCAL_JAVA_OPTS (split on spaces) is appended to either. */
 export const JVM_PROFILES = {
+  // C1 only: ~1.6 s of JVM CPU to answer the first ListTables, near its steady cost within seconds.
   startup: ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
-  // Full tiered compilation: C2's code costs ~20-30 % less JVM CPU per request than C1's once warm
-  // (bench/dynamodb.bench.ts), but C2 compiling costs CPU for the first seconds and start-up costs ~80 % more.
+  // Full tiered (C1 + C2): once warm, 20-30 % less JVM CPU per request than C1 only (bench/dynamodb.bench.ts),
+  // but ~80 % more CPU to start and C2 compiling: it costs more until the JVM has spent ~25 s of CPU serving
+  // (thousands of requests), so a 10-second benchmark pays about twice as much JVM CPU per request.
   throughput: ['-Xmx512m', '-XX:+UseSerialGC'],
 } as const satisfies Record<string, readonly string[]>;
 
