@@ -61,6 +61,22 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(', ');
 
+/**
+ * Calls `fn` again (at most 3 times) when the connection was reset: the harness's engine client sends no
+ * retries, and a pooled keep-alive socket that the engine's server closed after 5 idle seconds (the warm-up's
+ * wait is longer under load) resets the next request on it. Only for idempotent calls: a StartExecution of
+ * the same name and input returns the execution already started, a DescribeExecution only reads.
+ */
+async function retryReset<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3 || (error as { code?: string }).code !== 'ECONNRESET') throw error;
+    }
+  }
+}
+
 /** CPU time (user + system) of a process or thread from its /proc stat line, in ms (Linux clock ticks of 10 ms). */
 function cpuMsOf(statPath: string): number | undefined {
   try {
@@ -226,17 +242,17 @@ export default async function bench(): Promise<void> {
 
   const runOne = async (i: number) => {
     const t0 = performance.now();
-    const { applicationId, executionArn } = await wf.startApplication(i % 2 === 0 ? garments : foreign, {
-      applicationId: `bench-${i}`,
-      filedAt: new Date().toISOString(),
-    });
+    const filedAt = new Date().toISOString();
+    const { applicationId, executionArn } = await retryReset(() =>
+      wf.startApplication(i % 2 === 0 ? garments : foreign, { applicationId: `bench-${i}`, filedAt }),
+    );
     // The engine runs in this process: wait on it rather than poll the store.
     for (let turn = 0; turn < 1_000; turn++) {
       await wf.service.engine.whenDone(executionArn);
       if ((await wf.service.engine.describeExecution({ executionArn })).status !== 'RUNNING') break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const done = await wf.waitForExecution(applicationId);
+    const done = await retryReset(() => wf.waitForExecution(applicationId));
     return { applicationId, ms: performance.now() - t0, status: done.status, stages: i % 2 === 0 ? 0 : 1 };
   };
 
