@@ -127,7 +127,16 @@ class Throttler {
   }
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  // HTTP/1.1: a request has a body only with a Content-Length or a Transfer-Encoding (RFC 9112 6.3), so
+  // most GETs skip the stream's async iteration.
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0)) {
+    req.resume();
+    return NO_BODY;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -149,8 +158,23 @@ function decode(value: string): string {
   }
 }
 
-/** API Gateway's JWT claims as a payload 2.0 event carries them: every value a string, arrays `[a b]`. */
-function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
+/** Flattened claims by the verified claims object, which the issuer keeps for a token it has checked. */
+const flattened = new WeakMap<Record<string, unknown>, Readonly<Record<string, string>>>();
+
+/**
+ * API Gateway's JWT claims as a payload 2.0 event carries them: every value a string, arrays `[a b]`.
+ * The same claims object gives the same result, so it is flattened once (the event is cloned on its way
+ * to the Lambda worker, so no handler can change the kept copy).
+ */
+function flattenClaims(claims: Record<string, unknown>): Readonly<Record<string, string>> {
+  const known = flattened.get(claims);
+  if (known) return known;
+  const out = Object.freeze(flattenClaimsOnce(claims));
+  flattened.set(claims, out);
+  return out;
+}
+
+function flattenClaimsOnce(claims: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(claims)) {
     out[k] = Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -352,7 +376,7 @@ async function serveRoute(
     headers[k] = Array.isArray(v) ? v.join(',') : v;
   }
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  if (url.search) for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const contentType = req.headers['content-type'];
   const isText = contentType === undefined || TEXT_TYPES.test(contentType);
   const now = new Date();

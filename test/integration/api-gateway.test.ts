@@ -129,6 +129,32 @@ describe('the local gateway serving the template’s HTTP API', () => {
     expect(small.status).toBe(400);
     expect(JSON.parse(small.body).errors[0].path).toBe('body');
   });
+
+  it('reads a chunked body (no Content-Length) as a body, and Content-Length 0 as none', async () => {
+    // The gateway skips reading requests that announce no body; a chunked one still announces it.
+    const { request } = await import('node:http');
+    const chunked = await new Promise<{ status: number; body: string }>((ok, fail) => {
+      const req = request(
+        `${h.gateway.url}/zones`,
+        { method: 'GET', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', fail);
+      // No Content-Length: the body's length is known from its chunks only.
+      req.write('{');
+      req.end('}');
+    });
+    expect(chunked.status).toBe(400);
+    expect(JSON.parse(chunked.body).errors[0]).toMatchObject({ path: 'body', rule: 'not_allowed' });
+    const empty = await rawRequest('GET', '/zones', '');
+    expect(empty.status).toBe(200);
+  });
 });
 
 describe('throttling from the template’s stage settings', () => {
