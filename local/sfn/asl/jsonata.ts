@@ -251,15 +251,23 @@ function stepFunctionsFunctions(sources: IntrinsicSources | undefined): Record<s
 
 const formatMillis = jsonata('$fromMillis($ms, $picture, $timezone)');
 
-/** $now() and $millis() read the injected clock once per evaluation, as JSONata does with its own. */
+/**
+ * $now() and $millis() read the injected clock once per evaluation, as JSONata does with its own: at
+ * their first call, not before. Reading it marks the state nondeterministic (a durable write of its own),
+ * so an expression that never calls them must not read it.
+ */
 function clockFunctions(now: (() => number) | undefined): Record<string, unknown> {
   if (!now) return {};
-  const at = now();
+  let at: number | undefined;
+  const read = () => {
+    at ??= now();
+    return at;
+  };
   return {
-    millis: () => at,
+    millis: () => read(),
     // JSONata's own $fromMillis does the formatting, so pictures and time zones behave as in $now().
     now: (picture?: string, timezone?: string) =>
-      formatMillis.evaluate(undefined, { ms: at, picture, timezone }),
+      formatMillis.evaluate(undefined, { ms: read(), picture, timezone }),
   };
 }
 
