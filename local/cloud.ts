@@ -72,7 +72,6 @@ export async function startLocalCloud(config: LocalConfig, log: Log = console.lo
   const dynamodb = await superviseDynamoDbLocal({
     port: config.dynamodbPort,
     dataDir: join(config.dataDir, 'dynamodb'),
-    jvm: 'throughput',
     log,
     // Every new JVM's pid, so a later start can stop one left behind by a process killed outright.
     onPid: (pid) => {

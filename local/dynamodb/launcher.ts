@@ -39,8 +39,8 @@ export interface DynamoDbLocalOptions {
   startTimeoutMs?: number;
   /**
    * Which JVM flags (see JVM_PROFILES): 'startup' starts fastest and is cheapest for short runs (tests,
-   * benchmarks); 'throughput' costs less CPU per request once warm (`npm start`).
-   * Default: DYNAMODB_LOCAL_JVM, else 'startup'.
+   * benchmarks) and on a data folder (`npm start`); 'throughput' costs less CPU per request once warm, in
+   * memory, for long load runs. Default: DYNAMODB_LOCAL_JVM, else 'startup'.
    */
   jvm?: JvmProfile;
   /** JVM flags instead of the profile's (bench/dynamodb.bench.ts compares configurations with it). */
@@ -55,7 +55,8 @@ export const JVM_PROFILES = {
   startup: ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
   // Full tiered (C1 + C2): once warm, 20-30 % less JVM CPU per request than C1 only (bench/dynamodb.bench.ts),
   // but ~80 % more CPU to start and C2 compiling: it costs more until the JVM has spent ~25 s of CPU serving
-  // (thousands of requests), so a 10-second benchmark pays about twice as much JVM CPU per request.
+  // (thousands of requests), so a 10-second benchmark pays about twice as much JVM CPU per request. With a
+  // data folder (-dbPath) SQLite's disk writes dominate and it measured no cheaper (+7 %, within the noise).
   throughput: ['-Xmx512m', '-XX:+UseSerialGC'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -1,5 +1,5 @@
 /**
- * The 'throughput' JVM profile (npm start) on a real DynamoDB Local: the JVM accepts its flags, plus those
+ * The 'throughput' JVM profile (long in-memory load runs) on a real DynamoDB Local: the JVM accepts its flags, plus those
  * of DYNAMODB_LOCAL_JAVA_OPTS and extra DynamoDB Local flags, and serves requests.
  */
 import { readFileSync } from 'node:fs';
