@@ -363,6 +363,44 @@ async function publishBatchToZones(
 }
 
 /**
+ * Stores a batch's notifications in two `putBatch` calls run together: the people the directory
+ * addresses (zone managers, boards, officials: told of many applications' events, so every concurrent
+ * batch moves their counters) apart from the rest (investors: told of their own applications only).
+ * A refusal, which sends a whole transaction again, is then nearly always one of the shared people's,
+ * and the investors' items are not sent twice with it. A person is never split (all of theirs go where
+ * any of them addresses them through the directory), so each person's notifications keep their order.
+ * A batch of one event (events arriving one at a time, nothing racing them) stays one transaction.
+ * Outcomes in the order of `list`.
+ */
+async function storeApart(list: NewNotification[], store: NotificationStore) {
+  if (list.length === 0) return [];
+  // One event alone (events trickling in, no batch racing it): one transaction, as before.
+  if (new Set(list.map((n) => n.eventId)).size < 2) return store.putBatch(list);
+  const shared = new Set(list.filter((n) => n.audience !== 'investor').map((n) => n.userId));
+  const groups: Array<{ at: number[]; items: NewNotification[] }> = [
+    { at: [], items: [] },
+    { at: [], items: [] },
+  ];
+  list.forEach((n, i) => {
+    const g = groups[shared.has(n.userId) ? 1 : 0] as { at: number[]; items: NewNotification[] };
+    g.at.push(i);
+    g.items.push(n);
+  });
+  const out: Awaited<ReturnType<NotificationStore['putBatch']>> = new Array(list.length);
+  await Promise.all(
+    groups
+      .filter((g) => g.items.length > 0)
+      .map(async (g) => {
+        const stored = await store.putBatch(g.items);
+        stored.forEach((o, k) => {
+          out[g.at[k] as number] = o;
+        });
+      }),
+  );
+  return out;
+}
+
+/**
  * Delivers a batch of events (a queue batch) with far fewer requests than one `notifyEvent` each, and the
  * same guarantees: recipients are resolved with the batch's reads shared (`batchSource`); every
  * notification of the batch, for every person, is stored by `NotificationStore.putBatch` (the counters
@@ -396,7 +434,7 @@ export async function notifyEvents(events: DomainEvent[], deps: NotifierDeps): P
   const stored = events.map(() => 0);
   const duplicates = events.map(() => 0);
   const errors = new Map<number, unknown>();
-  const outcomes = notifications.length > 0 ? await deps.store.putBatch(notifications) : [];
+  const outcomes = await storeApart(notifications, deps.store);
   outcomes.forEach((o, k) => {
     const index = owners[k] as number;
     if (!o.ok) {

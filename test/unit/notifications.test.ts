@@ -408,7 +408,8 @@ describe('notify handler (mocked AWS)', () => {
     expect(reads[0]).toEqual([{ pk: 'APP#app-1', sk: 'APP' }]);
     expect(reads[1]).toEqual([{ pk: expect.stringMatching(/^USER#/), sk: 'PROFILE' }]);
     // Investor (no application record: the audience's id) and one zone manager: both counters read in
-    // one request, both people stored in one transaction (two notifications, their markers, two counters).
+    // one request, both people stored in one transaction (two notifications, their markers, two counters):
+    // a batch of one event is not split.
     const counters = reads.find((keys) => keys?.some((k) => k.sk === 'COUNTER'));
     expect(counters).toHaveLength(2);
     const writes = ddb.commandCalls(TransactWriteCommand);
@@ -443,6 +444,44 @@ describe('notify handler (mocked AWS)', () => {
     expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+  });
+
+  it('stores the people the directory addresses apart from the investors when a batch holds several events', async () => {
+    ddb.on(BatchGetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({
+      Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
+    });
+    ddb.on(TransactWriteCommand).resolves({});
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
+      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: 'x' })),
+    }));
+    const [name, detail] = JOURNEY[4] ?? ['', {}];
+    const d = detail as Record<string, unknown> & { audience: Array<{ kind: string; id: string }> };
+    const second = {
+      ...d,
+      eventId: 'app-2:held',
+      applicationId: 'app-2',
+      audience: d.audience.map((a) => (a.kind === 'investor' ? { ...a, id: 'investor-2' } : a)),
+    };
+    const out = await handler(sqs(record('one', envelope(name, d)), record('two', envelope(name, second))));
+    expect(out.batchItemFailures).toEqual([]);
+    const writes = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    const owners = writes.map((items) =>
+      [...new Set(items.map((t) => String(t.Put?.Item?.pk ?? t.Update?.Key?.pk)))].sort(),
+    );
+    // The manager's two notifications (two markers, two notifications, one counter) in one transaction,
+    // the two investors' in the other.
+    expect(owners.sort()).toEqual([['NOTIF#investor-2', 'NOTIF#sub-investor'], ['NOTIF#mgr-a1']]);
+    expect(writes.map((w) => w.length).sort()).toEqual([5, 6]);
+    const manager = writes.find((w) => w.some((t) => t.Update?.Key?.pk === 'NOTIF#mgr-a1')) ?? [];
+    expect(manager.map((t) => String(t.Put?.Item?.sk ?? t.Update?.Key?.sk).split('#')[0])).toEqual([
+      'EVENT',
+      'EVENT',
+      'COUNTER',
+      'N',
+      'N',
+    ]);
   });
 
   it('publishes a batch per topic and fails only the record whose entry SNS refused (no marker for it)', async () => {
