@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
+import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { timeAsync } from './stats.ts';
 
 /** Twelve states: Pass, Choice, Parallel (2 branches), Map (1 state per item), Pass, Choice, Pass, Pass, Succeed. */
@@ -145,18 +146,33 @@ export default async function (): Promise<void> {
     await startStepFunctions({ port: 0, inMemory: true }),
   );
   const ddb = await startDynamoDbLocal();
-  const persisted = await ourRunner(
-    'local engine, DynamoDB Local',
-    await startStepFunctions({ port: 0, dynamodbEndpoint: ddb.endpoint, tablePrefix: 'bench-sfn-' }),
-  );
+  const persistedService = await startStepFunctions({
+    port: 0,
+    dynamodbEndpoint: ddb.endpoint,
+    tablePrefix: 'bench-sfn-',
+  });
+  const persisted = await ourRunner('local engine, DynamoDB Local', persistedService);
+  // Confirming reads (a read after each answered write, shared by the writes answered before it).
+  const confirmingReads = () =>
+    persistedService.store instanceof DynamoStore ? persistedService.store.confirmer.reads : 0;
+  const readsPerExecution: string[] = [];
   try {
     const runners: Runner[] = [memory, persisted, ...(typeof als === 'string' ? [] : [als])];
     const rows: string[] = [];
     const figures = new Map<string, { one: number; fifty: number; p50: number; p99: number }>();
     for (const runner of runners) {
       const persistedRun = runner === persisted;
+      const readsBefore = confirmingReads();
       const one = await twelvePerSecond(runner, 1, persistedRun ? 100 : 500);
+      const readsOne = confirmingReads();
       const fifty = await twelvePerSecond(runner, 50, persistedRun ? 1_000 : 5_000);
+      if (persistedRun) {
+        // Each twelvePerSecond runs one warm-up execution too.
+        readsPerExecution.push(
+          `${fmt((readsOne - readsBefore) / 101, 2)} 1 at a time`,
+          `${fmt((confirmingReads() - readsOne) / 1_001, 2)} 50 concurrent`,
+        );
+      }
       const { p50, p99 } = await latency(runner, persistedRun ? 100 : 300);
       figures.set(runner.name, { one, fifty, p50, p99 });
       rows.push(`| ${runner.name} | ${fmt(one)} | ${fmt(fifty)} | ${fmt(p50, 2)} | ${fmt(p99, 2)} |`);
@@ -166,6 +182,7 @@ export default async function (): Promise<void> {
     console.log('|---|---:|---:|---:|---:|');
     for (const row of rows) console.log(row);
     if (typeof als === 'string') console.log(`\n${als}`);
+    console.log(`\nconfirming reads per persisted execution: ${readsPerExecution.join(', ')}`);
     const alsFigures = typeof als === 'string' ? undefined : figures.get(als.name);
     if (alsFigures) {
       for (const runner of [memory, persisted]) {
