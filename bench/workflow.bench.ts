@@ -7,7 +7,14 @@
  *   npm run bench -- workflow        (BENCH_APPS=N applications, BENCH_CONCURRENCY=C in flight)
  *
  * The Lambdas' DynamoDB calls go through a counting proxy (request and item sizes give the request units);
- * Lambda durations come from the execution histories (the engine runs on real time here).
+ * Lambda durations come from the execution histories (the engine runs on real time here). CPU per
+ * application: this process from process.cpuUsage(), split by thread from /proc/self/task (the main
+ * thread, each function's Lambda workers by the thread ids the runtime reports, the rest: V8's compiler
+ * and GC helpers, libuv), and DynamoDB Local's JVM from /proc/<pid>/stat.
+ *
+ *   DYNAMODB_LOCAL_JVM=throughput   the JVM profile npm start uses (the tests' 'startup' one by default)
+ *   LOCAL_LAMBDA_MAX_WORKERS=2      fewer isolates per function (8 by default)
+ *   BENCH_PROXY=off                 no counting proxy: no request figures, the main thread without its CPU
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -202,7 +209,10 @@ export default async function bench(): Promise<void> {
   });
   proxy.setTarget(wf.ddb.endpoint);
   console.log(
-    `local cloud up in ${((Date.now() - started) / 1000).toFixed(1)} s (synthesis and bundling included)`,
+    `local cloud up in ${((Date.now() - started) / 1000).toFixed(1)} s (synthesis and bundling included); ` +
+      `DynamoDB Local JVM profile ${process.env.DYNAMODB_LOCAL_JVM ?? 'startup'} (DYNAMODB_LOCAL_JVM), ` +
+      `up to ${process.env.LOCAL_LAMBDA_MAX_WORKERS ?? 8} workers per function (LOCAL_LAMBDA_MAX_WORKERS)` +
+      `${PROXY ? '' : ', no counting proxy (BENCH_PROXY=off)'}`,
   );
   // The decisions go through the proxy too: on AWS the API Lambda makes them.
   const ddbViaProxy = new DynamoDBClient({
