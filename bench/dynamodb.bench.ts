@@ -19,7 +19,7 @@
  * Other benchmarks start DynamoDB Local with the 'startup' profile; DYNAMODB_LOCAL_JVM=throughput (or
  * DYNAMODB_LOCAL_JAVA_OPTS, appended) changes that for a run long enough for C2 to pay off.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,6 +39,7 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
+import { processCpuMs } from './proc-cpu.ts';
 import { median } from './stats.ts';
 
 const WARMUP_MS = Number(process.env.BENCH_DDB_WARMUP_MS ?? 20_000);
@@ -49,8 +50,6 @@ const ONLY = (process.env.BENCH_DDB_CONFIGS ?? '').split(',').filter((s) => s !=
 /** Untimed requests before each measured slot (the JVM has just been idle while the others ran). */
 const SLOT_WARMUP_MS = 300;
 const CONCURRENCIES = [1, 16];
-/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 interface Config {
   id: string;
@@ -111,14 +110,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
-
-/** User + system CPU milliseconds the process has used so far, every thread included. */
-function jvmCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 const nodeCpuMs = () => {
   const cpu = process.cpuUsage();
@@ -246,7 +237,7 @@ interface Sample {
 /** `concurrency` workers send `op` back to back for `ms` milliseconds; the JVM's and Node's CPU meanwhile. */
 async function drive(run: Running, op: Operation, concurrency: number, ms: number): Promise<Sample> {
   const pid = run.local.pid as number;
-  const jvm0 = jvmCpuMs(pid);
+  const jvm0 = processCpuMs(pid);
   const node0 = nodeCpuMs();
   const t0 = performance.now();
   const until = t0 + ms;
@@ -269,7 +260,7 @@ async function drive(run: Running, op: Operation, concurrency: number, ms: numbe
     requests,
     errors,
     wallMs: performance.now() - t0,
-    jvmMs: jvmCpuMs(pid) - jvm0,
+    jvmMs: processCpuMs(pid) - jvm0,
     nodeMs: nodeCpuMs() - node0,
   };
 }
@@ -294,7 +285,7 @@ export default async function dynamodbBench(): Promise<void> {
       const t0 = performance.now();
       const { local, dir } = await start(config);
       const ms = performance.now() - t0;
-      const cpu = jvmCpuMs(local.pid as number);
+      const cpu = processCpuMs(local.pid as number);
       await local.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
       startups.get(config.id)?.ms.push(ms);

@@ -20,9 +20,9 @@
  * handlers, the AWS SDK and its HTTP; libuv's pool if first used then).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
+import { processCpuMs, threadCpuMs } from './proc-cpu.ts';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -69,40 +69,6 @@ export interface LoadResult {
    * module was loaded (V8's platform pool), and those started since (the Lambda workers, ...).
    */
   nodeThreadsMsPerOk: { main: number; pool: number; later: number };
-}
-
-/** A process's user + system CPU milliseconds from /proc (Linux; clock ticks of 10 ms), or NaN. */
-function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** This process's threads and their user + system CPU milliseconds (Linux); empty when unreadable. */
-function threadCpuMs(): Map<number, number> {
-  const out = new Map<number, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
 }
 
 /**

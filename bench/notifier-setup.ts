@@ -7,7 +7,7 @@
  *     on a server of its own, with the time each notification number arrived.
  * Figures are printed by the benches, never asserted.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { LocalIssuer } from '#local/auth/issuer.ts';
 import type { LocalHttpApi } from '#local/gateway/http-api.ts';
 import { serveNotificationStream } from '#local/gateway/notifications-stream.ts';
 import type { NotificationStore } from '#shared/repository/notifications.ts';
+import { processCpuMs } from './proc-cpu.ts';
 
 const ISSUER = 'http://127.0.0.1/local-cognito/Pool';
 
@@ -238,19 +239,6 @@ export function printRequestCounts(
 
 const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const READ_OPS = new Set(['GetItem', 'BatchGetItem']);
-
-/** A process's user + system CPU milliseconds from /proc/<pid>/stat (Linux, 10 ms ticks), or NaN. */
-export function processCpuMs(pid: number | undefined = process.pid): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /**
  * CPU of this process (every thread: the local cloud, the Lambda workers, the proxy, the bench) and of

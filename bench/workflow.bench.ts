@@ -1,22 +1,3 @@
-/**
- * The whole onboarding flow on the local cloud (DynamoDB Local, the local engine, the synthesized Lambdas
- * in worker threads), with scripted decisions: applications per second, median time per application, state
- * transitions per happy-path application, and from them the AWS cost per application at list prices.
- * Printed, never asserted.
- *
- *   npm run bench -- workflow        (BENCH_APPS=N applications, BENCH_CONCURRENCY=C in flight)
- *
- * The Lambdas' DynamoDB calls go through a counting proxy (request and item sizes give the request units);
- * Lambda durations come from the execution histories (the engine runs on real time here). CPU per
- * application: this process from process.cpuUsage(), split by thread from /proc/self/task (the main
- * thread, each function's Lambda workers by the thread ids the runtime reports, the rest: V8's compiler
- * and GC helpers, libuv), and DynamoDB Local's JVM from /proc/<pid>/stat.
- *
- *   DYNAMODB_LOCAL_JVM=throughput   the JVM profile npm start uses (the tests' 'startup' one by default)
- *   LOCAL_LAMBDA_MAX_WORKERS=2      fewer isolates per function (8 by default)
- *   BENCH_PROXY=off                 no counting proxy: no request figures, the main thread without its CPU
- */
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -26,6 +7,7 @@ import { Repository } from '#shared/repository/index.ts';
 import { decideTask } from '#shared/workflow/decide.ts';
 import { samplePlot, sampleZone } from '../test/helpers/dynamodb.ts';
 import { startWorkflow, stateTransitions } from '../test/helpers/workflow.ts';
+import { processCpuMs, threadCpuMs } from './proc-cpu.ts';
 import { median } from './stats.ts';
 
 const APPS = Number(process.env.BENCH_APPS ?? 40);
@@ -82,34 +64,6 @@ async function retryReset<T>(fn: () => Promise<T>): Promise<T> {
       if (attempt >= 3 || (error as { code?: string }).code !== 'ECONNRESET') throw error;
     }
   }
-}
-
-/** CPU time (user + system) of a process or thread from its /proc stat line, in ms (Linux clock ticks of 10 ms). */
-function cpuMsOf(statPath: string): number | undefined {
-  try {
-    const stat = readFileSync(statPath, 'utf8');
-    // Fields after the command name "(...)": state is field 3, utime 14, stime 15.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every thread of this process: tid → CPU ms so far. */
-function threadCpuMs(): Map<number, number> {
-  const out = new Map<number, number>();
-  let tids: string[] = [];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    const ms = cpuMsOf(`/proc/self/task/${tid}/stat`);
-    if (ms !== undefined) out.set(Number(tid), ms);
-  }
-  return out;
 }
 
 /** An HTTP proxy in front of DynamoDB Local that estimates request units from request and response sizes. */
@@ -272,7 +226,7 @@ export default async function bench(): Promise<void> {
   const before = { ...proxy.units, byOp: { ...proxy.units.byOp } };
   const cpuBefore = {
     node: process.cpuUsage(),
-    jvm: cpuMsOf(`/proc/${wf.ddb.pid}/stat`),
+    jvm: processCpuMs(wf.ddb.pid),
     threads: threadCpuMs(),
   };
   console.log(
@@ -289,7 +243,7 @@ export default async function bench(): Promise<void> {
   );
   const seconds = (performance.now() - t0) / 1000;
   const nodeCpu = process.cpuUsage(cpuBefore.node);
-  const cpuAfter = { jvm: cpuMsOf(`/proc/${wf.ddb.pid}/stat`), threads: threadCpuMs() };
+  const cpuAfter = { jvm: processCpuMs(wf.ddb.pid), threads: threadCpuMs() };
   const workersAtEnd = wf.service.lambda.workers();
   // For --cpu-prof runs: the timed run's span on the profiles' clock (CLOCK_MONOTONIC, µs).
   if (process.env.BENCH_PRINT_WINDOW)
@@ -377,8 +331,7 @@ export default async function bench(): Promise<void> {
   // CPU per application: this process (engine, Lambda workers, V8's compiler and GC threads, the bench's
   // proxy and scripted official) from process.cpuUsage(), DynamoDB Local's JVM from /proc/<pid>/stat.
   const nodeMs = (nodeCpu.user + nodeCpu.system) / 1000;
-  const jvmMs =
-    cpuAfter.jvm !== undefined && cpuBefore.jvm !== undefined ? cpuAfter.jvm - cpuBefore.jvm : Number.NaN;
+  const jvmMs = cpuAfter.jvm - cpuBefore.jvm;
   console.log(
     `\nCPU per application (timed run): ${((nodeMs + jvmMs) / APPS).toFixed(0)} ms = node ${(nodeMs / APPS).toFixed(0)} ms + DynamoDB Local's JVM ${(jvmMs / APPS).toFixed(0)} ms; ${((nodeMs + jvmMs) / 1000 / seconds).toFixed(2)} cores busy on average`,
   );
