@@ -1,7 +1,26 @@
+/**
+ * The whole onboarding flow on the local cloud (DynamoDB Local, the local engine, the synthesized Lambdas
+ * in worker threads), with scripted decisions: applications per second, median time per application, state
+ * transitions per happy-path application, and from them the AWS cost per application at list prices.
+ * Printed, never asserted.
+ *
+ *   npm run bench -- workflow        (BENCH_APPS=N applications, BENCH_CONCURRENCY=C in flight)
+ *
+ * The Lambdas' DynamoDB calls go through a counting proxy (request and item sizes give the request units);
+ * Lambda durations come from the execution histories (the engine runs on real time here). CPU per
+ * application: this process from process.cpuUsage(), split by thread from /proc/self/task (the main
+ * thread, each function's Lambda workers by the thread ids the runtime reports, the rest: V8's compiler
+ * and GC helpers, libuv), and DynamoDB Local's JVM from /proc/<pid>/stat.
+ *
+ *   DYNAMODB_LOCAL_JVM=throughput   full tiered compilation, for long runs ('startup' by default, as npm start and the tests)
+ *   LOCAL_LAMBDA_MAX_WORKERS=8      isolates per function (one per core, 2–8, by default)
+ *   BENCH_PROXY=off                 no counting proxy: no request figures, the main thread without its CPU
+ */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { maxWorkersFromEnv } from '#local/lambda/runtime.ts';
 import type { EnquiryInput } from '#shared/enquiry/schema.ts';
 import { Repository } from '#shared/repository/index.ts';
 import { decideTask } from '#shared/workflow/decide.ts';
@@ -165,7 +184,7 @@ export default async function bench(): Promise<void> {
   console.log(
     `local cloud up in ${((Date.now() - started) / 1000).toFixed(1)} s (synthesis and bundling included); ` +
       `DynamoDB Local JVM profile ${process.env.DYNAMODB_LOCAL_JVM ?? 'startup'} (DYNAMODB_LOCAL_JVM), ` +
-      `up to ${process.env.LOCAL_LAMBDA_MAX_WORKERS ?? 8} workers per function (LOCAL_LAMBDA_MAX_WORKERS)` +
+      `up to ${maxWorkersFromEnv(process.env.LOCAL_LAMBDA_MAX_WORKERS)} workers per function (LOCAL_LAMBDA_MAX_WORKERS)` +
       `${PROXY ? '' : ', no counting proxy (BENCH_PROXY=off)'}`,
   );
   // The decisions go through the proxy too: on AWS the API Lambda makes them.

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -245,8 +245,9 @@ describe('the local Lambda runtime', () => {
 
 describe('maxWorkersFromEnv (LOCAL_LAMBDA_MAX_WORKERS)', () => {
   it('gives the default when unset and the number when it is an integer from 1 to 64', () => {
-    expect(maxWorkersFromEnv(undefined)).toBe(8);
-    expect(maxWorkersFromEnv('')).toBe(8);
+    const cores = availableParallelism();
+    expect(maxWorkersFromEnv(undefined)).toBe(Math.min(8, Math.max(2, cores)));
+    expect(maxWorkersFromEnv('')).toBe(maxWorkersFromEnv(undefined));
     expect(maxWorkersFromEnv('1')).toBe(1);
     expect(maxWorkersFromEnv('3')).toBe(3);
     expect(maxWorkersFromEnv('64')).toBe(64);
