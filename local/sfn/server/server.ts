@@ -173,7 +173,11 @@ export async function startSfnServer(
       }
     }
   });
-  server.keepAliveTimeout = 5_000;
+  // Idle keep-alive connections stay open a minute (as AWS's endpoints keep them), not Node's 5 s: a
+  // client reusing a socket at the moment the server closes it gets ECONNRESET, which an SDK client
+  // without retries (the tests' and benchmarks', maxAttempts 1) reports as a failure.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
