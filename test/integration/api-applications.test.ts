@@ -7,6 +7,7 @@ import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ApiReply, domesticEnquiry, foreignEnquiry } from '../../scripts/journey.ts';
 import { openApiCheck } from '../helpers/openapi-check.ts';
+import { waiter } from '../helpers/until.ts';
 import { type ApiHarness, startApiHarness } from './api-harness.ts';
 
 // The journeys' enquiries, pinned at 0.5 ha (not the fixture's 2.5 ha): on the real Lào Cai catalog only 5 plots fit a 2.5 ha
@@ -40,14 +41,7 @@ const get = (user: string, id: string) =>
   api.call(user, 'GET', `/applications/${id}`, { route: '/applications/{id}' });
 const problemPaths = (reply: ApiReply) => (reply.body.errors ?? []).map((e: { path: string }) => e.path);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 600): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not reached after ${attempts} polls`);
-}
+const until = waiter({ intervalMs: 50, attempts: 600 });
 async function statusIs(user: string, id: string, ...statuses: string[]) {
   try {
     return await until(`${id} ${statuses.join('|')}`, async () => {

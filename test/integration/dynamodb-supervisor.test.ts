@@ -26,6 +26,7 @@ import {
 } from '#local/dynamodb/launcher.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 import { localSfnClient } from '../helpers/sfn.ts';
+import { waiter } from '../helpers/until.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ddb-supervisor-'));
 const dataDir = join(root, 'data');
@@ -110,14 +111,12 @@ function tokenFile(key: string): string | undefined {
   }
 }
 
-async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await Promise.resolve(probe()).catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logLines.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = waiter({
+  intervalMs: 50,
+  timeoutMs: 60_000,
+  ignoreErrors: true,
+  detail: () => logLines.join('\n'),
+});
 
 async function history(executionArn: string): Promise<HistoryEvent[]> {
   const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
@@ -236,7 +235,7 @@ describe('DynamoDB Local supervised by the local cloud', () => {
         );
         return statuses.every((s) => s !== 'RUNNING');
       },
-      120_000,
+      { timeoutMs: 120_000 },
     );
 
     for (const executionArn of Object.values(executions)) {

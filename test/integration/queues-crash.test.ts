@@ -23,6 +23,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { untilServing } from '../helpers/sfn.ts';
+import { waiter } from '../helpers/until.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const BUS = 'OnboardingBus';
@@ -109,18 +110,7 @@ const handledKeys = (): string[] =>
         .map((l) => String(JSON.parse(l).key))
     : [];
 
-/** Waits for a condition, polling; bounded (a failure names what it waited for). */
-async function until(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(probe()).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = waiter({ intervalMs: 25, timeoutMs: 60_000, ignoreErrors: true });
 
 const clients = (endpoint: string) => {
   const config = {

@@ -22,6 +22,7 @@ import type { TaskInvocation } from '#local/sfn/contracts.ts';
 import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { ExecutionEngine } from '#local/sfn/runtime/engine.ts';
+import { waiter } from '../helpers/until.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sfn-ack-kill-'));
 const logLines: string[] = [];
@@ -83,13 +84,7 @@ const definition = {
   },
 };
 
-async function until(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1_200; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+const until = waiter({ intervalMs: 50, attempts: 1_200 });
 
 /** One case: its own tables, an engine whose tasks count their runs, the execution run to its end. */
 async function runCase(prefix: string, plan: KillPlan) {

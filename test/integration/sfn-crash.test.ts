@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SendTaskSuccessCommand,
@@ -28,6 +27,7 @@ import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
 import { localSfnClient, startFixtureDynamoDb, untilServing } from '../helpers/sfn.ts';
+import { waiter } from '../helpers/until.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'sfn-crash-'));
@@ -65,15 +65,7 @@ async function calls(key: string): Promise<number> {
   return Number(out.Item?.calls?.N ?? '0');
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = waiter({ intervalMs: 25, timeoutMs: 30_000, ignoreErrors: true });
 
 async function history(executionArn: string): Promise<HistoryEvent[]> {
   const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
@@ -153,7 +145,7 @@ describe('an engine process killed at any moment', () => {
 
     // The token issued before the crash completes the task after it.
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
-    const done = await until<DescribeExecutionCommandOutput>('the execution to end', async () => {
+    const done = await until('the execution to end', async () => {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
       return d.status === 'RUNNING' ? undefined : d;
     });
@@ -219,7 +211,7 @@ describe('an engine process killed at any moment', () => {
     );
     await registry.sendSuccess(token, '{"approved":"while down"}');
     await startEngine();
-    const done = await until<DescribeExecutionCommandOutput>('the execution to end', async () => {
+    const done = await until('the execution to end', async () => {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       return d.status === 'RUNNING' ? undefined : d;
     });

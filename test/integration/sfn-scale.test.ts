@@ -23,6 +23,7 @@ import type { ExecutionStatus } from '#local/sfn/contracts.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 import { DynamoStore, engineTableNames } from '#local/sfn/runtime/dynamo-store.ts';
 import { localSfnClient, startLocalStepFunctions } from '../helpers/sfn.ts';
+import { waiter } from '../helpers/until.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/local';
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -114,7 +115,7 @@ describe('ListExecutions', () => {
       model.push({ name, status: end === 'hold' ? 'RUNNING' : end === 'fail' ? 'FAILED' : 'SUCCEEDED' });
       clock.advance(1000);
     }
-    await until(async () => {
+    await until('the started executions listed as RUNNING', async () => {
       const running = await listAll(arn, 1000, 'RUNNING');
       return running.length === model.filter((m) => m.status === 'RUNNING').length;
     });
@@ -190,7 +191,7 @@ describe('ListExecutions', () => {
       const store = new DynamoStore(client, { prefix: 'scale-' });
       const arn = await machine(BY_INPUT);
       await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"end":"hold"}' }));
-      await until(async () => (await listAll(arn, 10, 'RUNNING')).length === 1);
+      await until('one execution RUNNING', async () => (await listAll(arn, 10, 'RUNNING')).length === 1);
       commands.length = 0;
       const running = await store.listRunningExecutions();
       expect(running.some((r) => r.stateMachineArn === arn)).toBe(true);
@@ -268,24 +269,21 @@ describe('an executions table from before the indexes (data kept in DATA_DIR)', 
   });
 });
 
-async function until(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = waiter({ intervalMs: 25, timeoutMs: 20_000 });
 
 /** Waits until each execution has left RUNNING (others, held at a task token, stay RUNNING). */
 async function settled(...executionArns: Array<string | undefined>): Promise<void> {
   for (const executionArn of executionArns) {
-    await until(async () => (await service.engine.describeExecution({ executionArn })).status !== 'RUNNING');
+    await until(
+      `${executionArn} ended`,
+      async () => (await service.engine.describeExecution({ executionArn })).status !== 'RUNNING',
+    );
   }
 }
 
 async function tokenOf(executionArn: string): Promise<string> {
   let token: string | undefined;
-  await until(async () => {
+  await until(`the task token of ${executionArn} in the outbox`, async () => {
     const entry = (await service.store.listOutbox()).find((e) => e.executionArn === executionArn);
     token = (entry?.message as { Message?: string } | undefined)?.Message;
     return token !== undefined;

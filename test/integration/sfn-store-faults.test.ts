@@ -15,6 +15,7 @@ import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { ExecutionEngine } from '#local/sfn/runtime/engine.ts';
 import { LocalResourceInvoker } from '#local/sfn/runtime/invoker.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
+import { waiter } from '../helpers/until.ts';
 
 let ddb: DynamoDbLocal;
 const clients: DynamoDBClient[] = [];
@@ -102,13 +103,7 @@ async function machine(engine: ExecutionEngine, definition: object): Promise<str
   return stateMachineArn;
 }
 
-async function until(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 3_000; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+const until = waiter({ intervalMs: 10, attempts: 3_000 });
 
 /** The history as stored: ids 1..n in order, exactly one start and at most one end. */
 async function storedHistory(store: DynamoStore, executionArn: string) {

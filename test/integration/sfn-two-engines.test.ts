@@ -22,6 +22,7 @@ import {
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
 import { localSfnClient, untilServing } from '../helpers/sfn.ts';
+import { waiter } from '../helpers/until.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const COUNTS = 'two-engines-counts';
@@ -58,19 +59,7 @@ async function kill(engine: Engine): Promise<void> {
   await exited;
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = waiter({ intervalMs: 50, timeoutMs: 60_000, ignoreErrors: true });
 
 async function calls(key: string): Promise<number> {
   const out = await client.send(new GetItemCommand({ TableName: COUNTS, Key: { pk: { S: key } } }));

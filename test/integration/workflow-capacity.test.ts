@@ -11,6 +11,7 @@ import { decideTask } from '#shared/workflow/decide.ts';
 import { isTerminal } from '#shared/workflow/status.ts';
 import { withdrawApplication } from '#shared/workflow/withdraw.ts';
 import { LIMITS } from '../../workflows/onboarding.ts';
+import { waiter } from '../helpers/until.ts';
 import { startWorkflow, type WorkflowHarness, workflowCatalog } from '../helpers/workflow.ts';
 
 const garments = (landAreaHa: number): EnquiryInput => ({
@@ -42,14 +43,7 @@ afterAll(async () => {
   await wf?.close();
 });
 
-/** Polls (bounded) until `probe` holds. */
-async function until(what: string, probe: () => Promise<boolean>) {
-  for (let i = 0; i < 2_400; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what}: not reached`);
-}
+const until = waiter({ intervalMs: 25, attempts: 2_400 });
 
 /** Waits until the application has told of its `attempt`-th empty match and sleeps on the capacity Wait. */
 async function waitingAfter(applicationId: string, attempt: number) {

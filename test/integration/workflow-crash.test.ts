@@ -15,7 +15,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListStateMachinesCommand,
@@ -37,6 +36,7 @@ import { decideTask } from '#shared/workflow/decide.ts';
 import { publishEvents } from '#shared/workflow/events.ts';
 import { localSfnClient, untilServing } from '../helpers/sfn.ts';
 import { synthesizedApp } from '../helpers/synth.ts';
+import { waiter } from '../helpers/until.ts';
 import { workflowCatalog } from '../helpers/workflow.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,14 +88,7 @@ async function killEngine(): Promise<void> {
   await exited;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-  for (let i = 0; i < 4_800; i++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what}: not reached after 4800 polls`);
-}
+const until = waiter({ intervalMs: 25, attempts: 4_800, ignoreErrors: true });
 
 async function history(executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
@@ -203,7 +196,7 @@ describe('the onboarding workflow with its engine killed', () => {
     await killEngine();
     await startEngine();
 
-    const done = await until<DescribeExecutionCommandOutput>('the execution to end', async () => {
+    const done = await until('the execution to end', async () => {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
       return d.status === 'RUNNING' ? undefined : d;
     });
