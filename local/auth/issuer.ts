@@ -21,6 +21,7 @@ import {
   SignJWT,
 } from 'jose';
 import { ZONES_CLAIM } from '#shared/http/roles.ts';
+import { BoundedMap } from '../bounded-map.ts';
 import type { DemoUser } from './demo-users.ts';
 
 /** Seconds an access or ID token lives (Cognito's default is one hour). */
@@ -109,7 +110,7 @@ export class LocalIssuer {
    * seen). The key set never changes while the issuer runs, so a signature checked once stays checked;
    * the signature was ~0.2 ms of the gateway's CPU per authorized request, as jose's claims checks are not.
    */
-  private readonly verified = new Map<string, Readonly<JWTPayload>>();
+  private readonly verified = new BoundedMap<string, Readonly<JWTPayload>>(VERIFIED_TOKENS);
 
   private constructor(
     private readonly key: StoredKey,
@@ -220,10 +221,6 @@ export class LocalIssuer {
       }
       Object.freeze(payload);
       this.verified.set(token, payload);
-      if (this.verified.size > VERIFIED_TOKENS) {
-        const oldest = this.verified.keys().next().value;
-        if (oldest !== undefined) this.verified.delete(oldest);
-      }
     }
     const aud = payload.aud ?? payload.client_id;
     const audiences = Array.isArray(aud) ? aud : [aud];

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import { backoffDelay, RetryLater, retryBounded } from '#shared/retry.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { JournalFailure } from '../asl/context.ts';
 import {
   type Clock,
@@ -143,15 +144,10 @@ const FINISHED_KEPT = 4_096;
  * token's answer read it here instead of from the store. Oldest dropped first.
  */
 class FinishedExecutions {
-  private readonly records = new Map<string, ExecutionRecord>();
+  private readonly records = new BoundedMap<string, ExecutionRecord>(FINISHED_KEPT);
 
   remember(record: ExecutionRecord): void {
-    this.records.delete(record.executionArn);
     this.records.set(record.executionArn, record);
-    if (this.records.size > FINISHED_KEPT) {
-      const oldest = this.records.keys().next().value;
-      if (oldest !== undefined) this.records.delete(oldest);
-    }
   }
 
   get(arn: string): ExecutionRecord | undefined {
