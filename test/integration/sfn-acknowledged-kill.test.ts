@@ -22,6 +22,7 @@ import type { TaskInvocation } from '#local/sfn/contracts.ts';
 import { RealClock } from '#local/sfn/runtime/clock.ts';
 import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { ExecutionEngine } from '#local/sfn/runtime/engine.ts';
+import { TWO_TASKS_AROUND_A_PASS } from '../helpers/sfn-definitions.ts';
 import { waiter } from '../helpers/until.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sfn-ack-kill-'));
@@ -74,15 +75,7 @@ function killingClient(plan: KillPlan): DynamoDBClient {
   return client;
 }
 
-const LAMBDA = (name: string) => `arn:aws:lambda:ap-southeast-1:000000000000:function:${name}`;
-const definition = {
-  StartAt: 'One',
-  States: {
-    One: { Type: 'Task', Resource: LAMBDA('one'), ResultPath: '$.one', Next: 'Between' },
-    Between: { Type: 'Pass', Result: 'between', ResultPath: '$.between', Next: 'Two' },
-    Two: { Type: 'Task', Resource: LAMBDA('two'), ResultPath: '$.two', End: true },
-  },
-};
+const definition = TWO_TASKS_AROUND_A_PASS;
 
 const until = waiter({ intervalMs: 50, attempts: 1_200 });
 

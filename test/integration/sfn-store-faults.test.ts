@@ -15,6 +15,7 @@ import { DynamoStore } from '#local/sfn/runtime/dynamo-store.ts';
 import { ExecutionEngine } from '#local/sfn/runtime/engine.ts';
 import { LocalResourceInvoker } from '#local/sfn/runtime/invoker.ts';
 import { TokenRegistry } from '#local/sfn/runtime/tokens.ts';
+import { lambdaArn, TWO_TASKS_AROUND_A_PASS } from '../helpers/sfn-definitions.ts';
 import { waiter } from '../helpers/until.ts';
 
 let ddb: DynamoDbLocal;
@@ -116,7 +117,7 @@ async function storedHistory(store: DynamoStore, executionArn: string) {
   return events;
 }
 
-const LAMBDA = (name: string) => `arn:aws:lambda:ap-southeast-1:000000000000:function:${name}`;
+const LAMBDA = lambdaArn;
 
 const PASSES = {
   StartAt: 'A',
@@ -236,14 +237,7 @@ describe('history events', () => {
 });
 
 describe('a task result the store could not take', () => {
-  const definition = {
-    StartAt: 'One',
-    States: {
-      One: { Type: 'Task', Resource: LAMBDA('one'), ResultPath: '$.one', Next: 'Between' },
-      Between: { Type: 'Pass', Result: 'between', ResultPath: '$.between', Next: 'Two' },
-      Two: { Type: 'Task', Resource: LAMBDA('two'), ResultPath: '$.two', End: true },
-    },
-  };
+  const definition = TWO_TASKS_AROUND_A_PASS;
 
   it('is written when the store is back and never obtained again, whichever journal write the store refuses', async () => {
     const journalWrites = (input: Record<string, unknown>) =>
@@ -311,14 +305,7 @@ describe('a write the store answered and then lost', () => {
   // DynamoDB Local answers a write before its commit has run: a JVM killed right after the answer loses
   // a write it acknowledged (measured: 4 of 10 such kills). The engine goes on only once a read sent
   // after the answer is answered; here that read meets the dead store.
-  const definition = {
-    StartAt: 'One',
-    States: {
-      One: { Type: 'Task', Resource: LAMBDA('one'), ResultPath: '$.one', Next: 'Between' },
-      Between: { Type: 'Pass', Result: 'between', ResultPath: '$.between', Next: 'Two' },
-      Two: { Type: 'Task', Resource: LAMBDA('two'), ResultPath: '$.two', End: true },
-    },
-  };
+  const definition = TWO_TASKS_AROUND_A_PASS;
   const engineWrite = (input: Record<string, unknown>) =>
     isWrite(input) && !tableOf(input).endsWith('state-machines');
 
