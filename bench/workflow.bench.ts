@@ -36,6 +36,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
  * (those tables print zeros) but the main thread's CPU no longer includes the counting proxy's.
  */
 const PROXY = process.env.BENCH_PROXY !== 'off';
+/**
+ * BENCH_PROXY=all: the engine's own requests (journal, task tokens, outbox, the queues' and the bus's tables)
+ * go through a second counting proxy too, printed by table and operation with their bytes.
+ */
+const PROXY_ENGINE = process.env.BENCH_PROXY === 'all';
 
 /** AWS list prices, ap-southeast-1 (Singapore), December 2026. */
 const PRICES = {
@@ -54,6 +59,8 @@ interface Units {
   rru: number;
   /** Requests by DynamoDB operation (PutItem, TransactWriteItems, ...). */
   byOp: Record<string, number>;
+  /** Requests and bytes (request + response) by table (its name without a harness prefix) and operation. */
+  byTable: Record<string, { requests: number; bytes: number }>;
 }
 
 /** One request through the proxy: when it arrived and what it was (the per-state trace reads these). */
@@ -87,7 +94,7 @@ async function retryReset<T>(fn: () => Promise<T>): Promise<T> {
 
 /** An HTTP proxy in front of DynamoDB Local that estimates request units from request and response sizes. */
 async function countingProxy() {
-  const units: Units = { requests: 0, wru: 0, rru: 0, byOp: {} };
+  const units: Units = { requests: 0, wru: 0, rru: 0, byOp: {}, byTable: {} };
   const log: Logged[] = [];
   let target = '';
   const server = createServer((req, res) => {
@@ -110,6 +117,12 @@ async function countingProxy() {
             const response = Buffer.concat(back);
             units.requests++;
             units.byOp[op] = (units.byOp[op] ?? 0) + 1;
+            const text = body.toString('utf8');
+            const table = (/"TableName":"([^"]+)"/.exec(text) ?? /"RequestItems":\{"([^"]+)"/.exec(text))?.[1] ?? '-';
+            const key = `${table.replace(/^h[0-9a-f]{8}-/, '')} ${operation}`;
+            const row = (units.byTable[key] ??= { requests: 0, bytes: 0 });
+            row.requests++;
+            row.bytes += body.length + response.length;
             log.push({ at: arrived, op });
             // Writes: 1 WRU per KB written (the request body bounds the item), doubled in a transaction.
             if (/(^| )(PutItem|UpdateItem|DeleteItem)$/.test(op)) units.wru += Math.ceil(body.length / 1024);
@@ -138,7 +151,12 @@ async function countingProxy() {
     setTarget: (t: string) => {
       target = t;
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        // The engine's and the Lambdas' SDK clients keep their sockets open.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -170,6 +188,7 @@ const foreign: EnquiryInput = {
 export default async function bench(): Promise<void> {
   console.log(`load average at start: ${load()}`);
   const proxy = await countingProxy();
+  const engineProxy = PROXY_ENGINE ? await countingProxy() : undefined;
   const zone = sampleZone('kcn-bench', { allowedSectors: [{ code: '1410', version: 'VSIC2018' }] });
   const plots = Array.from({ length: APPS + CONCURRENCY + 10 }, (_, i) =>
     samplePlot(`bench-${i}`, zone.id, { areaHa: 3 }),
@@ -179,6 +198,14 @@ export default async function bench(): Promise<void> {
     catalog: { version: 'bench-1', zones: [zone], plots },
     realTime: true,
     ...(PROXY ? { lambdaEnv: { AWS_ENDPOINT_URL_DYNAMODB: proxy.url } } : {}),
+    ...(engineProxy
+      ? {
+          engineEndpoint: (endpoint: string) => {
+            engineProxy.setTarget(endpoint);
+            return engineProxy.url;
+          },
+        }
+      : {}),
   });
   proxy.setTarget(wf.ddb.endpoint);
   console.log(
@@ -243,6 +270,9 @@ export default async function bench(): Promise<void> {
   // keeps busy, so cold Lambdas are not part of the throughput figure.
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, k) => runOne(APPS + 1 + k)));
   const before = { ...proxy.units, byOp: { ...proxy.units.byOp } };
+  const snapshotTables = (units?: Units) =>
+    Object.fromEntries(Object.entries(units?.byTable ?? {}).map(([k, v]) => [k, { ...v }]));
+  const tablesBefore = { lambdas: snapshotTables(proxy.units), engine: snapshotTables(engineProxy?.units) };
   const cpuBefore = {
     node: process.cpuUsage(),
     jvm: processCpuMs(wf.ddb.pid),
@@ -276,6 +306,7 @@ export default async function bench(): Promise<void> {
     ),
   };
   const loadAfterRun = load();
+  const tablesAfter = { lambdas: snapshotTables(proxy.units), engine: snapshotTables(engineProxy?.units) };
 
   const transitions: number[] = [];
   const invocations: number[] = [];
@@ -389,6 +420,28 @@ export default async function bench(): Promise<void> {
   console.log(
     `| of which the workflow's (Lambdas and decisions) | ${((units.requests - notifier) / APPS).toFixed(1)} |`,
   );
+  if (engineProxy) {
+    console.log(`\nDynamoDB requests per application by table and operation (BENCH_PROXY=all), bytes sent + received:`);
+    console.log(`| client | table | operation | requests | KiB |`);
+    console.log(`|---|---|---|---:|---:|`);
+    const rows: [string, string, { requests: number; bytes: number }][] = [];
+    for (const client of ['lambdas', 'engine'] as const) {
+      for (const [key, after] of Object.entries(tablesAfter[client])) {
+        const was = tablesBefore[client][key] ?? { requests: 0, bytes: 0 };
+        rows.push([client, key, { requests: after.requests - was.requests, bytes: after.bytes - was.bytes }]);
+      }
+    }
+    let all = 0;
+    for (const [client, key, row] of rows.sort((a, b) => b[2].requests - a[2].requests)) {
+      if (row.requests === 0) continue;
+      all += row.requests;
+      const [table, operation] = key.split(' ');
+      console.log(
+        `| ${client} | ${table} | ${operation} | ${(row.requests / APPS).toFixed(1)} | ${(row.bytes / 1024 / APPS).toFixed(1)} |`,
+      );
+    }
+    console.log(`| all | | | ${(all / APPS).toFixed(1)} | |`);
+  }
 
   // Per step: one application of each kind alone (the official's poll reads the store without the proxy),
   // each proxied request attributed to the task state whose entered..exited span it arrived in.
@@ -442,6 +495,7 @@ export default async function bench(): Promise<void> {
   ddbViaProxy.destroy();
   await wf.close();
   await proxy.close();
+  await engineProxy?.close();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();

@@ -57,6 +57,11 @@ export interface WorkflowHarnessOptions {
   realTime?: boolean;
   /** Extra Lambda environment (merged over the engine's endpoints). */
   lambdaEnv?: Record<string, string>;
+  /**
+   * The endpoint the engine (its journal, queues and bus) uses, given DynamoDB Local's: a benchmark's counting
+   * proxy. Default: DynamoDB Local's own.
+   */
+  engineEndpoint?: (dynamodbEndpoint: string) => string;
 }
 
 /** One domain event as it reached the bus (the engine's outbox, channel events.putEvents). */
@@ -174,7 +179,7 @@ export async function startWorkflow(options: WorkflowHarnessOptions = {}): Promi
     const clock = new TestClock({ start: DEFAULT_START, ...options.clock });
     service = await startStepFunctions({
       port: 0,
-      dynamodbEndpoint: ddb.endpoint,
+      dynamodbEndpoint: options.engineEndpoint?.(ddb.endpoint) ?? ddb.endpoint,
       clock: options.realTime ? new RealClock() : clock,
       template: { templatePath, assetsDir: outdir, tableNames, stackName },
       ...(prefix ? { tablePrefix: `${prefix}sfn-` } : {}),
