@@ -118,11 +118,13 @@ async function countingProxy() {
             units.requests++;
             units.byOp[op] = (units.byOp[op] ?? 0) + 1;
             const text = body.toString('utf8');
-            const table = (/"TableName":"([^"]+)"/.exec(text) ?? /"RequestItems":\{"([^"]+)"/.exec(text))?.[1] ?? '-';
+            const table =
+              (/"TableName":"([^"]+)"/.exec(text) ?? /"RequestItems":\{"([^"]+)"/.exec(text))?.[1] ?? '-';
             const key = `${table.replace(/^h[0-9a-f]{8}-/, '')} ${operation}`;
-            const row = (units.byTable[key] ??= { requests: 0, bytes: 0 });
+            const row = units.byTable[key] ?? { requests: 0, bytes: 0 };
             row.requests++;
             row.bytes += body.length + response.length;
+            units.byTable[key] = row;
             log.push({ at: arrived, op });
             // Writes: 1 WRU per KB written (the request body bounds the item), doubled in a transaction.
             if (/(^| )(PutItem|UpdateItem|DeleteItem)$/.test(op)) units.wru += Math.ceil(body.length / 1024);
@@ -304,6 +306,7 @@ export default async function bench(): Promise<void> {
     byOp: Object.fromEntries(
       Object.entries(proxy.units.byOp).map(([op, n]) => [op, n - (before.byOp[op] ?? 0)]),
     ),
+    byTable: {},
   };
   const loadAfterRun = load();
   const tablesAfter = { lambdas: snapshotTables(proxy.units), engine: snapshotTables(engineProxy?.units) };
@@ -421,7 +424,9 @@ export default async function bench(): Promise<void> {
     `| of which the workflow's (Lambdas and decisions) | ${((units.requests - notifier) / APPS).toFixed(1)} |`,
   );
   if (engineProxy) {
-    console.log(`\nDynamoDB requests per application by table and operation (BENCH_PROXY=all), bytes sent + received:`);
+    console.log(
+      `\nDynamoDB requests per application by table and operation (BENCH_PROXY=all), bytes sent + received:`,
+    );
     console.log(`| client | table | operation | requests | KiB |`);
     console.log(`|---|---|---|---:|---:|`);
     const rows: [string, string, { requests: number; bytes: number }][] = [];
