@@ -288,6 +288,7 @@ async function queueFigures(endpoint: string, jvmPid: number | undefined) {
 
 /** The hop a table of the notifier run belongs to (the tables' prefixes are the run's own). */
 function hopOf(table: string): string {
+  if (table.includes(' + ')) return table.split(' + ').map(hopOf).join(' + ');
   if (table.startsWith('bench-n-')) return 'notifier: data table';
   if (table.endsWith('events-deliveries')) return 'PutEvents: delivery log';
   if (table.endsWith('events-rules')) return 'PutEvents: rules';

@@ -76,7 +76,8 @@ function transactItemKind(verb: string, part: Body): string {
 /**
  * A counting proxy in front of DynamoDB Local: point every client of the run at `endpoint` (the local
  * cloud, the tables, the Lambda workers through AWS_ENDPOINT_URL_DYNAMODB) and read `counts()`.
- * A request naming several tables (a transaction over two) counts once for each.
+ * A transaction naming several tables counts once for each; a BatchWriteItem over several tables counts
+ * once, under their names joined by ' + ' (so the total is the requests sent).
  */
 export async function countingDynamoDb(target: string) {
   const upstream = new URL(target);
@@ -155,7 +156,15 @@ export async function countingDynamoDb(target: string) {
             }
             const tables = tablesOf(body);
             if (tables.size === 0) count('-', op, 0, error, body, failure);
-            for (const [table, items] of tables) count(table, op, items, error, body, failure);
+            else if (tables.size === 1 || op !== 'BatchWriteItem') {
+              for (const [table, items] of tables) count(table, op, items, error, body, failure);
+            } else {
+              // One BatchWriteItem over several tables (the delivery log and the queue's messages):
+              // one request, counted once under the tables' names joined by ' + '.
+              const names = [...tables.keys()].sort().join(' + ');
+              const items = [...tables.values()].reduce((a, b) => a + b, 0);
+              count(names, op, items, error, body, failure);
+            }
             res.writeHead(up.statusCode ?? 500, up.headers);
             res.end(answer);
           });

@@ -6,8 +6,9 @@
  *
  * PutEvents validates each entry as AWS does (a bad entry fails alone, in `Entries` and
  * `FailedEntryCount`), matches the event against every enabled rule of its bus with the same matcher as
- * TestEventPattern, records each match (rule, event) in the delivery log, puts it on its queue targets,
- * then records the entry in the engine's outbox (channel `events.putEvents`) as before. A bus's rules are
+ * TestEventPattern, records each match (rule, event) in the delivery log and puts it on its queue targets
+ * (both in one request when the stores share a DynamoDB client), then records the entry in the engine's
+ * outbox (channel `events.putEvents`) as before. A bus's rules are
  * read once a second at most (`rulesTtlMs`; this service's own rule changes are seen at once). A call's entries
  * are written together (one delivery-log write, one send per queue, one outbox write), and the stores
  * group these with other calls' writes in flight. Delivery is at least once, as on AWS: an entry whose
@@ -389,10 +390,14 @@ export class EventsService {
     const routed = accepted.filter((a) => a.deliveries.length > 0);
     if (routed.length > 0) {
       const deliveries = routed.flatMap((a) => a.deliveries);
-      try {
-        await this.store.recordDeliveries(deliveries);
-        await this.options.deliver?.(deliveries);
-      } catch (error) {
+      // Asked for in the same turn, so the records and the messages (all new keys) share one request.
+      const [logged, sent] = await Promise.allSettled([
+        this.store.recordDeliveries(deliveries),
+        this.options.deliver?.(deliveries),
+      ]);
+      const error =
+        logged.status === 'rejected' ? logged.reason : sent.status === 'rejected' ? sent.reason : undefined;
+      if (logged.status === 'rejected' || sent.status === 'rejected') {
         this.failed(routed.length, error);
         for (const a of routed) failed.add(a);
       }

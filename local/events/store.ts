@@ -11,8 +11,8 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { putInBatches } from '../dynamodb/batch-write.ts';
-import { GroupCommit } from '../queues/group-commit.ts';
+import { retryBounded } from '#shared/retry.ts';
+import { BatchedPuts } from '../queues/batched-puts.ts';
 
 /** A rule's target as PutTargets gives it (Id, Arn, Input, InputPath, ... kept verbatim). */
 export interface TargetRecord {
@@ -127,6 +127,7 @@ type StoredDelivery = Omit<DeliveryRecord, 'event' | 'targets'> & {
 
 export class DynamoEventsStore implements EventsStore {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly batched: BatchedPuts;
   readonly tables: ReturnType<typeof eventsTableNames>;
 
   constructor(
@@ -134,6 +135,7 @@ export class DynamoEventsStore implements EventsStore {
     options: { prefix?: string } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.batched = BatchedPuts.of(client);
     this.tables = eventsTableNames(options.prefix);
   }
 
@@ -234,21 +236,25 @@ export class DynamoEventsStore implements EventsStore {
     } while (start);
     return rules;
   }
-  /** Durable when it resolves; deliveries recorded meanwhile by other calls share its requests. */
+  /**
+   * Stored when it resolves. The records' keys are new (the event's new id), so they are plain puts in
+   * the BatchWriteItem shared with the other new items of the same turn (`BatchedPuts`): the queue
+   * messages PutEvents sends for the same matches, other calls' records. A store error is retried with
+   * backoff (a record written twice is the same record).
+   */
   async recordDeliveries(deliveries: DeliveryRecord[]) {
-    await this.deliveryWrites.submit(deliveries);
-  }
-
-  private readonly deliveryWrites = new GroupCommit<DeliveryRecord, undefined>(async (deliveries) => {
     const items: StoredDelivery[] = deliveries.map((d) => ({
       ...d,
       key: `${String(d.recordedAt).padStart(15, '0')}#${d.eventId}`,
       event: JSON.stringify(d.event),
       targets: JSON.stringify(d.targets),
     }));
-    await putInBatches(this.doc, this.tables.deliveries, items, 'events deliveries: batch write');
-    return deliveries.map(() => undefined);
-  }, 100);
+    await retryBounded(
+      'events deliveries: batch write',
+      () => this.batched.put(this.tables.deliveries, ['ruleArn', 'key'], items),
+      { attempts: 5, baseDelayMs: 25 },
+    );
+  }
 
   async listDeliveries(ruleArn: string) {
     const out: DeliveryRecord[] = [];

@@ -81,6 +81,12 @@ export class QueuePoller {
   async pollOnce(): Promise<PollResult> {
     const { queues, mapping } = this.options;
     const messages = await queues.receive(mapping.queue, { max: Math.min(10, mapping.batchSize) });
+    return this.handle(messages);
+  }
+
+  /** Invokes the function with a received batch and deletes what succeeded. */
+  async handle(messages: ReceivedMessage[]): Promise<PollResult> {
+    const { queues, mapping } = this.options;
     if (messages.length === 0) return { received: 0, deleted: 0, failed: 0 };
     const result = await this.options.lambda.invoke(mapping.functionName, this.event(messages));
     let succeeded: ReceivedMessage[];
@@ -139,9 +145,14 @@ export class QueuePoller {
   private async loop(): Promise<void> {
     const maxIdle = this.options.maxIdleMs ?? 1_000;
     let idle = 20;
-    while (this.running) {
+    let handed: ReceivedMessage[] = [];
+    while (this.running || handed.length > 0) {
       try {
-        const r = await this.pollOnce();
+        // A batch a send received for this poller while it waited (already hidden for its visibility
+        // timeout: handled even when stopping), else one received now.
+        const batch = handed;
+        handed = [];
+        const r = batch.length > 0 ? await this.handle(batch) : await this.pollOnce();
         if (r.received > 0) {
           idle = 20;
           if (r.functionError) {
@@ -155,13 +166,14 @@ export class QueuePoller {
         // A store error: the messages stay where they are; try again after the backoff.
         this.options.log?.(`poller ${this.options.mapping.logicalId}: ${(err as Error).message}`);
       }
-      // Full jitter, capped: a send to the queue wakes the loop at once.
-      await this.options.queues.waitForMessage(
-        this.options.mapping.queue,
-        Math.floor(Math.random() * idle) + 1,
-        this.stop.signal,
-      );
-      idle = Math.min(maxIdle, idle * 2);
+      if (!this.running) break;
+      // Full jitter, capped: a send to the queue wakes the loop at once, or hands it its messages.
+      handed = await this.options.queues.waitToReceive(this.options.mapping.queue, {
+        max: Math.min(10, this.options.mapping.batchSize),
+        ms: Math.floor(Math.random() * idle) + 1,
+        signal: this.stop.signal,
+      });
+      if (handed.length === 0) idle = Math.min(maxIdle, idle * 2);
     }
   }
 

@@ -71,6 +71,14 @@ export interface QueueServiceOptions {
   idleRecheckMs?: number;
 }
 
+/** An idle receiver waiting in `waitToReceive`: a send may receive up to `max` messages for it. */
+interface Taker {
+  max: number;
+  /** A send is storing messages received for it: only that send's answer ends the wait. */
+  taken: boolean;
+  hand(messages: ReceivedMessage[]): void;
+}
+
 /** SQS's largest message (the local store keeps a message in one DynamoDB item, at most 400 KB). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_BATCH = 10;
@@ -112,6 +120,8 @@ export class QueueService {
    */
   private readonly receiving = new Map<string, GroupCommit<number, ReceivedMessage[]>>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Idle receivers (`waitToReceive`) a send can hand its messages to, by queue. */
+  private readonly takers = new Map<string, Set<Taker>>();
   /**
    * Queues whose visible messages this service knows without a query: the last receive read the whole
    * queue and took every visible message, and since then only this service's sends (`ready`, durable
@@ -186,6 +196,51 @@ export class QueueService {
     });
   }
 
+  /**
+   * An idle receiver's wait (the event source mappings' pollers): resolves with messages sent to the
+   * queue meanwhile and received for this receiver in the same write that stored them (`send`), else
+   * with none when a message is sent that it did not get, after `ms`, or when `signal` aborts. Once a
+   * send has taken this receiver, the wait lasts until that write is answered (a timer or abort does not
+   * end it: the messages it hands over are already hidden for their visibility timeout).
+   */
+  waitToReceive(
+    queueRef: unknown,
+    options: { max: number; ms: number; signal?: AbortSignal },
+  ): Promise<ReceivedMessage[]> {
+    const queue = this.queue(queueRef);
+    return new Promise((resolve) => {
+      const takers = this.takers.get(queue.name) ?? new Set<Taker>();
+      this.takers.set(queue.name, takers);
+      const waiters = this.waiters.get(queue.name) ?? new Set<() => void>();
+      this.waiters.set(queue.name, waiters);
+      const taker: Taker = {
+        max: Math.max(1, Math.min(MAX_BATCH, options.max)),
+        taken: false,
+        hand: (messages) => {
+          cleanup();
+          resolve(messages);
+        },
+      };
+      const idle = () => {
+        if (taker.taken) return;
+        cleanup();
+        resolve([]);
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        takers.delete(taker);
+        waiters.delete(idle);
+        options.signal?.removeEventListener('abort', idle);
+      };
+      const timer = setTimeout(idle, options.ms);
+      timer.unref?.();
+      takers.add(taker);
+      waiters.add(idle);
+      if (options.signal?.aborted) idle();
+      else options.signal?.addEventListener('abort', idle, { once: true });
+    });
+  }
+
   /** Wakes every receiver waiting on any queue (tests, after moving the clock). */
   wakeAll(): void {
     for (const queue of this.queues.keys()) this.changed(queue);
@@ -225,8 +280,17 @@ export class QueueService {
   }
 
   /**
-   * Sends messages to a queue; durable when it resolves. `id` makes a send idempotent: the same id sent
-   * again (a delivery retried after a crash) is the same message, not a second one.
+   * Sends messages to a queue; stored when it resolves. `id` makes a send idempotent: the same id sent
+   * again is the same message, not a second one, provided the repeat says `mayExist` (a send tried again
+   * after an error: it writes conditionally and leaves a message already there as it is). Without
+   * `mayExist` the ids must be new (made for this send), and the messages are plain puts that share a
+   * request with the other new items of the same turn.
+   *
+   * A message visible at once, sent while a poller of the queue waits idle (`waitToReceive`), is stored
+   * already received for it (new receipt, hidden for the visibility timeout, receive count 1), as if the
+   * poller had received it right after the send, and handed to it when the write is answered: no second
+   * write to take it. A crash before the poller deletes it brings it back after its visibility timeout,
+   * as for any received message.
    */
   async send(
     queueRef: unknown,
@@ -236,6 +300,7 @@ export class QueueService {
       attributes?: Record<string, unknown>;
       id?: { messageId: string; sentAt: number };
     }>,
+    options: { mayExist?: boolean } = {},
   ): Promise<Array<{ messageId: string; md5OfBody: string }>> {
     const queue = this.queue(queueRef);
     const now = this.now();
@@ -272,15 +337,51 @@ export class QueueService {
       };
       return message;
     });
+    // Received at once for idle pollers, in the write that stores them (new messages only: a repeat's
+    // conditional write may leave the message as it was, so it could not be handed over).
+    const handed = options.mayExist ? [] : this.receiveForTakers(queue, stored, now);
     try {
-      await this.store.put(stored);
+      await this.store.put(stored, options);
     } catch (err) {
       this.changed(queue.name);
+      for (const h of handed) h.taker.hand([]);
       throw err;
     }
     this.sent(queue.name, stored);
-    this.wake(queue.name);
+    for (const h of handed) h.taker.hand(h.messages.map((m) => this.toReceived(m)));
+    if (stored.some((m) => m.receiveCount === 0)) this.wake(queue.name);
     return stored.map((m) => ({ messageId: m.messageId, md5OfBody: m.md5OfBody }));
+  }
+
+  /**
+   * Marks the messages of `stored` that are visible at `now` as received for the queue's idle pollers,
+   * in order, each poller up to its batch size (in place: new receipt, hidden for the queue's visibility
+   * timeout, receive count 1). Returns which poller gets which messages; the pollers are taken.
+   */
+  private receiveForTakers(
+    queue: QueueDefinition,
+    stored: StoredMessage[],
+    now: number,
+  ): Array<{ taker: Taker; messages: StoredMessage[] }> {
+    const idle = [...(this.takers.get(queue.name) ?? [])].filter((t) => !t.taken);
+    const out: Array<{ taker: Taker; messages: StoredMessage[] }> = [];
+    let current: { taker: Taker; messages: StoredMessage[] } | undefined;
+    for (const m of stored) {
+      if (m.visibleAt > now) continue;
+      if (!current || current.messages.length >= current.taker.max) {
+        const taker = idle.shift();
+        if (!taker) break;
+        taker.taken = true;
+        current = { taker, messages: [] };
+        out.push(current);
+      }
+      m.receipt = randomUUID();
+      m.visibleAt = now + queue.visibilityTimeoutSeconds * 1000;
+      m.receiveCount = 1;
+      m.firstReceiveAt = now;
+      current.messages.push(m);
+    }
+    return out;
   }
 
   /**

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RetryLater, retryBounded } from '#shared/retry.ts';
 import { ensureLocalTable } from '../dynamodb/tables.ts';
+import { BatchedPuts } from './batched-puts.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /** One message as stored. */
@@ -62,6 +63,7 @@ const lost = (err: unknown) =>
 
 export class DynamoQueueStore {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly batched: BatchedPuts;
   readonly table: string;
 
   constructor(
@@ -69,6 +71,7 @@ export class DynamoQueueStore {
     options: { prefix?: string } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.batched = BatchedPuts.of(client);
     this.table = messagesTableName(options.prefix);
   }
 
@@ -77,14 +80,21 @@ export class DynamoQueueStore {
   }
 
   /**
-   * Writes new messages. A message whose key exists already is left as it is (a retried send of the same
-   * message, e.g. an event delivered again after a crash, does not reset one in flight). Durable when it
-   * resolves. Sends made while another is being written are written together (group commit): one
+   * Writes new messages; acknowledged by the store when it resolves.
+   *
+   * `mayExist` (a send tried again with the same message ids, after an error that may have hidden a
+   * write that happened): a message whose key exists already is left as it is, so a retried send does not
+   * reset one in flight. Sends made while another is being written go together (group commit): one
    * transaction of conditional puts for the group, or, when one of them exists already, one conditional
    * put each.
+   *
+   * Otherwise the keys are new (a message id made for this send, an event id just made): plain puts in
+   * the BatchWriteItem shared with the other local tables' new items of the same turn (`BatchedPuts`:
+   * PutEvents' delivery log rides in the same request).
    */
-  async put(messages: StoredMessage[]): Promise<void> {
-    await this.writes.submit(messages);
+  async put(messages: StoredMessage[], options: { mayExist?: boolean } = {}): Promise<void> {
+    if (options.mayExist) await this.writes.submit(messages);
+    else await this.batched.put(this.table, ['queue', 'key'], messages);
   }
 
   private readonly writes = new GroupCommit<StoredMessage, undefined>((items) => this.writeGroup(items), 100);

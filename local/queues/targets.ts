@@ -64,13 +64,20 @@ export function queueTargetDelivery(
         byQueue.set(target.Arn, list);
       }
     }
+    // The first attempt's message ids are new (made from the event's new id): plain puts, in the same
+    // request as the delivery log's records when PutEvents asks for both in one turn. A retry may meet a
+    // message the failed attempt stored after all: it writes conditionally and leaves that one as it is.
     await Promise.all(
       [...byQueue].map(([arn, messages]) =>
-        retryBounded(`deliver ${messages.length} event(s) to ${arn}`, () => queues.send(arn, messages), {
-          attempts: options.attempts ?? 5,
-          baseDelayMs: 20,
-          ...(options.sleep ? { sleep: options.sleep } : {}),
-        }),
+        retryBounded(
+          `deliver ${messages.length} event(s) to ${arn}`,
+          (attempt) => queues.send(arn, messages, { mayExist: attempt > 1 }),
+          {
+            attempts: options.attempts ?? 5,
+            baseDelayMs: 20,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+          },
+        ),
       ),
     );
   };

@@ -31,6 +31,7 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { BatchedPuts } from '#local/queues/batched-puts.ts';
 import { DynamoQueueStore, type QueuePoller, QueueService } from '#local/queues/index.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
@@ -348,6 +349,153 @@ describe('an idle queue', () => {
       expect(here.reads).toBe(3);
     } finally {
       await queues.purge('idle');
+      client.destroy();
+    }
+  });
+});
+
+/** A queue store that counts its claims (the writes that take visible messages) and can fail its puts. */
+class ClaimCountingStore extends DynamoQueueStore {
+  claims = 0;
+  failPuts = false;
+  override async claimMany(...args: Parameters<DynamoQueueStore['claimMany']>) {
+    this.claims += 1;
+    return super.claimMany(...args);
+  }
+  override async put(...args: Parameters<DynamoQueueStore['put']>) {
+    if (this.failPuts) throw new Error('store down');
+    return super.put(...args);
+  }
+}
+
+describe('a send while a poller waits idle', () => {
+  it('stores the messages already received for it (no second write), and a message it never deletes comes back after its visibility timeout', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    const store = new ClaimCountingStore(client, { prefix: 'handoff-' });
+    await store.init();
+    const handClock = new TestClock({ start: Date.UTC(2026, 11, 2, 3) });
+    const queues = new QueueService({
+      store,
+      region: 'ap-southeast-1',
+      accountId: '000000000000',
+      now: () => handClock.now(),
+    });
+    queues.define({
+      name: 'handoff',
+      arn: 'arn:aws:sqs:ap-southeast-1:000000000000:handoff',
+      visibilityTimeoutSeconds: 30,
+      delaySeconds: 0,
+    });
+    const wait = (max: number) => queues.waitToReceive('handoff', { max, ms: 60_000 });
+    try {
+      // Two idle pollers, batches of 2: three messages sent go 2 + 1, received once each, in the send.
+      const first = wait(2);
+      const second = wait(2);
+      await queues.send('handoff', [{ body: 'a' }, { body: 'b' }, { body: 'c' }]);
+      const [one, two] = await Promise.all([first, second]);
+      expect(one.map((m) => [m.body, m.attributes.ApproximateReceiveCount])).toEqual([
+        ['a', '1'],
+        ['b', '1'],
+      ]);
+      expect(two.map((m) => m.body)).toEqual(['c']);
+      expect(store.claims).toBe(0);
+      // Stored as received: hidden, counted, nothing left for a receive.
+      expect(await queues.counts('handoff')).toEqual({ visible: 0, inFlight: 3, delayed: 0 });
+      expect(await queues.receive('handoff', { max: 10 })).toEqual([]);
+      // The handles are the stored receipts: they delete.
+      expect(
+        await queues.deleteMany(
+          'handoff',
+          [...one, ...two.slice(1)].map((m) => m.receiptHandle),
+        ),
+      ).toBe(2);
+      // 'c' was never deleted (its poller died): it comes back after the visibility timeout, counted twice.
+      handClock.advance(30_001);
+      queues.wakeAll();
+      const again = await queues.receive('handoff', { max: 10 });
+      expect(again.map((m) => [m.body, m.attributes.ApproximateReceiveCount])).toEqual([['c', '2']]);
+      expect(await queues.deleteMany('handoff', [two[0]?.receiptHandle])).toBe(0);
+      expect(await queues.deleteMany('handoff', [again[0]?.receiptHandle])).toBe(1);
+
+      // More messages than idle pollers take: the rest stay visible for a receive.
+      const lone = wait(1);
+      await queues.send('handoff', [{ body: 'd' }, { body: 'e' }]);
+      expect((await lone).map((m) => m.body)).toEqual(['d']);
+      const rest = await queues.receive('handoff', { max: 10 });
+      expect(rest.map((m) => [m.body, m.attributes.ApproximateReceiveCount])).toEqual([['e', '1']]);
+      await queues.deleteMany(
+        'handoff',
+        [...(await lone), ...rest].map((m) => m.receiptHandle),
+      );
+
+      // A send that may meet its message already there (a retry) writes conditionally and hands
+      // nothing over: the message in flight keeps its receipt.
+      const id = { messageId: '00000000-0000-4000-8000-000000000001', sentAt: handClock.now() };
+      await queues.send('handoff', [{ body: 'f', id }]);
+      const [taken] = await queues.receive('handoff', { max: 1 });
+      const idler = wait(10);
+      await queues.send('handoff', [{ body: 'f', id }], { mayExist: true });
+      expect(await queues.messages('handoff')).toMatchObject([{ body: 'f', receiveCount: 1 }]);
+      expect(await queues.deleteMany('handoff', [taken?.receiptHandle])).toBe(1);
+      queues.wakeAll();
+      expect(await idler).toEqual([]);
+
+      // A failed write hands nothing over and fails the send.
+      store.failPuts = true;
+      const waiting = wait(10);
+      await expect(queues.send('handoff', [{ body: 'g' }])).rejects.toThrow('store down');
+      expect(await waiting).toEqual([]);
+    } finally {
+      await queues.purge('handoff');
+      client.destroy();
+    }
+  });
+});
+
+describe('BatchedPuts', () => {
+  it('puts the new items asked for in one turn together, whatever their tables, 25 a request', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    try {
+      const a = new DynamoQueueStore(client, { prefix: 'batched-a-' });
+      const b = new DynamoQueueStore(client, { prefix: 'batched-b-' });
+      await Promise.all([a.init(), b.init()]);
+      const puts = new BatchedPuts(client);
+      const item = (queue: string, n: number) => ({ queue, key: `k${String(n).padStart(3, '0')}`, n });
+      // Two tables in one turn: one request.
+      await Promise.all([
+        puts.put(a.table, ['queue', 'key'], [item('q', 1), item('q', 2)]),
+        puts.put(b.table, ['queue', 'key'], [item('q', 1)]),
+      ]);
+      expect(puts.requests).toBe(1);
+      // 30 items: two requests (25 + 5), every caller answered once all of its items are stored.
+      const before = puts.requests;
+      await Promise.all([
+        puts.put(
+          a.table,
+          ['queue', 'key'],
+          Array.from({ length: 20 }, (_, i) => item('r', i)),
+        ),
+        puts.put(
+          b.table,
+          ['queue', 'key'],
+          Array.from({ length: 10 }, (_, i) => item('r', i)),
+        ),
+      ]);
+      expect(puts.requests - before).toBe(2);
+      // The same key twice in one turn cannot share a request: both are written, in two.
+      const twice = puts.requests;
+      await Promise.all([
+        puts.put(a.table, ['queue', 'key'], [item('s', 1)]),
+        puts.put(a.table, ['queue', 'key'], [item('s', 1)]),
+      ]);
+      expect(puts.requests - twice).toBe(2);
+      expect((await a.all('q')).length).toBe(2);
+      expect((await a.all('r')).length).toBe(20);
+      expect((await b.all('r')).length).toBe(10);
+      expect((await a.all('s')).length).toBe(1);
+      // A store error fails the callers of that request.
+      await expect(puts.put('batched-missing-table', ['queue', 'key'], [item('t', 1)])).rejects.toThrow();
+    } finally {
       client.destroy();
     }
   });
