@@ -435,6 +435,9 @@ export class ExecutionEngine {
       fresh,
       // Within the lease: the run pauses before another engine could take the execution over.
       retryForMs: this.leaseMs / 2,
+      // A Task's result rides with the next Task's memos (or the end): drive() awaits the barrier
+      // before every invocation.
+      coalesce: true,
       ...(carry ? { carry } : {}),
       onBroken: (error) => {
         const run = this.running.get(arn);
@@ -604,7 +607,7 @@ export class ExecutionEngine {
         input,
         context,
         journal: withHistoryLimit(journal, controller),
-        invoker: this.options.invoker,
+        invoker: afterBarrier(this.options.invoker, journal),
         clock,
         signal: controller.signal,
       });
@@ -1012,6 +1015,28 @@ function withHistoryLimit<J extends StoredJournal>(journal: J, controller: Abort
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * The invoker as a run of a coalescing journal must see it: a task is invoked only once every step the
+ * run asked to be durable before it is stored (a previous Task's result that rides with this Task's
+ * memos is; one of a Task without memos is awaited here). A journal that could not store it is a journal
+ * failure (the run pauses), never the task's.
+ */
+function afterBarrier(invoker: ResourceInvoker, journal: StoredJournal): ResourceInvoker {
+  if (!journal.barrier) return invoker;
+  return {
+    validateResource: (resource) => invoker.validateResource(resource),
+    invoke: async (task) => {
+      try {
+        await journal.barrier?.();
+      } catch (error) {
+        throw new JournalFailure(error);
+      }
+      task.signal.throwIfAborted();
+      return invoker.invoke(task);
+    },
+  };
 }
 
 /** How long a state machine read by this engine is used without reading it again (see `machines`). */

@@ -441,6 +441,8 @@ export interface DynamoJournalOptions {
   attempts?: number;
   /** Entries a previous journal of this writer could not store: taken as recorded, written first. */
   carry?: UnwrittenEntries;
+  /** Durable steps go out at the end of the turn, with the next durable write (OpenJournalOptions.coalesce). */
+  coalesce?: boolean;
 }
 
 /** Bound on the attempts of one segment write when only `retryForMs` is given (CONVENTIONS 14). */
@@ -482,6 +484,14 @@ export class DynamoJournal implements StoredJournal {
   private finishing = false;
   /** Set by quiesce(): the driver is gone, no write starts any more (what is pending stays unwritten). */
   private quiesced = false;
+  /**
+   * Under `coalesce`: pending holds a step the run asked to be durable, to be sent at the end of this
+   * turn (`turnEnd`) unless a durable write of the same turn carries it first.
+   */
+  private held = false;
+  private turnEnd: NodeJS.Immediate | undefined;
+  /** The write carrying held steps, until it settles: `barrier()` waits for it. */
+  private heldWrite: Promise<void> | undefined;
 
   constructor(private readonly options: DynamoJournalOptions) {
     this.state = options.decoded.state;
@@ -552,7 +562,32 @@ export class DynamoJournal implements StoredJournal {
       this.schedule();
       return;
     }
+    if (this.options.coalesce) {
+      this.hold();
+      return;
+    }
     await this.commit();
+  }
+
+  /**
+   * Sends what is pending at the end of this turn of the event loop: the run goes on synchronously
+   * (Choices, Passes, the next Task's memos), and a durable write it asks for meanwhile carries the step
+   * in the same transaction. A Task's result is thus on its way as early as before, and durable before
+   * the next side effect (`barrier()`), the next memo or the end.
+   */
+  private hold(): void {
+    if (this.broken !== undefined) throw this.broken;
+    this.held = true;
+    this.turnEnd ??= setImmediate(() => {
+      this.turnEnd = undefined;
+      if (this.held) this.commit().catch(() => {});
+    });
+  }
+
+  barrier(): Promise<void> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    if (this.held) return this.commit();
+    return this.heldWrite ?? Promise.resolve();
   }
 
   async putMemo(key: string, value: unknown, options?: PutStepOptions): Promise<void> {
@@ -637,6 +672,7 @@ export class DynamoJournal implements StoredJournal {
   private takePending(): Pending {
     const body = this.pending;
     this.pending = emptyPending();
+    this.held = false;
     return body;
   }
 
@@ -650,17 +686,21 @@ export class DynamoJournal implements StoredJournal {
       return;
     }
     this.close();
+    const carriesHeld = this.held;
     const body = this.takePending();
     const write = this.writeSegments(body);
     this.current = write;
+    if (carriesHeld) this.heldWrite = write;
     write.then(
       () => {
         this.current = undefined;
+        if (this.heldWrite === write) this.heldWrite = undefined;
         for (const w of waiters) w.resolve();
         this.pump();
       },
       (error) => {
         this.current = undefined;
+        // heldWrite stays, rejected: barrier() checks `broken` first anyway.
         // Never dropped: what this write carried stays pending (unwritten()) for the resume.
         if (!(error instanceof JournalConflict)) this.pending = prepend(body, this.pending);
         this.break(error, waiters);

@@ -114,6 +114,12 @@ export interface StoredJournal extends ExecutionJournal {
    * rejects and records nothing.
    */
   finish(end: HistoryEventInput, patch: Partial<ExecutionRecord>): Promise<boolean>;
+  /**
+   * Resolves once every step the run asked to be durable is stored (see `OpenJournalOptions.coalesce`):
+   * the driver awaits it before any side effect (a task's invocation). Absent or immediate when steps
+   * are written before `putStep` resolves.
+   */
+  barrier?(): Promise<void>;
   /** Stops background writes (the driver is gone). */
   close(): void;
   /**
@@ -151,6 +157,13 @@ export interface OpenJournalOptions {
   carry?: UnwrittenEntries;
   /** How long one write keeps retrying a store error before the journal gives up (the engine: half its lease). */
   retryForMs?: number;
+  /**
+   * A step the run asks to be durable (a Task's result, a Wait) is sent at the end of the current turn of
+   * the event loop instead of at once, and `putStep` resolves before it is stored: the durable write the
+   * run asks for next in the same turn (the next Task's memos, the end) carries it in one transaction.
+   * Only for a driver that awaits `barrier()` before every side effect (the engine wraps its invoker).
+   */
+  coalesce?: boolean;
 }
 
 export interface EngineStore {
