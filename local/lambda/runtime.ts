@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 export interface LambdaFunctionConfig {
   functionName: string;
@@ -178,7 +178,51 @@ export function workerExecArgv(parentArgv: readonly string[]): string[] {
   }
   return out;
 }
-const WORKER_EXEC_ARGV = workerExecArgv(process.execArgv);
+
+/**
+ * `argv` without the options that Node's message `Initiated Worker with invalid execArgv flags: a, b` names
+ * (with a refused option's separate value). A worker refuses V8's options (`--perf-basic-prof`, `--trace-opt`,
+ * `--no-opt`) and per-process ones (`--max-old-space-size`, `--stack-size`): they apply to the whole process,
+ * its workers included, so dropping them loses nothing, and `node --perf-basic-prof` can run the local cloud.
+ */
+export function withoutRefusedOptions(argv: readonly string[], message: string): string[] {
+  const named = /invalid execArgv flags: (.*)$/.exec(message)?.[1];
+  if (!named) return [];
+  const refused = new Set(named.split(/,\s*/));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!refused.has(arg)) {
+      out.push(arg);
+      continue;
+    }
+    // `--stack-size 2000`: the value goes with its option.
+    const next = argv[i + 1];
+    if (!arg.includes('=') && next !== undefined && !next.startsWith('-')) i += 1;
+  }
+  return out;
+}
+
+/** What workers are started with: the parent's options without preloads, less any a worker refused once. */
+let workerArgv = workerExecArgv(process.execArgv);
+
+/**
+ * `new Worker` with `workerArgv`; an option the worker refuses is dropped for this and every later worker.
+ * Node names some refused options only once others are gone (`--max-old-space-size` after `--no-opt`), so
+ * this tries again while the list shrinks, and with no options at all as a last resort.
+ */
+function newWorker(file: string, options: WorkerOptions): Worker {
+  for (;;) {
+    try {
+      return new Worker(file, { ...options, execArgv: workerArgv });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || workerArgv.length === 0)
+        throw err;
+      const kept = withoutRefusedOptions(workerArgv, (err as Error).message);
+      workerArgv = kept.length < workerArgv.length ? kept : [];
+    }
+  }
+}
 const PROJECT_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 
 /** What a caller that stopped waiting gets (it discards it): the invocation was killed. */
@@ -271,14 +315,13 @@ class FunctionPool {
   }
 
   private spawn(): WorkerSlot {
-    const worker = new Worker(WORKER_FILE, {
+    const worker = newWorker(WORKER_FILE, {
       workerData: {
         codeDir: resolve(this.config.codeDir),
         handler: this.config.handler,
         nodePath: PROJECT_NODE_MODULES,
       },
       env: this.env,
-      execArgv: WORKER_EXEC_ARGV,
       // Lambda memory is not modelled exactly; the heap limit keeps a runaway function contained.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.config.memorySize ?? 256) },
       stdout: this.logCounter !== undefined,

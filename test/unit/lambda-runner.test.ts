@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LambdaFunctionNotFoundError,
   LambdaRuntime,
   maxWorkersFromEnv,
+  withoutRefusedOptions,
   workerExecArgv,
 } from '#local/lambda/runtime.ts';
 
@@ -287,6 +289,44 @@ describe('workerExecArgv', () => {
         '--enable-source-maps',
       ]),
     ).toEqual(['--cpu-prof', '--cpu-prof-dir=/prof', '--conditions', 'development', '--enable-source-maps']);
+  });
+});
+
+describe('withoutRefusedOptions', () => {
+  it("drops the options Node's own refusal names, with a separate value, and a worker then starts", async () => {
+    const argv = [
+      '--no-opt',
+      '--conditions',
+      'development',
+      '--stack-size',
+      '2000',
+      '--max-old-space-size=300',
+    ];
+    // As the runtime does: Node names some refused options only once others are gone.
+    let kept = argv;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let message = '';
+      try {
+        await new Worker('', { eval: true, execArgv: kept }).terminate();
+        break;
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain('invalid execArgv flags');
+      kept = withoutRefusedOptions(kept, message);
+    }
+    expect(kept).toEqual(['--conditions', 'development']);
+    const worker = new Worker('require("node:worker_threads").parentPort.postMessage(process.execArgv)', {
+      eval: true,
+      execArgv: kept,
+    });
+    const seen = await new Promise((ok) => worker.once('message', ok));
+    await worker.terminate();
+    expect(seen).toEqual(kept);
+  });
+
+  it('keeps nothing when the message names no option', () => {
+    expect(withoutRefusedOptions(['--cpu-prof'], 'something else')).toEqual([]);
   });
 });
 
