@@ -743,17 +743,29 @@ export class QueueService {
       },
       DeleteMessageBatch: async (r) => {
         const entries = batch(r.Entries, 'DeleteMessageBatchRequestEntry');
+        const queue = this.queue(r.QueueUrl);
         const Successful: unknown[] = [];
         const Failed: unknown[] = [];
+        const handles: unknown[] = [];
+        // An entry whose handle is not one of this queue's fails alone; the others are deleted together
+        // (one request when none is stale). A stale handle answers success, as DeleteMessage does.
         for (const e of entries) {
           try {
-            await this.delete(r.QueueUrl, e.ReceiptHandle);
+            const h = decodeHandle(e.ReceiptHandle);
+            if (h.queue !== queue.name) {
+              throw new QueueApiError(
+                'ReceiptHandleIsInvalid',
+                `The receipt handle is not of queue ${queue.name}.`,
+              );
+            }
+            handles.push(e.ReceiptHandle);
             Successful.push({ Id: e.Id });
           } catch (err) {
             if (!(err instanceof QueueApiError)) throw err;
             Failed.push({ Id: e.Id, Code: err.type, Message: err.message, SenderFault: true });
           }
         }
+        await this.deleteMany(queue.name, handles);
         return { Successful, Failed };
       },
       ChangeMessageVisibility: async (r) => {

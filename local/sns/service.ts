@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { putInBatches } from '../dynamodb/batch-write.ts';
+import { retryBounded } from '#shared/retry.ts';
 import { ensureLocalTable } from '../dynamodb/tables.ts';
-import { GroupCommit } from '../queues/group-commit.ts';
+import { BatchedPuts } from '../queues/batched-puts.ts';
 import type { CfnTemplate } from '../template/template.ts';
 
 export interface TopicDefinition {
@@ -107,6 +107,7 @@ export interface PublishInput {
 
 export class SnsService {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly batched: BatchedPuts;
   readonly table: string;
   private readonly topics = new Map<string, TopicDefinition>();
   private readonly now: () => number;
@@ -116,6 +117,7 @@ export class SnsService {
     options: { prefix?: string; now?: () => number } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.batched = BatchedPuts.of(client);
     this.table = snsOutboxTableName(options.prefix);
     this.now = options.now ?? Date.now;
   }
@@ -135,7 +137,7 @@ export class SnsService {
   /** Publishes to a topic: durable in the outbox when it resolves. NotFound for an unknown topic. */
   async publish(input: PublishInput): Promise<{ messageId: string }> {
     const record = this.record(input);
-    await this.writes.submit([record]);
+    await this.write([record]);
     return { messageId: record.messageId };
   }
 
@@ -155,7 +157,7 @@ export class SnsService {
         return { ok: false as const, error };
       }
     });
-    await this.writes.submit(out.flatMap((o) => (o.ok ? [o.record] : [])));
+    await this.write(out.flatMap((o) => (o.ok ? [o.record] : [])));
     return out.map((o) => (o.ok ? { ok: true, messageId: o.record.messageId } : o));
   }
 
@@ -189,19 +191,16 @@ export class SnsService {
   }
 
   /**
-   * Outbox writes made while another is in flight go together (group commit), 25 a BatchWriteItem
-   * (unprocessed items retried, bounded): a notifier batch's zone-topic publishes arrive at once, and
-   * DynamoDB Local pays per request. Every record has its own key, so a plain put is enough.
+   * Outbox writes share BatchWriteItem requests (25 items) with the other new items of the local tables
+   * asked for in the same turn or while two requests are in flight (`BatchedPuts`): a notifier batch's
+   * zone-topic publishes arrive at once, and DynamoDB Local pays per request. Every record has its own
+   * new key, so a plain put is enough, and a store error is retried with backoff (the same record again).
    */
-  private readonly writes = new GroupCommit<SnsOutboxRecord, undefined>(async (records) => {
-    await putInBatches(
-      this.doc,
-      this.table,
-      records as unknown as Array<Record<string, unknown>>,
-      'local SNS: outbox write',
+  private write(records: SnsOutboxRecord[]): Promise<void> {
+    return retryBounded('local SNS: outbox write', () =>
+      this.batched.put(this.table, ['topicArn', 'key'], records),
     );
-    return records.map(() => undefined);
-  }, 100);
+  }
 
   /** The outbox: one topic's messages, or every topic's, oldest first. */
   outbox(topicArn?: string): Promise<SnsOutboxRecord[]> {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -594,6 +595,31 @@ describe('the SQS API (@aws-sdk/client-sqs)', () => {
     await expect(
       sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'garbage' })),
     ).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+
+    // DeleteMessageBatch: the valid handles are deleted together, a bad one fails alone.
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: '1', MessageBody: 'three' },
+          { Id: '2', MessageBody: 'four' },
+        ],
+      }),
+    );
+    const more = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(more.Messages).toHaveLength(2);
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          ...(more.Messages ?? []).map((m, i) => ({ Id: `ok${i}`, ReceiptHandle: m.ReceiptHandle })),
+          { Id: 'bad', ReceiptHandle: 'garbage' },
+        ],
+      }),
+    );
+    expect(deleted.Successful?.map((e) => e.Id).sort()).toEqual(['ok0', 'ok1']);
+    expect(deleted.Failed).toMatchObject([{ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }]);
+    expect(await messaging().queues.messages('Queue')).toEqual([]);
   });
 });
 
