@@ -1,10 +1,23 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { RetriesExhaustedError, retryBounded } from '#shared/retry.ts';
@@ -47,6 +60,13 @@ export interface DynamoDbLocalOptions {
   javaOptions?: readonly string[];
   /** More of DynamoDB Local's own flags (`java -jar DynamoDBLocal.jar -help`), after the launcher's. */
   extraArgs?: readonly string[];
+  /**
+   * Start from the class-data archive (AppCDS, see `cdsFiles`) once there is one, and have one built in
+   * the background after a start without it. Default: true unless DYNAMODB_LOCAL_CDS=0.
+   */
+  cds?: boolean;
+  /** Folder for the compiled launcher and the class-data archive (default: the OS temp folder). */
+  cacheDir?: string;
 }
 
 /** The JVM flags of each profile; DYNAMODB_LOCAL_JAVA_OPTS (split on spaces) is appended to either. */
@@ -96,26 +116,41 @@ function jarFolder(): string {
   return join(pkgDir, 'lib', match[1]);
 }
 
-const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+const LAUNCHER_SOURCES = ['LoopbackDynamoDbLocal.java', 'DynamoDbLocalArchive.java'].map((name) =>
+  fileURLToPath(new URL(`./${name}`, import.meta.url)),
+);
+const MAIN_SOURCE = LAUNCHER_SOURCES[0] as string;
+
+/** The launcher compiled for one DynamoDB Local folder: its classes folder, or none (no javac). */
+interface Launcher {
+  /** Hash of the launcher's sources and the DynamoDB Local folder. */
+  hash: string;
+  /** The compiled classes; undefined when javac is missing (Java then runs the source file). */
+  classes: string | undefined;
+}
 
 /**
- * How to start the JVM so that it listens on 127.0.0.1 only. DynamoDB Local has no flag for it, so a
- * small launcher (LoopbackDynamoDbLocal.java) sets the host of its Jetty connectors. The launcher is
- * compiled once per version into the OS temp folder (javac ships with the JDK); without javac, Java runs
- * the source file directly (about a second slower per start).
+ * Compiles the launcher (LoopbackDynamoDbLocal.java, which makes DynamoDB Local listen on 127.0.0.1 only,
+ * and DynamoDbLocalArchive.java, which builds the class-data archive) once per version into `cacheDir`
+ * (javac ships with the JDK). Without javac, Java runs the source file directly (about a second slower
+ * per start, and no archive).
  */
-function launcherArgs(folder: string): string[] {
-  const source = readFileSync(LAUNCHER_SOURCE);
-  const hash = createHash('sha256').update(source).update(folder).digest('hex').slice(0, 16);
-  const classes = join(tmpdir(), `dynamodb-local-loopback-${hash}`);
-  const classpath = [join(folder, 'DynamoDBLocal.jar'), join(folder, 'DynamoDBLocal_lib', '*')];
-  if (!existsSync(join(classes, 'LoopbackDynamoDbLocal.class'))) {
+function compileLauncher(folder: string, cacheDir: string): Launcher {
+  const hasher = createHash('sha256');
+  for (const source of LAUNCHER_SOURCES) hasher.update(readFileSync(source));
+  const hash = hasher.update(folder).digest('hex').slice(0, 16);
+  const classes = join(cacheDir, `dynamodb-local-loopback-${hash}`);
+  const done = () =>
+    LAUNCHER_SOURCES.every((s) => existsSync(join(classes, `${basename(s, '.java')}.class`)));
+  if (!done()) {
     // Compiled next to where it goes, then renamed: concurrent starts never see half a folder.
     const building = `${classes}.${process.pid}.${Date.now()}`;
     mkdirSync(building, { recursive: true });
-    const javac = spawnSync('javac', ['-cp', classpath.join(delimiter), '-d', building, LAUNCHER_SOURCE], {
-      encoding: 'utf8',
-    });
+    const javac = spawnSync(
+      'javac',
+      ['-cp', originalClasspath(folder).join(delimiter), '-d', building, ...LAUNCHER_SOURCES],
+      { encoding: 'utf8' },
+    );
     if (javac.status === 0) {
       try {
         renameSync(building, classes);
@@ -124,11 +159,238 @@ function launcherArgs(folder: string): string[] {
       }
     }
     rmSync(building, { recursive: true, force: true });
-    if (!existsSync(join(classes, 'LoopbackDynamoDbLocal.class'))) {
-      return ['-cp', classpath.join(delimiter), LAUNCHER_SOURCE];
+  }
+  return { hash, classes: done() ? classes : undefined };
+}
+
+/** DynamoDB Local's own class path: its jar (whose manifest names the libraries) and the libraries. */
+const originalClasspath = (folder: string) => [
+  join(folder, 'DynamoDBLocal.jar'),
+  join(folder, 'DynamoDBLocal_lib', '*'),
+];
+
+/**
+ * The class-data archive (AppCDS) of one launcher, DynamoDB Local version and Java installation, in
+ * `cacheDir/dynamodb-local-cds-<hash>/` with the jars it was made with (see DynamoDbLocalArchive.java):
+ * AppCDS accepts jars only, named in the same order at every start, and refuses DynamoDBLocal.jar itself
+ * (its manifest's Class-Path names a folder), so the archive's starts use a copy without that Class-Path,
+ * the launcher as a jar, and the libraries in the order that Class-Path gives them (sorted by name).
+ */
+export interface CdsFiles {
+  dir: string;
+  /** The archive: exists only complete (written under a private name, then renamed). */
+  archive: string;
+  /** The class path the archive was made with and is used with. */
+  classpath: string[];
+  /** Held (created exclusively) by the one process building the archive. */
+  lock: string;
+  /** Why the last build failed (or why the archive was dropped); no new build for a day after it. */
+  failed: string;
+}
+
+/** The flags the archive is made with (any profile can use it: it holds classes, not compiled code). */
+const CDS_TRAINING_OPTIONS = JVM_PROFILES.startup;
+/** A lock older than this is left by a build that was killed (a build gives up after 5 minutes). */
+const CDS_LOCK_STALE_MS = 10 * 60_000;
+const CDS_RETRY_AFTER_FAILURE_MS = 24 * 60 * 60_000;
+
+let javaIdentity: string | undefined;
+
+/**
+ * Which Java `spawn('java')` runs (its real path, size and date, and its libjvm's): an archive is only
+ * valid for the JVM build that made it, so another Java gets another archive folder. (A JVM that finds
+ * the archive not its own ignores it and starts without; this saves it from doing so on every start.)
+ */
+function javaInstallation(): string {
+  if (javaIdentity !== undefined) return javaIdentity;
+  const names = process.platform === 'win32' ? ['java.exe'] : ['java'];
+  let found = 'java';
+  search: for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (dir !== '' && existsSync(candidate)) {
+        found = candidate;
+        break search;
+      }
     }
   }
-  return ['-cp', [classes, ...classpath].join(delimiter), 'LoopbackDynamoDbLocal'];
+  const describe = (path: string) => {
+    try {
+      const stat = statSync(path);
+      return `${path}:${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return path;
+    }
+  };
+  try {
+    const real = realpathSync(found);
+    javaIdentity = [
+      describe(real),
+      describe(join(dirname(dirname(real)), 'lib', 'server', 'libjvm.so')),
+    ].join('|');
+  } catch {
+    javaIdentity = found;
+  }
+  return javaIdentity;
+}
+
+/** Where the class-data archive of this launcher and DynamoDB Local folder lives (see CdsFiles). */
+export function cdsFiles(cacheDir: string, folder: string, launcherHash: string): CdsFiles {
+  const hash = createHash('sha256')
+    .update(launcherHash)
+    .update(javaInstallation())
+    .update(CDS_TRAINING_OPTIONS.join(' '))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(cacheDir, `dynamodb-local-cds-${hash}`);
+  const libraries = join(folder, 'DynamoDBLocal_lib');
+  const jars = readdirSync(libraries)
+    .filter((name) => name.endsWith('.jar'))
+    .sort()
+    .map((name) => join(libraries, name));
+  return {
+    dir,
+    archive: join(dir, 'archive.jsa'),
+    classpath: [join(dir, 'loopback.jar'), join(dir, 'DynamoDBLocal.jar'), ...jars],
+    lock: `${dir}.lock`,
+    failed: `${dir}.failed`,
+  };
+}
+
+/** Whether a start uses (and builds) the archive: `cds`, else unless DYNAMODB_LOCAL_CDS=0. */
+export function cdsEnabled(
+  options: Pick<DynamoDbLocalOptions, 'cds'>,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return options.cds ?? env.DYNAMODB_LOCAL_CDS !== '0';
+}
+
+/** The archive and every jar it was made with are there (a start uses it only then). */
+const cdsReady = (cds: CdsFiles) =>
+  existsSync(cds.archive) && cds.classpath.slice(0, 2).every((jar) => existsSync(jar));
+
+const ageMs = (path: string) => {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+};
+
+/**
+ * Starts building the archive in the background (a detached JVM, DynamoDbLocalArchive) unless it is
+ * there, another process is building it, or a build failed within the day. Returns the builder, or
+ * undefined when none was started. The builder outlives this process if need be.
+ */
+function buildCdsInBackground(folder: string, launcher: Launcher, cds: CdsFiles): ChildProcess | undefined {
+  if (!launcher.classes || cdsReady(cds) || ageMs(cds.failed) < CDS_RETRY_AFTER_FAILURE_MS) return undefined;
+  if (ageMs(cds.lock) < CDS_LOCK_STALE_MS) return undefined;
+  rmSync(cds.lock, { force: true }); // stale: its builder was killed
+  let fd: number;
+  try {
+    mkdirSync(dirname(cds.lock), { recursive: true });
+    fd = openSync(cds.lock, 'wx');
+  } catch {
+    return undefined; // another process took the lock first
+  }
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  try {
+    const builder = spawn(
+      'java',
+      [
+        '-Xmx64m',
+        '-XX:TieredStopAtLevel=1',
+        '-cp',
+        launcher.classes,
+        'DynamoDbLocalArchive',
+        launcher.classes,
+        folder,
+        cds.dir,
+        cds.classpath.join(delimiter),
+        ...CDS_TRAINING_OPTIONS,
+      ],
+      { cwd: folder, detached: true, stdio: 'ignore' },
+    );
+    builder.once('error', () => rmSync(cds.lock, { force: true }));
+    builder.unref();
+    return builder;
+  } catch {
+    rmSync(cds.lock, { force: true });
+    return undefined;
+  }
+}
+
+/**
+ * Builds the class-data archive now, unless it is there or being built (then waits for that build, up to
+ * 6 minutes), and resolves with its files once it is ready, or undefined when it could not be made (the
+ * reason is in `failed`). Starts build it in the background by themselves; benchmarks and tests that
+ * need it ready call this.
+ */
+export async function buildCdsArchive(
+  options: Pick<DynamoDbLocalOptions, 'cacheDir'> = {},
+): Promise<CdsFiles | undefined> {
+  const folder = jarFolder();
+  const launcher = compileLauncher(folder, options.cacheDir ?? tmpdir());
+  if (!launcher.classes) return undefined;
+  const cds = cdsFiles(options.cacheDir ?? tmpdir(), folder, launcher.hash);
+  if (cdsReady(cds)) return cds;
+  rmSync(cds.failed, { force: true });
+  const builder = buildCdsInBackground(folder, launcher, cds);
+  if (builder) {
+    builder.ref(); // this process waits for it
+    await new Promise((ok) => builder.once('exit', ok).once('error', ok));
+  } else {
+    const deadline = Date.now() + 6 * 60_000;
+    while (existsSync(cds.lock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  }
+  return cdsReady(cds) ? cds : undefined;
+}
+
+/** What the java command line is made of (see javaCommandLine). */
+export interface JavaCommandInput {
+  /** The DynamoDB Local folder (jars, native libraries). */
+  folder: string;
+  /** The compiled launcher's classes folder; undefined: run the launcher's source file. */
+  classes: string | undefined;
+  /** An archive to start from (complete, with its jars), or undefined. */
+  cds: CdsFiles | undefined;
+  /** The JVM flags (javaOptionsFor). */
+  javaOptions: readonly string[];
+  /** Where a JVM that crashes writes its report (instead of the DynamoDB Local folder). */
+  errorFile?: string;
+  port: number;
+  /** Absolute data folder, or undefined for -inMemory. */
+  dataDir: string | undefined;
+  extraArgs?: readonly string[];
+}
+
+/**
+ * The arguments of `java` for a start. With an archive: -XX:SharedArchiveFile and the archive's class
+ * path, before the JVM flags (so that DYNAMODB_LOCAL_JAVA_OPTS, last, can still say -Xshare:off);
+ * without: the launcher's classes and DynamoDB Local's own class path.
+ */
+export function javaCommandLine(input: JavaCommandInput): string[] {
+  const { folder, classes, cds } = input;
+  const launcher = cds
+    ? ['-cp', cds.classpath.join(delimiter), 'LoopbackDynamoDbLocal']
+    : classes
+      ? ['-cp', [classes, ...originalClasspath(folder)].join(delimiter), 'LoopbackDynamoDbLocal']
+      : ['-cp', originalClasspath(folder).join(delimiter), MAIN_SOURCE];
+  return [
+    ...(cds ? [`-XX:SharedArchiveFile=${cds.archive}`] : []),
+    ...(cds && input.errorFile ? [`-XX:ErrorFile=${input.errorFile}`] : []),
+    ...input.javaOptions,
+    `-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`,
+    `-Ddynamodb.local.host=${LOCAL_HOST}`,
+    ...launcher,
+    '-port',
+    String(input.port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(input.dataDir ? ['-dbPath', input.dataDir] : ['-inMemory']),
+    ...(input.extraArgs ?? []),
+  ];
 }
 
 /** Asks the OS for a free TCP port on the loopback interface. */
@@ -146,31 +408,79 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A JVM that ended before it answered, with what it printed. */
+class EarlyExitError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = 'EarlyExitError';
+  }
+}
+
+/** What a JVM prints when the archive, not DynamoDB Local, stopped it (a crash while mapping it, a CDS error). */
+const ARCHIVE_FAULT =
+  /fatal error has been detected by the Java Runtime|shared archive|\[cds|SharedArchiveFile/i;
+
 /**
  * Starts DynamoDB Local and resolves once it answers ListTables.
  * The JVM flags come from `options.jvm` (see JVM_PROFILES), `options.javaOptions` and DYNAMODB_LOCAL_JAVA_OPTS.
+ * It starts from the class-data archive when there is one (see CdsFiles; DYNAMODB_LOCAL_CDS=0 or
+ * `cds: false` does without), and after a start without one, one is built in the background. A JVM that
+ * the archive stops (a corrupt file) is started again without it, and the archive is dropped.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port || (await freePort());
   const folder = jarFolder();
-  const args = [
-    ...javaOptionsFor(options),
-    `-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`,
-    `-Ddynamodb.local.host=${LOCAL_HOST}`,
-    ...launcherArgs(folder),
-    '-port',
-    String(port),
-    '-sharedDb',
-    '-disableTelemetry',
-  ];
-  if (options.dataDir) {
-    const dir = resolve(options.dataDir);
-    mkdirSync(dir, { recursive: true });
-    args.push('-dbPath', dir);
-  } else {
-    args.push('-inMemory');
+  const cacheDir = options.cacheDir ?? tmpdir();
+  const launcher = compileLauncher(folder, cacheDir);
+  const cds = launcher.classes && cdsEnabled(options) ? cdsFiles(cacheDir, folder, launcher.hash) : undefined;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const argsWith = (archive: CdsFiles | undefined) =>
+    javaCommandLine({
+      folder,
+      classes: launcher.classes,
+      cds: archive,
+      javaOptions: javaOptionsFor(options),
+      errorFile: join(cacheDir, 'dynamodb-local-hs_err_pid%p.log'),
+      port,
+      dataDir,
+      extraArgs: options.extraArgs,
+    });
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  if (cds && cdsReady(cds)) {
+    try {
+      return await launch(argsWith(cds), folder, port, timeoutMs);
+    } catch (error) {
+      if (!(error instanceof EarlyExitError && ARCHIVE_FAULT.test(error.output))) throw error;
+      // The archive is at fault: drop it (no new one for a day) and start without it.
+      rmSync(cds.archive, { force: true });
+      try {
+        writeFileSync(cds.failed, `the archive stopped a start:\n${error.output}`);
+      } catch {
+        // Only a note that keeps the next starts from building it again at once.
+      }
+      console.warn(
+        `DynamoDB Local: the class-data archive ${cds.archive} stopped the JVM; starting without it (and deleting it)`,
+      );
+      return launch(argsWith(undefined), folder, port, timeoutMs);
+    }
   }
-  args.push(...(options.extraArgs ?? []));
+  const started = await launch(argsWith(undefined), folder, port, timeoutMs);
+  // Built after the start has answered, so that it does not slow this one down; the next starts use it.
+  if (cds) buildCdsInBackground(folder, launcher, cds);
+  return started;
+}
+
+/** Spawns the JVM and resolves once it answers ListTables. */
+async function launch(
+  args: string[],
+  folder: string,
+  port: number,
+  timeoutMs: number,
+): Promise<DynamoDbLocal> {
   const child: ChildProcess = spawn('java', args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
@@ -179,6 +489,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<JvmExit>((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
+  const closed = new Promise((ok) => child.once('close', ok));
   child.once('error', (err) => {
     output += `\n${err.message}`;
   });
@@ -190,16 +501,19 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void exited.then((exit) => {
     exitCode = exit.code;
   });
   try {
     for (;;) {
-      if (exitCode !== undefined || child.exitCode !== null) {
-        throw new Error(
+      if (exitCode !== undefined || child.exitCode !== null || child.signalCode !== null) {
+        // The pipes may still hold its last words (a crash report).
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000))]);
+        throw new EarlyExitError(
           `DynamoDB Local exited (code ${exitCode ?? child.exitCode}) before answering:\n${output}`,
+          output,
         );
       }
       try {
