@@ -33,7 +33,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { BatchedPuts } from '#local/queues/batched-puts.ts';
-import { DynamoQueueStore, type QueuePoller, QueueService } from '#local/queues/index.ts';
+import {
+  DynamoQueueStore,
+  type QueuePoller,
+  QueueService,
+  queueTargetDelivery,
+} from '#local/queues/index.ts';
 import { TestClock } from '#local/sfn/asl/test-clock.ts';
 import { type StepFunctionsService, startStepFunctions } from '#local/sfn/index.ts';
 import { SnsService } from '#local/sns/service.ts';
@@ -363,9 +368,15 @@ class ClaimCountingStore extends DynamoQueueStore {
     this.claims += 1;
     return super.claimMany(...args);
   }
+  /** The next put is stored, then its answer is lost (the caller sees an error). */
+  loseNextAnswer = false;
   override async put(...args: Parameters<DynamoQueueStore['put']>) {
     if (this.failPuts) throw new Error('store down');
-    return super.put(...args);
+    await super.put(...args);
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new Error('answer lost');
+    }
   }
 }
 
@@ -448,6 +459,58 @@ describe('a send while a poller waits idle', () => {
       expect(await waiting).toEqual([]);
     } finally {
       await queues.purge('handoff');
+      client.destroy();
+    }
+  });
+});
+
+describe('a rule target delivery whose write was stored but not answered', () => {
+  it('is sent again conditionally: one message, received by nobody yet, back after its visibility timeout', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    const store = new ClaimCountingStore(client, { prefix: 'lost-answer-' });
+    await store.init();
+    const lostClock = new TestClock({ start: Date.UTC(2026, 11, 2, 4) });
+    const queues = new QueueService({
+      store,
+      region: 'ap-southeast-1',
+      accountId: '000000000000',
+      now: () => lostClock.now(),
+    });
+    const arn = 'arn:aws:sqs:ap-southeast-1:000000000000:lost';
+    queues.define({ name: 'lost', arn, visibilityTimeoutSeconds: 30, delaySeconds: 0 });
+    const deliver = queueTargetDelivery(queues, { sleep: async () => {} });
+    try {
+      // An idle poller: the first attempt stores the message received for it, but the answer is lost,
+      // so the poller is handed nothing; the retry finds the message there and leaves it as it is.
+      const idler = queues.waitToReceive('lost', { max: 10, ms: 60_000 });
+      store.loseNextAnswer = true;
+      const event = { id: 'event-1', source: 'laocai.onboarding', detail: { key: 'x' } };
+      await deliver([
+        {
+          ruleArn: 'arn:aws:events:ap-southeast-1:000000000000:rule/Bus/R',
+          bus: 'Bus',
+          ruleName: 'R',
+          eventId: 'event-1',
+          event,
+          targets: [{ Id: 'T', Arn: arn }],
+          recordedAt: lostClock.now(),
+        },
+      ]);
+      expect(await idler).toEqual([]);
+      const stored = await queues.messages('lost');
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ receiveCount: 1 });
+      expect(await queues.receive('lost', { max: 10 })).toEqual([]);
+      // Nobody holds its receipt: it comes back after the visibility timeout, and is not lost.
+      lostClock.advance(30_001);
+      queues.wakeAll();
+      const back = await queues.receive('lost', { max: 10 });
+      expect(back.map((m) => [JSON.parse(m.body).id, m.attributes.ApproximateReceiveCount])).toEqual([
+        ['event-1', '2'],
+      ]);
+      expect(await queues.deleteMany('lost', [back[0]?.receiptHandle])).toBe(1);
+    } finally {
+      await queues.purge('lost');
       client.destroy();
     }
   });
