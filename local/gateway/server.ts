@@ -416,11 +416,14 @@ async function serveRoute(
   if (result.FunctionError) {
     return send(res, 500, { message: 'Internal Server Error' }, baseHeaders);
   }
-  let out: unknown;
-  try {
-    out = JSON.parse(result.Payload);
-  } catch {
-    return send(res, 500, { message: 'Internal Server Error' }, baseHeaders);
+  // An API Gateway response comes from the worker as a value (InvokeResult.value), any other result as JSON text.
+  let out: unknown = result.value;
+  if (out === undefined) {
+    try {
+      out = JSON.parse(result.Payload);
+    } catch {
+      return send(res, 500, { message: 'Internal Server Error' }, baseHeaders);
+    }
   }
   // Payload format 2.0: a result without statusCode is a 200 JSON body (API Gateway's inference).
   if (typeof out !== 'object' || out === null || !('statusCode' in out)) {

@@ -29,6 +29,25 @@ export interface InvokeResult {
   /** 'Unhandled' when the function failed (thrown error, timeout, crash). */
   FunctionError?: string;
   ExecutedVersion: string;
+  /**
+   * The result itself, when the worker sent it as a value rather than JSON text (an API Gateway response made
+   * only of JSON's types): equal to `JSON.parse(Payload)`, which is then written only if someone reads it.
+   */
+  value?: unknown;
+}
+
+/** A successful result sent as a value: its Payload text is written on first read. */
+function valueResult(value: unknown): InvokeResult {
+  let text: string | undefined;
+  return {
+    StatusCode: 200,
+    get Payload() {
+      text ??= JSON.stringify(value);
+      return text;
+    },
+    ExecutedVersion: '$LATEST',
+    value,
+  };
 }
 
 /** Lambda's ResourceNotFoundException for an unknown function. */
@@ -340,6 +359,7 @@ class FunctionPool {
         init?: string;
         tid?: number;
         payload?: string;
+        value?: unknown;
         error?: Record<string, unknown>;
       }) => {
         if (message.init) {
@@ -357,7 +377,9 @@ class FunctionPool {
         current.pending.resolve(
           message.error
             ? errorResult(message.error as { errorType: string; errorMessage: string })
-            : { StatusCode: 200, Payload: message.payload ?? 'null', ExecutedVersion: '$LATEST' },
+            : message.value !== undefined
+              ? valueResult(message.value)
+              : { StatusCode: 200, Payload: message.payload ?? 'null', ExecutedVersion: '$LATEST' },
         );
         this.pump();
       },

@@ -105,6 +105,42 @@ function run(fn, event, context) {
   });
 }
 
+const API_RESPONSE_KEYS = new Set(['statusCode', 'headers', 'body', 'isBase64Encoded', 'cookies']);
+
+function isPlainObject(value) {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * An API Gateway payload 2.0 result made only of what JSON carries unchanged (a finite status, string headers,
+ * a string body...): such a result is posted as it is, and the structured clone gives the gateway the same
+ * object `JSON.parse(JSON.stringify(result))` would, without writing the body (itself JSON) into JSON text
+ * here and reading it back on the main thread. Anything else is sent as JSON text, as Lambda sends it.
+ */
+function isPlainApiResponse(result) {
+  if (!isPlainObject(result) || !Number.isFinite(result.statusCode)) return false;
+  for (const key in result) {
+    if (!API_RESPONSE_KEYS.has(key)) return false;
+    const value = result[key];
+    if (key === 'body') {
+      if (typeof value !== 'string') return false;
+    } else if (key === 'isBase64Encoded') {
+      if (typeof value !== 'boolean') return false;
+    } else if (key === 'headers') {
+      if (!isPlainObject(value)) return false;
+      for (const name in value) {
+        const v = value[name];
+        if (typeof v !== 'string' && typeof v !== 'boolean' && !Number.isFinite(v)) return false;
+      }
+    } else if (key === 'cookies') {
+      if (!Array.isArray(value) || !value.every((c) => typeof c === 'string')) return false;
+    }
+  }
+  return true;
+}
+
 parentPort.on('message', async (message) => {
   const { id, event, context: ctx } = message;
   const context = {
@@ -118,6 +154,10 @@ parentPort.on('message', async (message) => {
   try {
     const fn = await loadHandler();
     const result = await run(fn, event, context);
+    if (isPlainApiResponse(result)) {
+      parentPort.postMessage({ id, value: result });
+      return;
+    }
     let payload;
     try {
       payload = JSON.stringify(result === undefined ? null : result);

@@ -47,6 +47,17 @@ beforeAll(() => {
      exports.handler = async (event, context) => ({ remaining: context.getRemainingTimeInMillis() });`,
     1,
   );
+  // Echoes back as its result whatever the event asks for: an API Gateway response or something close to one.
+  fn(
+    'api-response',
+    `exports.handler = async (event) => {
+      if (event.kind === 'api') return { statusCode: 201, headers: { 'content-type': 'application/json', 'x-n': 3, 'x-b': true }, body: JSON.stringify({ a: '"q" ü' }), cookies: ['a=1'], isBase64Encoded: false };
+      if (event.kind === 'date-header') return { statusCode: 200, headers: { date: new Date(0) }, body: '' };
+      if (event.kind === 'undefined-body') return { statusCode: 200, headers: {}, body: undefined };
+      if (event.kind === 'extra-key') return { statusCode: 200, body: 'x', extra: { toJSON: () => 'shown' } };
+      return { statusCode: Infinity, body: 'x' };
+    };`,
+  );
   fn('counter', `let calls = 0; exports.handler = async () => ({ calls: ++calls });`);
   fn('exits', `exports.handler = async () => { process.exit(3); };`);
   fn('exec-argv', `exports.handler = async () => ({ execArgv: process.execArgv });`);
@@ -237,6 +248,32 @@ describe('the local Lambda runtime', () => {
       expect(JSON.parse(result.Payload).event).toEqual({ hello: 'world' });
     } finally {
       await none.close();
+    }
+  });
+
+  it('hands an API Gateway response over as a value equal to its JSON, and anything else as JSON text only', async () => {
+    const api = await runtime.invoke('api-response', { kind: 'api' });
+    const expected = {
+      statusCode: 201,
+      headers: { 'content-type': 'application/json', 'x-n': 3, 'x-b': true },
+      body: JSON.stringify({ a: '"q" ü' }),
+      cookies: ['a=1'],
+      isBase64Encoded: false,
+    };
+    expect(api.value).toEqual(expected);
+    expect(JSON.parse(api.Payload)).toEqual(expected);
+    expect(api.FunctionError).toBeUndefined();
+    // What JSON would change (a Date, an undefined member, a toJSON, an infinite status) stays JSON text.
+    const asJson = {
+      'date-header': { statusCode: 200, headers: { date: '1970-01-01T00:00:00.000Z' }, body: '' },
+      'undefined-body': { statusCode: 200, headers: {} },
+      'extra-key': { statusCode: 200, body: 'x', extra: 'shown' },
+      infinite: { statusCode: null, body: 'x' },
+    };
+    for (const [kind, payload] of Object.entries(asJson)) {
+      const result = await runtime.invoke('api-response', { kind });
+      expect(result.value, kind).toBeUndefined();
+      expect(JSON.parse(result.Payload), kind).toEqual(payload);
     }
   });
 
