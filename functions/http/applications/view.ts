@@ -104,19 +104,37 @@ const STEP_WORDS: Record<ApplicationStatus, string> = {
   failed: 'Failed',
 };
 
+type PlotScore = {
+  score: number;
+  breakdown: ReturnType<typeof matchSites>['candidates'][number]['breakdown'];
+};
+
 /**
- * A plot's score and components for the enquiry, recomputed on its current data (a plot's score depends
- * on no other plot, so each is ranked alone); null when it no longer fits (taken and changed, clearance
- * disputed...).
+ * Each plot's score and components for the enquiry, recomputed on its current data (as if available), for
+ * every plot whose zone is known; a plot missing from the result no longer fits (taken and changed,
+ * clearance disputed...). A plot's score depends on no other plot (prices on a fixed band, zones judged on
+ * their own data), so the plots are ranked together in one pass: the catalog is prepared once per answer,
+ * not once per matched site.
  */
-function scoreOf(app: ApplicationRecord, plot: PlotRecord | undefined, zone: ZoneRecord | undefined) {
-  if (!plot || !zone || !app.enquiry) return null;
-  const best = matchSites(
+function scoresOf(
+  app: ApplicationRecord,
+  plots: ReadonlyMap<string, PlotRecord>,
+  zones: ReadonlyMap<string, ZoneRecord | undefined>,
+): Map<string, PlotScore> {
+  const out = new Map<string, PlotScore>();
+  if (!app.enquiry) return out;
+  const scored = [...plots.values()]
+    .filter((p) => zones.get(p.zoneId) !== undefined)
+    .map((p) => ({ ...p, status: 'available' as const }));
+  if (scored.length === 0) return out;
+  const zoneList = [...new Set(scored.map((p) => p.zoneId))].map((id) => zones.get(id) as ZoneRecord);
+  const { candidates } = matchSites(
     app.enquiry as Enquiry,
-    { zones: [zone], plots: [{ ...plot, status: 'available' }] },
-    { limit: 1 },
-  ).candidates[0];
-  return best ? { score: best.score, breakdown: best.breakdown } : null;
+    { zones: zoneList, plots: scored },
+    { limit: scored.length, closest: 0 },
+  );
+  for (const c of candidates) out.set(c.plotId, { score: c.score, breakdown: c.breakdown });
+  return out;
 }
 
 /** What the detail needs besides the application, read by the handler alongside it (one round trip). */
@@ -172,8 +190,9 @@ export async function detailView(
     const plot = plots.get(id);
     return { plot, zone: plot ? zones.get(plot.zoneId) : undefined };
   };
+  const scores = scoresOf(app, plots, zones);
   const heldPlot = plotId ? plotAndZone(plotId) : undefined;
-  const heldScore = heldPlot ? scoreOf(app, heldPlot.plot, heldPlot.zone) : null;
+  const heldScore = plotId ? (scores.get(plotId) ?? null) : null;
   const matchedSites = candidates.map((candidate, i) => {
     const isHeld = candidate === heldDetails.plotId;
     if (isHeld) {
@@ -186,8 +205,7 @@ export async function detailView(
         sample: true as const,
       };
     }
-    const { plot, zone } = plotAndZone(candidate);
-    const now = scoreOf(app, plot, zone);
+    const now = scores.get(candidate);
     return {
       plotId: candidate,
       rank: i + 1,
