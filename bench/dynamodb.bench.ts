@@ -11,6 +11,10 @@
  *     BENCH_DDB_MEASURE_MS=2000         measured time per configuration, operation and concurrency, per round
  *     BENCH_DDB_ROUNDS=2                rounds; within one, configurations take turns operation by operation
  *     BENCH_DDB_STARTS=3                start-ups per configuration (interleaved, the median is printed)
+ *     BENCH_DYNAMODB_STARTUP=1          only start-ups: each JVM profile with and without the class-data
+ *                                       archive (AppCDS), BENCH_DDB_STARTS (default 5 here) each, taking
+ *                                       turns; JVM CPU and ms until ListTables answers, then for the first
+ *                                       requests (a table created, each operation once)
  *
  * Every configuration's JVM runs at the same time and they take turns (one at a time, in a rotating order),
  * so that the load of whatever else runs falls on all of them alike. CPU per request is the figure to
@@ -34,8 +38,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  buildCdsArchive,
   type DynamoDbLocal,
   JVM_PROFILES,
+  type JvmProfile,
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
@@ -45,7 +51,8 @@ import { median } from './stats.ts';
 const WARMUP_MS = Number(process.env.BENCH_DDB_WARMUP_MS ?? 20_000);
 const MEASURE_MS = Number(process.env.BENCH_DDB_MEASURE_MS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_DDB_ROUNDS ?? 2);
-const STARTS = Number(process.env.BENCH_DDB_STARTS ?? 3);
+const STARTUP_ONLY = process.env.BENCH_DYNAMODB_STARTUP === '1';
+const STARTS = Number(process.env.BENCH_DDB_STARTS ?? (STARTUP_ONLY ? 5 : 3));
 const ONLY = (process.env.BENCH_DDB_CONFIGS ?? '').split(',').filter((s) => s !== '');
 /** Untimed requests before each measured slot (the JVM has just been idle while the others ran). */
 const SLOT_WARMUP_MS = 300;
@@ -270,7 +277,100 @@ const sum = (samples: Sample[], key: keyof Sample) => samples.reduce((total, s) 
 /** The order configurations take their turn in: rotated each time, so none always runs first or last. */
 const rotated = <T>(list: T[], by: number) => list.map((_, i) => list[(i + by) % list.length] as T);
 
+const mean = (values: number[]) => values.reduce((t, v) => t + v, 0) / values.length;
+
+/** The first requests of a fresh JVM (what a test file does first): a table, then each operation once. */
+async function firstRequests(client: DynamoDBClient): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  for (const op of Object.values(OPERATIONS)) await op(client, 0, 0);
+}
+
+/**
+ * BENCH_DYNAMODB_STARTUP=1: each JVM profile with and without the class-data archive, one JVM at a time,
+ * taking turns; JVM CPU and milliseconds until ListTables answers, then for the first requests.
+ */
+async function startupBench(): Promise<void> {
+  console.log(`DynamoDB Local start-ups, ${STARTS} per variant, taking turns; load average ${load()}`);
+  const t0 = performance.now();
+  const archive = await buildCdsArchive();
+  console.log(
+    archive
+      ? `class-data archive ready in ${(performance.now() - t0).toFixed(0)} ms (built now unless it was there)`
+      : 'no class-data archive could be built: the "with" rows run without one',
+  );
+  const variants = (['startup', 'throughput'] as JvmProfile[]).flatMap((jvm) =>
+    [false, true].map((cds) => ({ id: `${jvm}${cds ? ' + archive' : ''}`, jvm, cds })),
+  );
+  const figures = new Map(
+    variants.map((v) => [
+      v.id,
+      { ms: [] as number[], cpu: [] as number[], firstMs: [] as number[], firstCpu: [] as number[] },
+    ]),
+  );
+  for (let round = 0; round < STARTS; round++) {
+    for (const variant of rotated(variants, round)) {
+      const started = performance.now();
+      const local = await startDynamoDbLocal({ jvm: variant.jvm, cds: variant.cds, startTimeoutMs: 180_000 });
+      const ms = performance.now() - started;
+      const cpu = processCpuMs(local.pid);
+      const client = localDynamoDbClient(local.endpoint);
+      const first = performance.now();
+      await firstRequests(client);
+      const firstMs = performance.now() - first;
+      const firstCpu = processCpuMs(local.pid) - cpu;
+      client.destroy();
+      await local.stop();
+      const f = figures.get(variant.id);
+      f?.ms.push(ms);
+      f?.cpu.push(cpu);
+      f?.firstMs.push(firstMs);
+      f?.firstCpu.push(firstCpu);
+    }
+  }
+  console.log(`\nload average at the end ${load()}; median (mean) of ${STARTS}:\n`);
+  console.log(
+    '| JVM profile | ms until ListTables | JVM CPU ms until ListTables | first requests ms | first requests JVM CPU ms |',
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  const cell = (values: number[]) => `${median(values).toFixed(0)} (${mean(values).toFixed(0)})`;
+  for (const variant of variants) {
+    const f = figures.get(variant.id);
+    if (!f) continue;
+    console.log(
+      `| ${variant.id} | ${cell(f.ms)} | ${cell(f.cpu)} | ${cell(f.firstMs)} | ${cell(f.firstCpu)} |`,
+    );
+  }
+  console.log(
+    `\nevery start, JVM CPU ms until ListTables: ${variants
+      .map(
+        (v) =>
+          `${v.id}: ${figures
+            .get(v.id)
+            ?.cpu.map((c) => c.toFixed(0))
+            .join(' ')}`,
+      )
+      .join('; ')}`,
+  );
+}
+
 export default async function dynamodbBench(): Promise<void> {
+  if (STARTUP_ONLY) {
+    await startupBench();
+    return;
+  }
   const configs = CONFIGS.filter((c) => ONLY.length === 0 || ONLY.some((o) => c.id === o));
   console.log(
     `DynamoDB Local, ${configs.length} JVM configurations; warm-up ${WARMUP_MS} ms each, ${ROUNDS} round(s) of ${MEASURE_MS} ms per operation and concurrency; load average at start ${load()}\n`,
