@@ -1,7 +1,8 @@
 /**
  * Plain puts of new items, shared across the local messaging tables: the puts asked for in one turn of
- * the event loop (and those asked for while two requests are in flight) go together in one BatchWriteItem
- * of up to 25 items, whatever their tables. PutEvents records its matches in the delivery log and puts
+ * the event loop (and those asked for while two rounds of requests are in flight) go together in
+ * BatchWriteItems of up to 25 items, whatever their tables (a round: up to 100 items, 4 requests sent
+ * at once, as the group commits this replaced). PutEvents records its matches in the delivery log and puts
  * their messages on the queue in the same turn, so both ride in one request instead of two; concurrent
  * callers (other PutEvents calls, the SNS outbox) join them.
  *
@@ -18,6 +19,8 @@ import { RetryLater, retryBounded } from '#shared/retry.ts';
 
 /** DynamoDB's limit on the items of one BatchWriteItem. */
 const MAX_ITEMS = 25;
+/** Requests of one round, sent at once: up to 100 items. */
+const ROUND_REQUESTS = 4;
 
 interface Caller {
   left: number;
@@ -56,7 +59,7 @@ export class BatchedPuts {
 
   constructor(
     client: DynamoDBClient,
-    /** Requests in flight at once (DynamoDB Local gains little from more than a couple). */
+    /** Rounds in flight at once (DynamoDB Local gains little from more than a couple). */
     private readonly parallel = 2,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -92,22 +95,34 @@ export class BatchedPuts {
     });
   }
 
+  /**
+   * Starts rounds while fewer than `parallel` are in flight: a round takes up to 100 waiting items and
+   * sends them as up to 4 requests of 25 at once (an item whose key a request holds already goes in
+   * another, or waits for the next round), as the group commits it replaced did.
+   */
   private drain(): void {
     while (this.running < this.parallel && this.pending.length > 0) {
-      const chunk: Waiting[] = [];
+      const chunks: Array<{ items: Waiting[]; ids: Set<string> }> = [];
       const rest: Waiting[] = [];
-      const ids = new Set<string>();
       for (const w of this.pending) {
-        if (chunk.length < MAX_ITEMS && !ids.has(w.id)) {
-          chunk.push(w);
-          ids.add(w.id);
-        } else {
-          rest.push(w);
+        let chunk = chunks.find((c) => c.items.length < MAX_ITEMS && !c.ids.has(w.id));
+        if (!chunk && chunks.length < ROUND_REQUESTS) {
+          chunk = { items: [], ids: new Set() };
+          chunks.push(chunk);
         }
+        if (!chunk) {
+          rest.push(w);
+          continue;
+        }
+        chunk.items.push(w);
+        chunk.ids.add(w.id);
       }
       this.pending = rest;
       this.running += 1;
-      void this.write(chunk);
+      void Promise.all(chunks.map((c) => this.write(c.items))).finally(() => {
+        this.running -= 1;
+        this.drain();
+      });
     }
   }
 
@@ -153,9 +168,6 @@ export class BatchedPuts {
           w.caller.reject(error);
         }
       }
-    } finally {
-      this.running -= 1;
-      this.drain();
     }
   }
 }
