@@ -74,7 +74,11 @@ public class DynamoDbLocalArchive {
     Path building = dir.resolve(ARCHIVE + "." + ProcessHandle.current().pid() + ".tmp");
     boolean built = false;
     try {
-      if (!Files.isRegularFile(dir.resolve("DynamoDBLocal.jar"))) writeJars(classes, folder, dir);
+      if (!Files.isRegularFile(dir.resolve("DynamoDBLocal.jar")) || !Files.isRegularFile(dir.resolve("loopback.jar"))) {
+        // None yet, or some removed (a temp-folder cleaner): all anew, with the archive made from them.
+        deleteTree(dir);
+        writeJars(classes, folder, dir);
+      }
       int port;
       try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         port = socket.getLocalPort();

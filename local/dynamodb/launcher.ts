@@ -196,6 +196,16 @@ const CDS_RETRY_AFTER_FAILURE_MS = 24 * 60 * 60_000;
 
 let javaIdentity: string | undefined;
 
+/** A file's path, size and date (or its path alone when it is not there). */
+const describe = (path: string) => {
+  try {
+    const stat = statSync(path);
+    return `${path}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return path;
+  }
+};
+
 /**
  * Which Java `spawn('java')` runs (its real path, size and date, and its libjvm's): an archive is only
  * valid for the JVM build that made it, so another Java gets another archive folder. (A JVM that finds
@@ -214,14 +224,6 @@ function javaInstallation(): string {
       }
     }
   }
-  const describe = (path: string) => {
-    try {
-      const stat = statSync(path);
-      return `${path}:${stat.size}:${stat.mtimeMs}`;
-    } catch {
-      return path;
-    }
-  };
   try {
     const real = realpathSync(found);
     javaIdentity = [
@@ -238,6 +240,8 @@ function javaInstallation(): string {
 export function cdsFiles(cacheDir: string, folder: string, launcherHash: string): CdsFiles {
   const hash = createHash('sha256')
     .update(launcherHash)
+    // A reinstalled DynamoDB Local has new file dates, which the JVM checks: the archive would not match.
+    .update(describe(join(folder, 'DynamoDBLocal.jar')))
     .update(javaInstallation())
     .update(CDS_TRAINING_OPTIONS.join(' '))
     .digest('hex')
@@ -419,9 +423,12 @@ class EarlyExitError extends Error {
   }
 }
 
-/** What a JVM prints when the archive, not DynamoDB Local, stopped it (a crash while mapping it, a CDS error). */
+/**
+ * What a JVM prints when the archive stopped it: a crash (a truncated archive crashes it while mapping
+ * it) or a fatal CDS error. Other early exits (a port in use, a bad flag) are not the archive's.
+ */
 const ARCHIVE_FAULT =
-  /fatal error has been detected by the Java Runtime|shared archive|\[cds|SharedArchiveFile/i;
+  /A fatal error has been detected by the Java Runtime Environment|error has occurred while processing the shared archive/i;
 
 /**
  * Starts DynamoDB Local and resolves once it answers ListTables.

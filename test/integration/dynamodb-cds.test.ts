@@ -1,7 +1,8 @@
 /**
  * DynamoDB Local's class-data archive (AppCDS) on a real JVM, in a cache folder of this file's own: two
  * builds asked for at once make one archive; a start maps it (both JVM profiles); a start with a corrupt
- * archive (cut short, or not an archive at all) still answers; DYNAMODB_LOCAL_CDS=0 does without.
+ * archive (cut short, or not an archive at all) still answers; DYNAMODB_LOCAL_CDS=0 does without; a
+ * build after a jar went missing makes everything anew.
  */
 import {
   existsSync,
@@ -124,4 +125,13 @@ describe('the class-data archive DynamoDB Local starts from', () => {
     // The crash report went to the cache folder, not into node_modules.
     expect(readdirSync(cacheDir).some((n) => n.startsWith('dynamodb-local-hs_err_pid'))).toBe(true);
   }, 240_000);
+
+  it('is made anew, jars and all, when a jar it was made with is gone (a temp-folder cleaner)', async () => {
+    const files = cds as CdsFiles;
+    rmSync(join(files.dir, 'loopback.jar'));
+    expect(await buildCdsArchive({ cacheDir })).toEqual(files);
+    expect(existsSync(files.failed)).toBe(false);
+    const ddb = await start();
+    expect(maps(ddb, files.archive)).toBe(true);
+  }, 360_000);
 });
