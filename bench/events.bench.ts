@@ -232,9 +232,11 @@ async function queueFigures(endpoint: string, jvmPid: number | undefined) {
     },
   };
   writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify(template));
+  // BENCH_QUEUE_COUNT=1: through the counting proxy (its CPU is this process's), requests per event printed.
+  const counting = process.env.BENCH_QUEUE_COUNT === '1' ? await countingDynamoDb(endpoint) : undefined;
   const service = await startStepFunctions({
     port: 0,
-    dynamodbEndpoint: endpoint,
+    dynamodbEndpoint: counting?.endpoint ?? endpoint,
     tablePrefix: 'bench-queue-',
     template: { templatePath: join(dir, 'Stack.template.json'), assetsDir: dir, tableNames: {} },
   });
@@ -277,11 +279,16 @@ async function queueFigures(endpoint: string, jvmPid: number | undefined) {
     while (handled() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `PutEvents → rule → SQS queue (DynamoDB Local) → ${concurrency} pollers → consumer Lambda: ${handled()} of ${total} events handled in ${seconds.toFixed(2)} s: ${Math.round(handled() / seconds).toLocaleString('en')} events/s end to end (PutEvents accepted all in ${accepted.toFixed(2)} s: ${Math.round(total / accepted).toLocaleString('en')} events/s; ${failed} failed); ${cpu.per(Math.max(1, handled()), 'event')}`,
+      `PutEvents → rule → SQS queue (DynamoDB Local) → ${concurrency} pollers → consumer Lambda: ${handled()} of ${total} events handled in ${seconds.toFixed(2)} s: ${Math.round(handled() / seconds).toLocaleString('en')} events/s end to end (PutEvents accepted all in ${accepted.toFixed(2)} s: ${Math.round(total / accepted).toLocaleString('en')} events/s; ${failed} failed); ${cpu.per(Math.max(1, handled()), 'event')}; load average ${loadAverage()}${counting ? ' (through the counting proxy)' : ''}`,
     );
+    if (counting) {
+      console.log(`\nDynamoDB Local requests per event (${total} events, PutEvents → queue → consumer):`);
+      printRequestCounts(counting.counts(), total, hopOf);
+    }
   } finally {
     eb.destroy();
     await service.close();
+    await counting?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -525,11 +532,14 @@ async function notifierFigures(endpoint: string, jvmPid: number | undefined) {
   }
 }
 
-/** `BENCH_EVENTS=notifier` runs only the synthesized notifier's figures (the slow part to set up). */
+/**
+ * `BENCH_EVENTS=notifier` runs only the synthesized notifier's figures (the slow part to set up);
+ * `BENCH_EVENTS=queue` only PutEvents into DynamoDB Local and PutEvents → queue → fixture consumer.
+ */
 export default async function bench(): Promise<void> {
   const only = process.env.BENCH_EVENTS;
   console.log(`load average ${loadAverage()} at the start`);
-  if (only !== 'notifier') {
+  if (only !== 'notifier' && only !== 'queue') {
     matcherFigures();
     const memory = await startStepFunctions({ port: 0, inMemory: true });
     try {
@@ -549,7 +559,7 @@ export default async function bench(): Promise<void> {
       }
       await queueFigures(ddb.endpoint, ddb.pid);
     }
-    await notifierFigures(ddb.endpoint, ddb.pid);
+    if (only !== 'queue') await notifierFigures(ddb.endpoint, ddb.pid);
   } finally {
     await ddb.stop();
   }
