@@ -11,8 +11,9 @@
  *     BENCH_DDB_MEASURE_MS=2000         measured time per configuration, operation and concurrency, per round
  *     BENCH_DDB_ROUNDS=2                rounds; within one, configurations take turns operation by operation
  *     BENCH_DDB_STARTS=3                start-ups per configuration (interleaved, the median is printed)
- *     BENCH_DYNAMODB_STARTUP=1          only start-ups: each JVM profile with and without the class-data
- *                                       archive (AppCDS), BENCH_DDB_STARTS (default 5 here) each, taking
+ *     BENCH_DYNAMODB_STARTUP=1          only start-ups: each JVM profile in memory, and 'startup' on a data
+ *                                       folder, with and without the class-data archive (AppCDS),
+ *                                       BENCH_DDB_STARTS (default 5 here) each, taking
  *                                       turns; JVM CPU and ms until ListTables answers, then for the first
  *                                       requests (a table created, each operation once)
  *
@@ -311,9 +312,11 @@ async function startupBench(): Promise<void> {
       ? `class-data archive ready in ${(performance.now() - t0).toFixed(0)} ms (built now unless it was there)`
       : 'no class-data archive could be built: the "with" rows run without one',
   );
-  const variants = (['startup', 'throughput'] as JvmProfile[]).flatMap((jvm) =>
-    [false, true].map((cds) => ({ id: `${jvm}${cds ? ' + archive' : ''}`, jvm, cds })),
-  );
+  // In memory (tests, benchmarks) for each profile, and on a data folder as `npm start` runs it.
+  const variants = [
+    ...(['startup', 'throughput'] as JvmProfile[]).map((jvm) => ({ name: jvm, jvm, dataDir: false })),
+    { name: 'startup, data folder', jvm: 'startup' as JvmProfile, dataDir: true },
+  ].flatMap((v) => [false, true].map((cds) => ({ ...v, id: `${v.name}${cds ? ' + archive' : ''}`, cds })));
   const figures = new Map(
     variants.map((v) => [
       v.id,
@@ -322,8 +325,14 @@ async function startupBench(): Promise<void> {
   );
   for (let round = 0; round < STARTS; round++) {
     for (const variant of rotated(variants, round)) {
+      const dir = variant.dataDir ? mkdtempSync(join(tmpdir(), 'bench-ddb-')) : undefined;
       const started = performance.now();
-      const local = await startDynamoDbLocal({ jvm: variant.jvm, cds: variant.cds, startTimeoutMs: 180_000 });
+      const local = await startDynamoDbLocal({
+        jvm: variant.jvm,
+        cds: variant.cds,
+        dataDir: dir,
+        startTimeoutMs: 180_000,
+      });
       const ms = performance.now() - started;
       const cpu = processCpuMs(local.pid);
       const client = localDynamoDbClient(local.endpoint);
@@ -333,6 +342,7 @@ async function startupBench(): Promise<void> {
       const firstCpu = processCpuMs(local.pid) - cpu;
       client.destroy();
       await local.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
       const f = figures.get(variant.id);
       f?.ms.push(ms);
       f?.cpu.push(cpu);
