@@ -133,6 +133,11 @@ export class QueueService {
   private readonly idle = new Map<string, { until: number; expires: number; ready: StoredMessage[] }>();
   /** Bumped by each change made here to a queue, so a receive that read before the change sets no hint. */
   private readonly changes = new Map<string, number>();
+  /**
+   * Sends being written, by queue: a receive that read while one was (its read may have seen and taken
+   * the new messages before the send tells the hint of them) sets no hint.
+   */
+  private readonly sending = new Map<string, number>();
   endpoint: string;
 
   constructor(private readonly options: QueueServiceOptions) {
@@ -340,12 +345,16 @@ export class QueueService {
     // Received at once for idle pollers, in the write that stores them (new messages only: a repeat's
     // conditional write may leave the message as it was, so it could not be handed over).
     const handed = options.mayExist ? [] : this.receiveForTakers(queue, stored, now);
+    this.changes.set(queue.name, (this.changes.get(queue.name) ?? 0) + 1);
+    this.sending.set(queue.name, (this.sending.get(queue.name) ?? 0) + 1);
     try {
       await this.store.put(stored, options);
     } catch (err) {
       this.changed(queue.name);
       for (const h of handed) h.taker.hand([]);
       throw err;
+    } finally {
+      this.sending.set(queue.name, (this.sending.get(queue.name) ?? 1) - 1);
     }
     this.sent(queue.name, stored);
     for (const h of handed) h.taker.hand(h.messages.map((m) => this.toReceived(m)));
@@ -437,6 +446,8 @@ export class QueueService {
     const hint = this.known(queue.name);
     if (hint) return this.receiveKnown(queue, hint, max, timeout);
     const version = this.changes.get(queue.name) ?? 0;
+    // A send being written now may be seen by this read before it is told to the hint: no hint then.
+    const quiet = (this.sending.get(queue.name) ?? 0) === 0;
     const out: ReceivedMessage[] = [];
     // Whether the last read saw the whole queue and took (or dead-lettered) every visible message in it;
     // then nothing is visible until `until` (service clock), unless something changes.
@@ -465,7 +476,7 @@ export class QueueService {
       if (read.complete) break;
     }
     const recheck = this.options.idleRecheckMs ?? 1_000;
-    if (settled && recheck > 0 && (this.changes.get(queue.name) ?? 0) === version) {
+    if (settled && recheck > 0 && quiet && (this.changes.get(queue.name) ?? 0) === version) {
       this.idle.set(queue.name, { until, expires: Date.now() + recheck, ready: [] });
     }
     return out;

@@ -464,6 +464,68 @@ describe('a send while a poller waits idle', () => {
   });
 });
 
+describe('a receive that reads while a send is written', () => {
+  it('sets no hint, so the send does not leave the message it took in the hint (no claim bound to fail)', async () => {
+    const client = localDynamoDbClient(ddb.endpoint);
+    const gate = () => {
+      let open = () => {};
+      const opened = new Promise<void>((ok) => {
+        open = ok;
+      });
+      return { opened, open };
+    };
+    const readGate = gate();
+    const sendGate = gate();
+    let reading: () => void = () => {};
+    const readStarted = new Promise<void>((ok) => {
+      reading = ok;
+    });
+    class GatedStore extends ClaimCountingStore {
+      gated = true;
+      override async visible(...args: Parameters<DynamoQueueStore['visible']>) {
+        if (this.gated) {
+          reading();
+          await readGate.opened;
+        }
+        return super.visible(...args);
+      }
+      override async put(...args: Parameters<DynamoQueueStore['put']>) {
+        await super.put(...args);
+        // Stored and answered, but the send has not yet told the service.
+        if (this.gated) await sendGate.opened;
+      }
+    }
+    const store = new GatedStore(client, { prefix: 'send-race-' });
+    await store.init();
+    const queues = new QueueService({ store, region: 'ap-southeast-1', accountId: '000000000000' });
+    queues.define({
+      name: 'race',
+      arn: 'arn:aws:sqs:ap-southeast-1:000000000000:race',
+      visibilityTimeoutSeconds: 30,
+      delaySeconds: 0,
+    });
+    try {
+      const first = queues.receive('race', { max: 10 });
+      await readStarted;
+      const sending = queues.send('race', [{ body: 'm' }]);
+      // The message is stored; the read runs now and takes it, before the send returns.
+      await new Promise((ok) => setTimeout(ok, 200));
+      readGate.open();
+      expect((await first).map((m) => m.body)).toEqual(['m']);
+      sendGate.open();
+      await sending;
+      store.gated = false;
+      const claimsBefore = store.claims;
+      // The next receive reads the queue (the message is hidden) instead of claiming it from a hint.
+      expect(await queues.receive('race', { max: 10 })).toEqual([]);
+      expect(store.claims).toBe(claimsBefore);
+    } finally {
+      await queues.purge('race');
+      client.destroy();
+    }
+  });
+});
+
 describe('a rule target delivery whose write was stored but not answered', () => {
   it('is sent again conditionally: one message, received by nobody yet, back after its visibility timeout', async () => {
     const client = localDynamoDbClient(ddb.endpoint);
