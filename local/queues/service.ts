@@ -71,6 +71,18 @@ export interface QueueServiceOptions {
   idleRecheckMs?: number;
 }
 
+/** What a queue's receivers know without reading it (`QueueService.idle`). */
+interface IdleHint {
+  /** Service clock: a hidden message may become visible then. */
+  until: number;
+  /** Real time: another process's sends are looked for then. */
+  expires: number;
+  /** Messages sent here since, visible and not yet received. */
+  ready: StoredMessage[];
+  /** Keys the receive that set the hint took (a send written meanwhile may tell of them later). */
+  taken?: Set<string>;
+}
+
 /** An idle receiver waiting in `waitToReceive`: a send may receive up to `max` messages for it. */
 interface Taker {
   max: number;
@@ -130,14 +142,10 @@ export class QueueService {
    * without reading the queue (its pollers would otherwise read it several times a second, and once more
    * for every message sent).
    */
-  private readonly idle = new Map<string, { until: number; expires: number; ready: StoredMessage[] }>();
+  private readonly idle = new Map<string, IdleHint>();
   /** Bumped by each change made here to a queue, so a receive that read before the change sets no hint. */
   private readonly changes = new Map<string, number>();
-  /**
-   * Sends being written, by queue: a receive that read while one was (its read may have seen and taken
-   * the new messages before the send tells the hint of them) sets no hint.
-   */
-  private readonly sending = new Map<string, number>();
+
   endpoint: string;
 
   constructor(private readonly options: QueueServiceOptions) {
@@ -259,7 +267,7 @@ export class QueueService {
   }
 
   /** What is known of the queue's visible messages without a query (see `idle`), if anything. */
-  private known(queue: string): { until: number; expires: number; ready: StoredMessage[] } | undefined {
+  private known(queue: string): IdleHint | undefined {
     const hint = this.idle.get(queue);
     if (!hint) return undefined;
     if (this.now() < hint.until && Date.now() < hint.expires) return hint;
@@ -275,8 +283,8 @@ export class QueueService {
     if (!hint) return;
     const now = this.now();
     for (const m of messages) {
-      if (m.visibleAt <= now) hint.ready.push(m);
-      else hint.until = Math.min(hint.until, m.visibleAt);
+      if (m.visibleAt > now) hint.until = Math.min(hint.until, m.visibleAt);
+      else if (!hint.taken?.has(m.key)) hint.ready.push(m);
     }
   }
 
@@ -345,16 +353,12 @@ export class QueueService {
     // Received at once for idle pollers, in the write that stores them (new messages only: a repeat's
     // conditional write may leave the message as it was, so it could not be handed over).
     const handed = options.mayExist ? [] : this.receiveForTakers(queue, stored, now);
-    this.changes.set(queue.name, (this.changes.get(queue.name) ?? 0) + 1);
-    this.sending.set(queue.name, (this.sending.get(queue.name) ?? 0) + 1);
     try {
       await this.store.put(stored, options);
     } catch (err) {
       this.changed(queue.name);
       for (const h of handed) h.taker.hand([]);
       throw err;
-    } finally {
-      this.sending.set(queue.name, (this.sending.get(queue.name) ?? 1) - 1);
     }
     this.sent(queue.name, stored);
     for (const h of handed) h.taker.hand(h.messages.map((m) => this.toReceived(m)));
@@ -446,9 +450,8 @@ export class QueueService {
     const hint = this.known(queue.name);
     if (hint) return this.receiveKnown(queue, hint, max, timeout);
     const version = this.changes.get(queue.name) ?? 0;
-    // A send being written now may be seen by this read before it is told to the hint: no hint then.
-    const quiet = (this.sending.get(queue.name) ?? 0) === 0;
     const out: ReceivedMessage[] = [];
+    const taken = new Set<string>();
     // Whether the last read saw the whole queue and took (or dead-lettered) every visible message in it;
     // then nothing is visible until `until` (service clock), unless something changes.
     let settled = false;
@@ -469,15 +472,20 @@ export class QueueService {
         live.length > 0 ? this.store.claimMany(live, now, now + timeout * 1000) : [],
         ...dead.map((m) => this.deadLetter(queue, m)),
       ]);
-      for (const m of claimed) out.push(this.toReceived(m));
+      for (const m of claimed) {
+        out.push(this.toReceived(m));
+        taken.add(m.key);
+      }
       if (claimed.length > 0) until = Math.min(until, now + timeout * 1000);
       if (claimed.length < live.length || moved.includes(false)) settled = false;
       // A read of the whole queue had every visible message: reading again would find none.
       if (read.complete) break;
     }
     const recheck = this.options.idleRecheckMs ?? 1_000;
-    if (settled && recheck > 0 && quiet && (this.changes.get(queue.name) ?? 0) === version) {
-      this.idle.set(queue.name, { until, expires: Date.now() + recheck, ready: [] });
+    if (settled && recheck > 0 && (this.changes.get(queue.name) ?? 0) === version) {
+      // A send written while this read ran may tell the hint of its messages after this: those this
+      // receive took are not ready.
+      this.idle.set(queue.name, { until, expires: Date.now() + recheck, ready: [], taken });
     }
     return out;
   }

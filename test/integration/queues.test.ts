@@ -465,7 +465,7 @@ describe('a send while a poller waits idle', () => {
 });
 
 describe('a receive that reads while a send is written', () => {
-  it('sets no hint, so the send does not leave the message it took in the hint (no claim bound to fail)', async () => {
+  it('takes the new message, and the send does not then list it as ready in the hint (no claim bound to fail)', async () => {
     const client = localDynamoDbClient(ddb.endpoint);
     const gate = () => {
       let open = () => {};
@@ -482,7 +482,9 @@ describe('a receive that reads while a send is written', () => {
     });
     class GatedStore extends ClaimCountingStore {
       gated = true;
+      reads = 0;
       override async visible(...args: Parameters<DynamoQueueStore['visible']>) {
+        this.reads += 1;
         if (this.gated) {
           reading();
           await readGate.opened;
@@ -516,9 +518,11 @@ describe('a receive that reads while a send is written', () => {
       await sending;
       store.gated = false;
       const claimsBefore = store.claims;
-      // The next receive reads the queue (the message is hidden) instead of claiming it from a hint.
+      const readsBefore = store.reads;
+      // The next receive knows nothing is visible: no claim of the message taken already, no read.
       expect(await queues.receive('race', { max: 10 })).toEqual([]);
       expect(store.claims).toBe(claimsBefore);
+      expect(store.reads).toBe(readsBefore);
     } finally {
       await queues.purge('race');
       client.destroy();
