@@ -141,63 +141,6 @@ describe('the group commit of the engine journal', () => {
     expect(confirmer.reads).toBe(2);
   });
 
-  it('takes the answer of a request sent after the call (and within the grace) as the confirmation', async () => {
-    const reads: Array<() => void> = [];
-    const confirmer = new WriteConfirmer(
-      () => new Promise<void>((resolve) => reads.push(resolve)),
-      undefined,
-      60_000,
-    );
-    let aDone = false;
-    // A request is in flight as the write's caller asks: the confirmer waits for a request sent after.
-    const before = confirmer.requestStarted();
-    const a = confirmer.confirm().then(() => {
-      aDone = true;
-    });
-    const failing = confirmer.requestStarted();
-    confirmer.requestEnded(before, true);
-    await Promise.resolve();
-    // Sent before the call: no confirmation; another is out, so no read either.
-    expect({ aDone, reads: reads.length }).toEqual({ aDone: false, reads: 0 });
-    // Sent after it but failed: no confirmation; nothing else is out, so the read goes now.
-    confirmer.requestEnded(failing, false);
-    expect({ aDone, reads: reads.length }).toEqual({ aDone: false, reads: 1 });
-    reads[0]?.();
-    await a;
-    expect(confirmer.piggybacked).toBe(0);
-
-    // Sent after the call and answered: confirmed, no read of its own.
-    const busy = confirmer.requestStarted();
-    const b = confirmer.confirm();
-    const after = confirmer.requestStarted();
-    confirmer.requestEnded(after, true);
-    await b;
-    confirmer.requestEnded(busy, true);
-    expect({ reads: confirmer.reads, piggybacked: confirmer.piggybacked }).toEqual({
-      reads: 1,
-      piggybacked: 1,
-    });
-
-    // Idle (nothing in flight): the read goes at once, whatever the grace.
-    void confirmer.confirm();
-    expect(confirmer.reads).toBe(2);
-  });
-
-  it('sends its own read once the grace has passed with no request answered', async () => {
-    const confirmer = new WriteConfirmer(async () => {}, undefined, 5);
-    const busy = confirmer.requestStarted();
-    const a = confirmer.confirm();
-    expect(confirmer.reads).toBe(0);
-    await until(() => confirmer.reads === 1);
-    await a;
-    // A request sent after the grace of a caller no longer confirms it (a store restarted since could answer it).
-    const late = confirmer.confirm();
-    await until(() => confirmer.reads === 2);
-    await late;
-    confirmer.requestEnded(busy, true);
-    expect(confirmer.piggybacked).toBe(0);
-  });
-
   it('rejects with StoreTimeout a transaction or a confirming read the store never answers', async () => {
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'ap-southeast-1' }));
     const mock = mockClient(doc);

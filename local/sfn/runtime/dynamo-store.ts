@@ -56,28 +56,6 @@ export interface DynamoStoreOptions {
 /** The key of the confirming read (see WriteConfirmer): no execution ARN looks like it. */
 const CONFIRM_KEY = '~confirm';
 
-/**
- * How long a write's confirmation waits for a request the engine sends anyway before reading the store
- * itself (see WriteConfirmer): a few ms, only while other requests are in flight.
- */
-const CONFIRM_GRACE_MS = 5;
-
-/** The data operations whose answer means DynamoDB Local ran database work queued after it (WriteConfirmer). */
-const CONFIRMING_COMMANDS = new Set(
-  [
-    'GetItem',
-    'BatchGetItem',
-    'Query',
-    'Scan',
-    'PutItem',
-    'UpdateItem',
-    'DeleteItem',
-    'BatchWriteItem',
-    'TransactWriteItems',
-    'TransactGetItems',
-  ].map((name) => `${name}Command`),
-);
-
 /** Table names the engine creates (the outbox is read by the local notifications capability). */
 export function engineTableNames(prefix = 'local-sfn-') {
   return {
@@ -168,37 +146,15 @@ export class DynamoStore implements EngineStore {
     this.tables = engineTableNames(options.prefix);
     this.journalAttempts = options.journalAttempts;
     // Any small read does: a key no execution has, in a table the engine reads anyway.
-    this.confirmer = new WriteConfirmer(
-      (abortSignal) =>
-        this.doc.send(
-          new GetCommand({
-            TableName: this.tables.executions,
-            Key: { executionArn: CONFIRM_KEY },
-            ConsistentRead: true,
-          }),
-          { abortSignal },
-        ),
-      undefined,
-      CONFIRM_GRACE_MS,
-    );
-    // Every request of this client (the engine's, and the bus's and queues' stores' when they share it)
-    // can confirm the writes answered before it was sent. Named: a second store on the same client
-    // takes the observation over, and the first one's confirmer then reads for itself.
-    const confirmer = this.confirmer;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!CONFIRMING_COMMANDS.has(String(context.commandName))) return next(args);
-        const request = confirmer.requestStarted();
-        try {
-          const out = await next(args);
-          confirmer.requestEnded(request, true);
-          return out;
-        } catch (error) {
-          confirmer.requestEnded(request, false);
-          throw error;
-        }
-      },
-      { step: 'initialize', name: 'engineWriteConfirmer', override: true },
+    this.confirmer = new WriteConfirmer((abortSignal) =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables.executions,
+          Key: { executionArn: CONFIRM_KEY },
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
     );
     // One transaction in flight: the journal writes that arrive meanwhile share the next one. DynamoDB
     // Local runs transactions one at a time anyway (a write lock and one database thread), so more slots

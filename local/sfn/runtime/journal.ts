@@ -225,108 +225,34 @@ export function withTimeout<T>(
  * write (TransactWriteItems, PutItem, UpdateItem, BatchWriteItem) *before* its SQLite COMMIT has run: the
  * commit is queued to its database thread and not waited for, so a JVM killed right after the answer
  * loses a write it acknowledged (measured: 4 of 10 such kills; 0 of 10 with a read after the answer).
- * Every later request goes through that same thread after the commit, so the answer of a request sent
- * after a write's answer means the write is on disk. (Read in DynamoDBLocal.jar: with -sharedDb one
- * SQLiteDBAccess holds one sqlite4java SQLiteQueue, a single thread running jobs in the order queued;
- * `commitTransaction` queues the COMMIT job without waiting for it, under the write lock, before the
- * answer; every data operation (getRecord, putRecord, deleteRecord, queryRecords, beginTransaction)
- * queues its job and waits for it. So a request queued after the commit is answered after it ran.)
+ * Every later request goes through that same thread after the commit, so the answer of a read sent
+ * after a write's answer means the write is on disk.
  *
- * `confirm()` resolves once a request sent after the call has been answered with success, and rejects
- * with the error of its confirming read (the store died: for the writer, an answer that was lost).
- * The request is the engine's own when the client is observed (`requestStarted`/`requestEnded`, wired by
- * DynamoStore on its client's middleware stack) and one starts within `graceMs` of the call: a journal
- * transaction of another execution, a token or outbox write, a read. Otherwise the confirmer sends a
- * read of its own: one is in flight at a time and confirms every write answered before it was sent;
- * callers that arrive meanwhile share the next, so under load the cost is one read per round trip, not
- * one per write. Only requests started within `graceMs` count (far shorter than a JVM's restart): an
- * answer from a DynamoDB Local started again after the write's never confirms it.
+ * `confirm()` resolves once a read sent after the call has been answered, and rejects with the read's
+ * error (the store died: for the writer, an answer that was lost). One read is in flight at a time and
+ * confirms every write answered before it was sent: callers that arrive meanwhile share the next one, so
+ * under load the cost is one read per round trip, not one per write.
  */
 export class WriteConfirmer {
-  private waiting: Mark[] = [];
+  private waiting: Waiter[] = [];
   private reading = false;
   /** Confirming reads sent so far (counts, tests). */
   reads = 0;
-  /** Confirmations given by a request the engine sent anyway (counts, tests). */
-  piggybacked = 0;
-  /** Observed requests started so far (their sequence numbers) and still unanswered. */
-  private started = 0;
-  /** Observed requests started so far (tests: the client is wired). */
-  get observed(): number {
-    return this.started;
-  }
-  private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     /** One read of the store; `signal` aborts it at the timeout. */
     private readonly read: (signal: AbortSignal) => Promise<unknown>,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
-    /**
-     * How long a confirmation may wait for an observed request before the confirmer sends its own read
-     * (0: at once, as when nothing is observed). Only while an observed request is in flight: an idle
-     * engine sends its read at once.
-     */
-    private readonly graceMs = 0,
   ) {}
 
   confirm(): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject, mark: this.started, until: performance.now() + this.graceMs });
+      this.waiting.push({ resolve, reject });
       this.next();
     });
   }
 
-  /** An observed request is about to be sent: its sequence number and start time for `requestEnded`. */
-  requestStarted(): { seq: number; at: number } {
-    this.inFlight++;
-    return { seq: ++this.started, at: performance.now() };
-  }
-
-  /**
-   * An observed request ended; `answered`: with success (DynamoDB Local ran its database work). It
-   * confirms the writes of callers that asked before it started, within their grace.
-   */
-  requestEnded(request: { seq: number; at: number }, answered: boolean): void {
-    this.inFlight--;
-    const still: Mark[] = [];
-    for (const w of this.waiting) {
-      if (answered && w.mark < request.seq && request.at <= w.until) {
-        this.piggybacked++;
-        w.resolve();
-      } else still.push(w);
-    }
-    this.waiting = still;
-    if (still.length === 0 && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    // Nothing else is out: no need to wait for the grace to pass.
-    if (still.length > 0 && this.inFlight === 0) this.send();
-  }
-
   private next(): void {
-    const first = this.waiting[0];
-    if (this.reading || !first) return;
-    // While the engine is busy, a request it sends anyway may confirm them first (the first caller's
-    // grace is the shortest left).
-    const wait = this.graceMs > 0 && this.inFlight > 0 ? first.until - performance.now() : 0;
-    if (wait > 0) {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.send();
-      }, wait);
-      this.timer.unref();
-      return;
-    }
-    this.send();
-  }
-
-  private send(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     if (this.reading || this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
@@ -346,12 +272,6 @@ export class WriteConfirmer {
         this.next();
       });
   }
-}
-
-/** A caller of `confirm()`: requests started after `mark` (and by `until`) confirm it. */
-interface Mark extends Waiter {
-  mark: number;
-  until: number;
 }
 
 /**
