@@ -30,7 +30,6 @@ import { join } from 'node:path';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
-  CreateTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -46,6 +45,7 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
+import { createPkSkTable } from '../test/helpers/dynamodb.ts';
 import { processCpuMs } from './proc-cpu.ts';
 import { median } from './stats.ts';
 
@@ -207,20 +207,7 @@ async function start(config: Config): Promise<{ local: DynamoDbLocal; dir?: stri
 }
 
 async function prepare(client: DynamoDBClient): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(client, TABLE);
   const items = [
     ...Array.from({ length: KEYS }, (_, i) => item(`item#${i}`, 'A')),
     ...Array.from({ length: 25 }, (_, i) => item('query', String(i).padStart(2, '0'))),
@@ -282,20 +269,7 @@ const mean = (values: number[]) => values.reduce((t, v) => t + v, 0) / values.le
 
 /** The first requests of a fresh JVM (what a test file does first): a table, then each operation once. */
 async function firstRequests(client: DynamoDBClient): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createPkSkTable(client, TABLE);
   for (const op of Object.values(OPERATIONS)) await op(client, 0, 0);
 }
 

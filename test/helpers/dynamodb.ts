@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 import { type CfnTemplate, createTablesFromTemplate } from '#local/dynamodb/tables.ts';
@@ -196,4 +196,22 @@ export function sampleCatalog(zones: number, plotsPerZone: number, version = 'te
     Array.from({ length: plotsPerZone }, (_, j) => samplePlot(`${z.id}-p${j}`, z.id)),
   );
   return { version, zones: zoneList, plots };
+}
+
+/** A plain on-demand table keyed by string `pk` and `sk` (the JVM's own tests and benchmark). */
+export async function createPkSkTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 }

@@ -3,7 +3,7 @@
  * of DYNAMODB_LOCAL_JAVA_OPTS and extra DynamoDB Local flags, and serves requests.
  */
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DynamoDbLocal,
@@ -11,6 +11,7 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '#local/dynamodb/launcher.ts';
+import { createPkSkTable } from '../helpers/dynamodb.ts';
 
 let ddb: DynamoDbLocal;
 const saved = process.env.DYNAMODB_LOCAL_JAVA_OPTS;
@@ -44,20 +45,7 @@ describe("DynamoDB Local on the 'throughput' JVM profile", () => {
     const client = localDynamoDbClient(ddb.endpoint);
     try {
       const table = 'jvm-profile';
-      await client.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await createPkSkTable(client, table);
       await client.send(
         new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, sk: { S: 'b' }, v: { N: '7' } } }),
       );
