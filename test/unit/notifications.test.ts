@@ -379,17 +379,20 @@ describe('notify handler (mocked AWS)', () => {
   });
 
   const record = (id: string, body: unknown) => ({ messageId: id, body: JSON.stringify(body) });
+  const MANAGER_A1 = { userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' };
+  /** The data table answers every read empty but the directory's Query (`members`), and takes every write. */
+  const storesAnswer = (members: Array<Record<string, unknown>>) => {
+    ddb.on(BatchGetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: members });
+    ddb.on(TransactWriteCommand).resolves({});
+  };
   const sqs = (...records: Array<{ messageId: string; body: string }>) =>
     ({ Records: records }) as unknown as SQSEvent;
 
   it('stores for each recipient, publishes to the zone topic once, and reports only the failed records', async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(BatchGetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(QueryCommand).resolves({
-      Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
-    });
-    ddb.on(TransactWriteCommand).resolves({});
+    storesAnswer([MANAGER_A1]);
     sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
       Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `id-${e.Id}` })),
       Failed: [],
@@ -447,12 +450,7 @@ describe('notify handler (mocked AWS)', () => {
   });
 
   it('stores the people the directory addresses apart from the investors when a batch holds several events', async () => {
-    ddb.on(BatchGetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(QueryCommand).resolves({
-      Items: [{ userId: 'mgr-a1', username: 'm', role: 'zone-manager', scope: 'kcn-a', locale: 'vi' }],
-    });
-    ddb.on(TransactWriteCommand).resolves({});
+    storesAnswer([MANAGER_A1]);
     sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
       Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: 'x' })),
     }));
@@ -485,10 +483,7 @@ describe('notify handler (mocked AWS)', () => {
   });
 
   it('publishes a batch per topic and fails only the record whose entry SNS refused (no marker for it)', async () => {
-    ddb.on(BatchGetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb.on(TransactWriteCommand).resolves({});
+    storesAnswer([]);
     // The second entry is refused.
     sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: Array<{ Id: string }> }) => ({
       Successful: input.PublishBatchRequestEntries.slice(0, 1).map((e) => ({ Id: e.Id, MessageId: 'x' })),
